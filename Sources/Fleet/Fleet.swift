@@ -1,0 +1,2 @@
+import AMQP
+import Postgres
