@@ -1,0 +1,80 @@
+/// The outcome of one statement: its rows (copied out of libpq, so they outlive the result and can
+/// cross threads) and the number of rows it affected.
+public struct PostgresRows: Sequence, Sendable {
+    public let columns: [String]
+    public let rows: [PostgresRow]
+    /// Rows inserted, updated, deleted, selected, … (PQcmdTuples); 0 for statements without a count.
+    public let affectedRows: Int
+    /// The command tag, such as `INSERT 0 1` or `COMMIT`.
+    public let commandTag: String
+
+    public init(columns: [String], rows: [PostgresRow], affectedRows: Int, commandTag: String = "") {
+        self.columns = columns
+        self.rows = rows
+        self.affectedRows = affectedRows
+        self.commandTag = commandTag
+    }
+
+    public var count: Int { rows.count }
+    public var first: PostgresRow? { rows.first }
+    public var isEmpty: Bool { rows.isEmpty }
+
+    public func makeIterator() -> IndexingIterator<[PostgresRow]> {
+        rows.makeIterator()
+    }
+
+    /// Decodes the first column of every row: `try connection.query("select id from t").column(UUID.self)`.
+    public func column<T: PostgresDecodable>(_ type: T.Type, at index: Int = 0) throws -> [T] {
+        try rows.map { try $0.decode(type, at: index) }
+    }
+}
+
+/// One row; values are kept in PostgreSQL's text format (nil for NULL) and decoded on demand.
+public struct PostgresRow: Sendable {
+    /// The column names, shared by every row of a result.
+    public let columns: [String]
+    let values: [String?]
+
+    public init(columns: [String], values: [String?]) {
+        precondition(columns.count == values.count, "a row needs one value per column")
+        self.columns = columns
+        self.values = values
+    }
+
+    /// NULL → an error naming the column, unless T is Optional.
+    public func decode<T: PostgresDecodable>(_ type: T.Type, at index: Int) throws -> T {
+        guard values.indices.contains(index) else {
+            throw PostgresDecodingError(T.self, text: nil, reason: "no column at index \(index); the row has \(values.count): \(columns.joined(separator: ", "))")
+        }
+        do {
+            return try decodeValue(T.self, from: values[index])
+        } catch var error as PostgresDecodingError {
+            error.column = columns[index]
+            error.columnIndex = index
+            throw error
+        }
+    }
+
+    /// Decodes the first column of that name.
+    public func decode<T: PostgresDecodable>(_ type: T.Type, column: String) throws -> T {
+        guard let index = columns.firstIndex(of: column) else {
+            throw PostgresDecodingError(T.self, text: nil, reason: "no column '\(column)'; the row has: \(columns.joined(separator: ", "))")
+        }
+        return try decode(type, at: index)
+    }
+
+    /// Out of range traps, like an Array subscript.
+    public func isNull(at index: Int) -> Bool {
+        values[index] == nil
+    }
+
+    /// The raw text value (nil for NULL); out of range traps, like an Array subscript.
+    public subscript(index: Int) -> String? {
+        values[index]
+    }
+
+    /// The raw text value of the first column of that name (nil for NULL or no such column).
+    public subscript(column: String) -> String? {
+        columns.firstIndex(of: column).flatMap { values[$0] }
+    }
+}
