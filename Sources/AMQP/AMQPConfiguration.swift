@@ -1,0 +1,146 @@
+import Foundation
+
+/// Where and how to connect to the broker, usually read from an `amqp://` URL.
+///
+/// URL form: `amqp://user:password@host:port/vhost?heartbeat=30&connection_name=x&connection_timeout=5`.
+/// The virtual host is percent-decoded (`%2F` is `/`); an empty path or `/` means the default
+/// virtual host `/`. Timeouts in the query are in seconds (fractions allowed).
+public struct AMQPConfiguration: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+    public var user: String
+    public var password: String
+    /// `/` by default.
+    public var virtualHost: String
+    /// Seconds between heartbeats (0 turns them off); the broker may lower it. `?heartbeat=N`.
+    public var heartbeat: Int
+    /// Shown in the management UI. `?connection_name=x`.
+    public var connectionName: String?
+    /// Seconds allowed for the TCP connect and, separately, for the AMQP handshake.
+    /// `?connection_timeout=N`.
+    public var connectTimeout: Double
+    /// Largest frame asked of the broker. `?frame_max=N`.
+    public var frameMax: Int
+    /// Seconds a synchronous method (declare, bind, consume, close…) may wait for its answer
+    /// before the connection is given up as wedged. `?rpc_timeout=N`.
+    public var rpcTimeout: Double
+
+    public init(host: String = "127.0.0.1", port: Int = 5672, user: String = "guest",
+                password: String = "guest", virtualHost: String = "/", heartbeat: Int = 30,
+                connectionName: String? = nil, connectTimeout: Double = 5, frameMax: Int = 131_072,
+                rpcTimeout: Double = 30) {
+        self.host = host
+        self.port = port
+        self.user = user
+        self.password = password
+        self.virtualHost = virtualHost
+        self.heartbeat = heartbeat
+        self.connectionName = connectionName
+        self.connectTimeout = connectTimeout
+        self.frameMax = frameMax
+        self.rpcTimeout = rpcTimeout
+    }
+
+    public init(url: String) throws {
+        self.init()
+        let operation = "read the AMQP URL \(Self.redacting(url))"
+        func invalid(_ reason: String) -> AMQPError {
+            AMQPError(.configuration, operation: operation, reason: reason)
+        }
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased() else {
+            throw invalid("it is not a URL of the form amqp://user:password@host:port/vhost")
+        }
+        switch scheme {
+        case "amqp": break
+        case "amqps": throw invalid("TLS (amqps://) is not supported yet; use amqp:// on a trusted network")
+        default: throw invalid("the scheme is '\(scheme)', expected amqp://")
+        }
+        if let user = components.user { self.user = user }
+        if let password = components.password { self.password = password }
+        if let host = components.host, !host.isEmpty {
+            // URLComponents keeps the brackets of an IPv6 literal; getaddrinfo wants it bare.
+            self.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        }
+        if let port = components.port {
+            guard (1...65_535).contains(port) else { throw invalid("port \(port) is out of range") }
+            self.port = port
+        }
+        virtualHost = try Self.virtualHost(fromPath: components.percentEncodedPath, invalid)
+        for item in components.queryItems ?? [] {
+            try apply(queryItem: item, invalid)
+        }
+    }
+
+    private static func virtualHost(fromPath path: String, _ invalid: (String) -> AMQPError) throws -> String {
+        if path.isEmpty || path == "/" { return "/" }
+        let encoded = path.dropFirst()
+        // A second unencoded slash is ambiguous; the AMQP URI spec asks for %2F inside a name.
+        guard !encoded.contains("/") else {
+            throw invalid("the path '\(path)' has more than one segment; write a '/' inside a virtual host name as %2F")
+        }
+        guard let name = String(encoded).removingPercentEncoding else {
+            throw invalid("the virtual host '\(encoded)' is not valid percent-encoding")
+        }
+        return name
+    }
+
+    private mutating func apply(queryItem item: URLQueryItem, _ invalid: (String) -> AMQPError) throws {
+        let value = item.value ?? ""
+        func seconds() throws -> Double {
+            guard let number = Double(value), number.isFinite, number > 0 else {
+                throw invalid("\(item.name)=\(value) is not a positive number of seconds")
+            }
+            return number
+        }
+        switch item.name {
+        case "heartbeat":
+            guard let number = Int(value), (0...65_535).contains(number) else {
+                throw invalid("heartbeat=\(value) is not a whole number of seconds between 0 and 65535")
+            }
+            heartbeat = number
+        case "connection_name":
+            connectionName = value.isEmpty ? nil : value
+        case "connection_timeout":
+            connectTimeout = try seconds()
+        case "rpc_timeout":
+            rpcTimeout = try seconds()
+        case "frame_max":
+            guard let number = Int(value), (4_096...Int(Int32.max)).contains(number) else {
+                throw invalid("frame_max=\(value) must be a whole number from 4096 up")
+            }
+            frameMax = number
+        default:
+            throw invalid("unknown query parameter '\(item.name)' (known: heartbeat, connection_name, connection_timeout, rpc_timeout, frame_max)")
+        }
+    }
+
+    public func withVirtualHost(_ name: String) -> AMQPConfiguration {
+        var copy = self
+        copy.virtualHost = name
+        return copy
+    }
+
+    public func withConnectionName(_ name: String) -> AMQPConfiguration {
+        var copy = self
+        copy.connectionName = name
+        return copy
+    }
+
+    /// The URL with the password replaced by `***`, for logs and error messages.
+    public var redactedURL: String {
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+        let encodedUser = user.addingPercentEncoding(withAllowedCharacters: allowed) ?? user
+        let encodedHost = host.contains(":") ? "[\(host)]" : host
+        let path = virtualHost == "/" ? "/" : "/" + (virtualHost.addingPercentEncoding(withAllowedCharacters: allowed) ?? virtualHost)
+        return "amqp://\(encodedUser):***@\(encodedHost):\(port)\(path)"
+    }
+
+    /// Best-effort redaction of a URL that may not even parse, for the error about it.
+    static func redacting(_ url: String) -> String {
+        guard let at = url.lastIndex(of: "@"), let schemeEnd = url.range(of: "://"),
+              schemeEnd.upperBound < at else { return url }
+        let credentials = url[schemeEnd.upperBound..<at]
+        guard let colon = credentials.firstIndex(of: ":") else { return url }
+        return url[..<url.index(after: colon)] + "***" + url[at...]
+    }
+}
