@@ -1,2 +1,0 @@
-import AMQP
-import Postgres

@@ -1,0 +1,47 @@
+import AMQP
+import Foundation
+
+/// A message encoded in its envelope and addressed, ready for the outbox or the broker.
+public struct OutgoingMessage: Sendable, Equatable {
+    public let id: String
+    public let type: MessageType
+    public let exchange: String
+    public let body: Data
+    public let correlationId: String?
+    public let time: Date
+    public let source: String
+
+    public init(id: String, type: MessageType, exchange: String, body: Data, correlationId: String?,
+                time: Date, source: String) {
+        self.id = id
+        self.type = type
+        self.exchange = exchange
+        self.body = body
+        self.correlationId = correlationId
+        self.time = time
+        self.source = source
+    }
+
+    /// Wraps a message in a new envelope addressed to the exchange its kind travels on.
+    public static func make<M: Message>(
+        _ message: M, id: String = UUID().uuidString.lowercased(), source: String, subject: String? = nil,
+        correlationId: String? = nil, causationId: String? = nil, time: Date = Date()
+    ) throws -> OutgoingMessage {
+        let header = EnvelopeHeader(id: id, type: M.messageType, source: source, time: time, subject: subject,
+                                    correlationId: correlationId ?? id, causationId: causationId)
+        let body = try FleetJSON.encoder().encode(EnvelopeDocument(header: header, data: message))
+        return OutgoingMessage(id: id, type: M.messageType, exchange: Topology.exchange(for: M.kind), body: body,
+                               correlationId: correlationId ?? id, time: time, source: source)
+    }
+
+    /// The AMQP form: properties mirror the envelope; commands must reach a queue (mandatory),
+    /// events may have no follower yet.
+    public var amqpMessage: AMQPOutgoingMessage {
+        AMQPOutgoingMessage(
+            exchange: exchange, routingKey: type.description, body: body,
+            properties: AMQPProperties(
+                contentType: "application/cloudevents+json", persistent: true, correlationId: correlationId,
+                messageId: id, timestamp: time, type: type.description, appId: source),
+            mandatory: exchange != Topology.eventsExchange)
+    }
+}

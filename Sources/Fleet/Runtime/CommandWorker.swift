@@ -1,0 +1,302 @@
+import AMQP
+import Foundation
+import Logging
+import Postgres
+
+/// Consumes a context's queue on a thread of its own: micro-batches of deliveries, each batch
+/// handled in one transaction with the inbox and the outbox, the outbox published with
+/// confirms after commit, failures sent up the retry ladder or to the dead letters, then one
+/// acknowledgement for the batch.
+final class CommandWorker {
+    private let definition: ContextDefinition
+    private let configuration: FleetConfiguration
+    private let topology: Topology
+    private let stop: StopSignal
+    private let logger: Logger
+    private let decoder = FleetJSON.decoder()
+    private let router: FailureRouter
+    private let database: ContextDatabase
+    private var link: BrokerLink?
+    private var lastSweep = ContinuousClock.now
+    private var lastPrune = ContinuousClock.now
+
+    init(definition: ContextDefinition, configuration: FleetConfiguration, topology: Topology,
+         database: PostgresConfiguration, stop: StopSignal, logger: Logger) {
+        self.definition = definition
+        self.configuration = configuration
+        self.topology = topology
+        self.stop = stop
+        self.logger = logger
+        self.router = FailureRouter(context: definition.name, ladder: configuration.topology.retryLadder,
+                                    consumer: "\(definition.name)@\(configuration.processName)")
+        self.database = ContextDatabase(configuration: database, schema: configuration.schema(for: definition.name),
+                                        logger: logger)
+    }
+
+    /// Runs until a stop is requested and the work in hand is done; reconnects on its own.
+    func run() {
+        var backoff = Backoff()
+        while !stop.isRequested {
+            do {
+                try connect()
+                backoff.reset()
+                try pump()
+                break
+            } catch {
+                logger.error("consumer interrupted; reconnecting", metadata: ["error": "\(error)"])
+                disconnect()
+                stop.sleep(backoff.next())
+            }
+        }
+        disconnect()
+        database.close()
+    }
+
+    private func connect() throws {
+        _ = try database.connected()
+        guard link == nil else { return }
+        let link = try BrokerLink(configuration: configuration.amqp, name: "\(definition.name)@\(configuration.processName)", logger: logger)
+        try topology.declare(context: definition.name, on: link.consumeChannel)
+        try link.startConsuming(queue: Topology.queue(of: definition.name), prefetch: configuration.prefetch,
+                                tag: "\(definition.name)@\(configuration.processName)")
+        self.link = link
+        logger.info("consuming", metadata: ["queue": "\(Topology.queue(of: definition.name))"])
+    }
+
+    private func disconnect() {
+        link?.close()
+        link = nil
+    }
+
+    private func pump() throws {
+        guard let link else { return }
+        while true {
+            if stop.isRequested {
+                let inFlight = try link.stopConsuming()
+                for start in stride(from: 0, to: inFlight.count, by: configuration.batchSize) {
+                    try process(Array(inFlight[start..<min(start + configuration.batchSize, inFlight.count)]))
+                }
+                logger.info("drained", metadata: ["finished_in_flight": "\(inFlight.count)"])
+                return
+            }
+            try maintain(link)
+            guard let first = try link.consumer.nextDelivery(timeout: 0.25) else { continue }
+            var batch = [first]
+            while batch.count < configuration.batchSize, let next = try link.consumer.nextDelivery(timeout: 0) {
+                batch.append(next)
+            }
+            let started = ContinuousClock.now
+            try process(batch)
+            logger.trace("batch settled", metadata: [
+                "size": "\(batch.count)", "ms": "\((ContinuousClock.now - started).milliseconds)"])
+        }
+    }
+
+    // MARK: Batches
+
+    private enum Outcome {
+        case handled, duplicate
+        case failed(MessageFailure)
+    }
+
+    private struct HandlerFailure: Error {
+        let index: Int
+        let error: any Error
+    }
+
+    private func process(_ deliveries: [AMQPDelivery]) throws {
+        let messages = deliveries.map { InboundMessage(delivery: $0, registry: definition.registry, decoder: decoder) }
+        // A redelivery may be the message that killed the last process: handle each alone and
+        // acknowledge it before the next, so one poison message cannot take its batch-mates down.
+        if deliveries.contains(where: \.redelivered) {
+            for message in messages { try processSuspect(message) }
+        } else {
+            try finish(messages, try handle(messages, clearingSuspects: false))
+        }
+    }
+
+    private func processSuspect(_ message: InboundMessage) throws {
+        let store = MessageStore(database: try database.connected())
+        if case .ready = message.content, message.delivery.redelivered {
+            let starts = try store.recordStart(of: message.id)
+            if starts > configuration.crashLimit {
+                let failure = MessageFailure(kind: .crashedConsumer, reason: "consumer processes died \(starts) times while handling this message")
+                try finish([message], [.failed(failure)])
+                try store.clearSuspects([message.id])
+                return
+            }
+        }
+        let outcomes = try handle([message], clearingSuspects: true)
+        try finish([message], outcomes)
+        if case .failed = outcomes[0] { try store.clearSuspects([message.id]) }
+    }
+
+    /// Runs the handlers of a batch in one transaction. A handler that throws is taken out and
+    /// the rest run again, so its failure costs its batch-mates a retry, never their outcome.
+    private func handle(_ messages: [InboundMessage], clearingSuspects: Bool) throws -> [Outcome] {
+        var outcomes: [Outcome?] = messages.map { message in
+            if case .failed(let failure) = message.content { return .failed(failure) }
+            return nil
+        }
+        var conflicts = 0
+        while true {
+            let active = outcomes.indices.filter { outcomes[$0] == nil }
+            guard !active.isEmpty else { break }
+            do {
+                let result = try runTransaction(messages, active, clearingSuspects: clearingSuspects)
+                for index in result.handled { outcomes[index] = .handled }
+                for index in result.duplicates { outcomes[index] = .duplicate }
+                configuration.failpoints.hit(.afterCommit)
+                try publish(result.outgoing)
+                break
+            } catch let failure as HandlerFailure {
+                if let error = failure.error as? PostgresError {
+                    if error.isConnectionLost { throw error }
+                    // Serialization failures and deadlocks are about timing, not the message.
+                    if error.isRetryable, conflicts < 3 { conflicts += 1; continue }
+                }
+                let messageFailure = MessageFailure.from(handlerError: failure.error)
+                logger.warning("handler failed", metadata: messageMetadata(messages[failure.index]).merging([
+                    "error_kind": "\(messageFailure.kind.rawValue)", "error": "\(messageFailure.reason)",
+                ]) { $1 })
+                outcomes[failure.index] = .failed(messageFailure)
+            }
+        }
+        return outcomes.map { $0! }
+    }
+
+    private func runTransaction(_ messages: [InboundMessage], _ active: [Int], clearingSuspects: Bool) throws
+        -> (handled: [Int], duplicates: [Int], outgoing: [OutgoingMessage])
+    {
+        let db = try database.connected()
+        let store = MessageStore(database: db)
+        return try db.transaction {
+            var claims: [(id: String, type: String)] = []
+            for index in active {
+                if case .ready(let header, _) = messages[index].content { claims.append((messages[index].id, header.type)) }
+            }
+            let fresh = try store.claim(claims)
+            var seen = Set<String>()
+            var handled: [Int] = [], duplicates: [Int] = [], outgoing: [OutgoingMessage] = []
+            for index in active {
+                let message = messages[index]
+                guard case .ready(let header, let run) = message.content else { continue }
+                guard fresh.contains(message.id), seen.insert(message.id).inserted else {
+                    duplicates.append(index)
+                    continue
+                }
+                var messageLogger = logger
+                for (key, value) in messageMetadata(message) { messageLogger[metadataKey: key] = value }
+                let context = HandlerContext(database: db, logger: messageLogger, attempt: message.attempt, now: Date(),
+                                             contextName: definition.name, header: header)
+                do { try run(context) } catch { throw HandlerFailure(index: index, error: error) }
+                outgoing += context.outgoing
+                handled.append(index)
+            }
+            try store.append(outgoing)
+            if clearingSuspects { try store.clearSuspects(active.map { messages[$0].id }) }
+            configuration.failpoints.hit(.beforeCommit)
+            return (handled, duplicates, outgoing)
+        }
+    }
+
+    /// Publishes committed outbox rows and deletes those the broker confirmed; a row it refused
+    /// stays for the sweeper.
+    private func publish(_ outgoing: [OutgoingMessage]) throws {
+        guard !outgoing.isEmpty, let link else { return }
+        let outcomes = try link.publishChannel.publishConfirmed(outgoing.map(\.amqpMessage))
+        var sent: [String] = []
+        for (message, outcome) in zip(outgoing, outcomes) {
+            switch outcome {
+            case .confirmed:
+                sent.append(message.id)
+            case .returned(let code, let text):
+                logger.error("no queue takes this message; dropped by the broker", metadata: [
+                    "message_id": "\(message.id)", "type": "\(message.type)", "reply": "\(code) \(text)"])
+                sent.append(message.id)
+            case .nacked:
+                logger.warning("broker refused a message; the outbox sweeper will publish it again", metadata: [
+                    "message_id": "\(message.id)", "type": "\(message.type)"])
+            }
+        }
+        configuration.failpoints.hit(.afterPublish)
+        try MessageStore(database: try database.connected()).remove(sent)
+    }
+
+    /// Sends failed messages on (retry rung or dead letters), then acknowledges the batch.
+    private func finish(_ messages: [InboundMessage], _ outcomes: [Outcome]) throws {
+        guard let link, let last = messages.last else { return }
+        var moves: [AMQPOutgoingMessage] = []
+        for (message, outcome) in zip(messages, outcomes) {
+            guard case .failed(let failure) = outcome else { continue }
+            let (move, destination) = router.route(message.delivery, attempt: message.attempt, failure: failure, now: Date())
+            moves.append(move)
+            var metadata = messageMetadata(message)
+            metadata["error_kind"] = "\(failure.kind.rawValue)"
+            metadata["error"] = "\(failure.reason)"
+            switch destination {
+            case .retry(let delay):
+                metadata["retry_in"] = "\(formatDuration(delay))"
+                logger.info("message will be retried", metadata: metadata)
+            case .deadLetters:
+                logger.warning("message dead-lettered", metadata: metadata)
+            }
+        }
+        if !moves.isEmpty {
+            let results = try link.publishChannel.publishConfirmed(moves)
+            for (move, result) in zip(moves, results) where result != .confirmed {
+                // Acknowledging now would lose the message; keep it unacknowledged and start over.
+                throw FleetError("could not move a failed message to \(move.routingKey) (\(result)); is the topology declared?")
+            }
+        }
+        configuration.failpoints.hit(.beforeAck)
+        try link.consumeChannel.ack(last.delivery.deliveryTag, multiple: true)
+    }
+
+    // MARK: Upkeep
+
+    private func maintain(_ link: BrokerLink) throws {
+        try link.publisher.serviceHeartbeats()
+        let now = ContinuousClock.now
+        if now - lastSweep >= configuration.outboxSweepInterval {
+            lastSweep = now
+            try sweepOutbox(link)
+        }
+        if now - lastPrune >= .seconds(600) {
+            lastPrune = now
+            let pruned = try MessageStore(database: try database.connected()).pruneInbox(olderThan: configuration.inboxRetention)
+            if pruned > 0 { logger.info("pruned inbox", metadata: ["rows": "\(pruned)"]) }
+        }
+    }
+
+    /// Publishes outbox rows a process left behind when it died between commit and publish.
+    private func sweepOutbox(_ link: BrokerLink) throws {
+        let db = try database.connected()
+        let store = MessageStore(database: db)
+        try db.transaction {
+            let stale = try store.lockStale(olderThan: configuration.outboxSweepAge, limit: 500)
+            guard !stale.isEmpty else { return }
+            let outcomes = try link.publishChannel.publishConfirmed(stale.map(\.amqpMessage))
+            let sent = zip(stale, outcomes).filter { $0.1 != .nacked }.map(\.0.id)
+            try store.remove(sent)
+            logger.info("published outbox messages left by an earlier process", metadata: ["count": "\(sent.count)"])
+        }
+    }
+
+    private func messageMetadata(_ message: InboundMessage) -> Logger.Metadata {
+        var metadata: Logger.Metadata = ["message_id": "\(message.id)", "attempt": "\(message.attempt)"]
+        if case .ready(let header, _) = message.content {
+            metadata["type"] = "\(header.type)"
+            metadata["correlation_id"] = "\(header.correlationid ?? header.id)"
+        } else if let type = message.delivery.properties.type {
+            metadata["type"] = "\(type)"
+        }
+        return metadata
+    }
+}
+
+/// A failure of the fleet's own machinery, with what to check.
+public struct FleetError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

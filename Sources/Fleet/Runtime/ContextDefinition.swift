@@ -1,0 +1,39 @@
+import Foundation
+import Logging
+import Postgres
+
+/// A bounded context as the runtime runs it: its handlers and its own migrations.
+public struct ContextDefinition: Sendable {
+    public let registry: HandlerRegistry
+    /// The context's own tables, applied after the runtime's inbox and outbox.
+    public let migrations: [Migration]
+
+    public init(registry: HandlerRegistry, migrations: [Migration]) {
+        self.registry = registry
+        self.migrations = migrations
+    }
+
+    public var name: String { registry.context }
+    public var topology: ContextTopology { ContextTopology(registry: registry) }
+
+    /// The runtime's own tables (inbox, outbox, poison suspects), in every context's schema.
+    public static func runtimeMigrations() throws -> [Migration] {
+        guard let folder = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
+            throw FleetError("the runtime's migrations are missing from the Fleet resources bundle; ship airfleet_Fleet.resources beside the binary")
+        }
+        return try Migration.load(from: folder)
+    }
+
+    /// Brings the context's schema up to date; safe when several processes start at once.
+    @discardableResult
+    public func migrate(schema: String, on connection: PostgresConnection, logger: Logger) throws -> [String] {
+        var applied: [String] = []
+        let runtime = try MigrationRunner(schema: schema, component: "fleet", logger: logger)
+            .migrate(try Self.runtimeMigrations(), on: connection)
+        applied += runtime.map { "fleet/\($0)" }
+        let own = try MigrationRunner(schema: schema, component: name.replacingOccurrences(of: "-", with: "_"), logger: logger)
+            .migrate(migrations, on: connection)
+        applied += own.map { "\(name)/\($0)" }
+        return applied
+    }
+}

@@ -1,0 +1,111 @@
+import AMQP
+import Foundation
+import Postgres
+
+/// A setting that cannot be used as given; the message names the variable and what it expects.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Everything a fleet process reads from its environment, each with a local default.
+public struct FleetConfiguration: Sendable {
+    public var amqp: AMQPConfiguration
+    /// `AIRFLEET_DATABASE_URL`, or `AIRFLEET_<CONTEXT>_DATABASE_URL` for one context.
+    public var databaseURLs: DatabaseURLs
+    /// Put before each context's schema name, so several fleets (or tests) share one database.
+    public var schemaPrefix: String
+    public var topology: TopologySettings
+    /// Unacknowledged deliveries the broker may push to one process ahead of its work.
+    public var prefetch: Int
+    /// Deliveries handled in one database transaction and acknowledged together.
+    public var batchSize: Int
+    public var queryPrefetch: Int
+    /// Times a process may die while handling one message before that message is dead-lettered.
+    public var crashLimit: Int
+    /// How long SIGTERM waits for work in hand before the process gives up and exits.
+    public var drainTimeout: Duration
+    /// Outbox rows older than this are published by whichever process sweeps first.
+    public var outboxSweepAge: Duration
+    public var outboxSweepInterval: Duration
+    /// How long a handled message id is remembered against duplicates.
+    public var inboxRetention: Duration
+    public var failpoints: Failpoints
+    /// Names this process in logs, dead-letter headers and the broker's connection list.
+    public var processName: String
+
+    public struct DatabaseURLs: Sendable {
+        public var shared: String
+        public var perContext: [String: String]
+
+        public func url(for context: String) -> String { perContext[context] ?? shared }
+    }
+
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> FleetConfiguration {
+        let reader = EnvironmentReader(environment)
+        var perContext: [String: String] = [:]
+        for (key, value) in environment where key.hasPrefix("AIRFLEET_") && key.hasSuffix("_DATABASE_URL") && key != "AIRFLEET_DATABASE_URL" {
+            let context = key.dropFirst("AIRFLEET_".count).dropLast("_DATABASE_URL".count).lowercased()
+            perContext[String(context)] = value
+        }
+        let prefix = reader.string("AIRFLEET_SCHEMA_PREFIX", default: "")
+        guard prefix.isEmpty || prefix.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }) else {
+            throw ConfigurationError("AIRFLEET_SCHEMA_PREFIX: '\(prefix)' may hold only lowercase letters, digits and _")
+        }
+        let host = ProcessInfo.processInfo.hostName
+        return FleetConfiguration(
+            amqp: try AMQPConfiguration(url: reader.string("AIRFLEET_AMQP_URL", default: "amqp://guest:guest@127.0.0.1:5672/")),
+            databaseURLs: DatabaseURLs(
+                shared: reader.string("AIRFLEET_DATABASE_URL", default: "postgres://airfleet@127.0.0.1:5432/airfleet"),
+                perContext: perContext),
+            schemaPrefix: prefix,
+            topology: TopologySettings(
+                deliveryLimit: try reader.integer("AIRFLEET_DELIVERY_LIMIT", default: 20, range: 1...1000),
+                retryLadder: try RetryLadder(parsing: reader.string("AIRFLEET_RETRY_LADDER", default: RetryLadder.standard.description)),
+                queryQueueLimit: try reader.integer("AIRFLEET_QUERY_QUEUE_LIMIT", default: 10_000, range: 1...10_000_000)),
+            prefetch: try reader.integer("AIRFLEET_PREFETCH", default: 300, range: 1...65535),
+            batchSize: try reader.integer("AIRFLEET_BATCH_SIZE", default: 100, range: 1...5000),
+            queryPrefetch: try reader.integer("AIRFLEET_QUERY_PREFETCH", default: 32, range: 1...65535),
+            crashLimit: try reader.integer("AIRFLEET_CRASH_LIMIT", default: 3, range: 1...1000),
+            drainTimeout: try reader.duration("AIRFLEET_DRAIN_TIMEOUT", default: .seconds(30)),
+            outboxSweepAge: try reader.duration("AIRFLEET_OUTBOX_SWEEP_AGE", default: .seconds(5)),
+            outboxSweepInterval: try reader.duration("AIRFLEET_OUTBOX_SWEEP_INTERVAL", default: .seconds(1)),
+            inboxRetention: try reader.duration("AIRFLEET_INBOX_RETENTION", default: .seconds(30 * 24 * 3600)),
+            failpoints: try Failpoints(parsing: reader.string("AIRFLEET_FAILPOINTS", default: "")),
+            processName: "\(host):\(getpid())")
+    }
+
+    /// The schema a context's tables live in.
+    public func schema(for context: String) -> String {
+        schemaPrefix + context.replacingOccurrences(of: "-", with: "_")
+    }
+
+    public func database(for context: String) throws -> PostgresConfiguration {
+        var configuration = try PostgresConfiguration(url: databaseURLs.url(for: context))
+        configuration.applicationName = "airfleet-\(context)"
+        return configuration
+    }
+}
+
+struct EnvironmentReader {
+    let environment: [String: String]
+    init(_ environment: [String: String]) { self.environment = environment }
+
+    func string(_ name: String, default value: String) -> String {
+        guard let text = environment[name], !text.isEmpty else { return value }
+        return text
+    }
+
+    func integer(_ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text = environment[name], !text.isEmpty else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw ConfigurationError("\(name): '\(text)' must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    func duration(_ name: String, default value: Duration) throws -> Duration {
+        guard let text = environment[name], !text.isEmpty else { return value }
+        return try parseDuration(text, setting: name)
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Logging
+
+/// The messages one context handles and the queries it answers, by type and version.
+///
+/// Registering the newest version of a message also registers every older version its
+/// upcasters accept, so the topology binds them and the runtime decodes them into the newest.
+public struct HandlerRegistry: Sendable {
+    public let context: String
+    private(set) var handlers: [MessageType: RegisteredHandler] = [:]
+    private(set) var queries: [MessageType: RegisteredQuery] = [:]
+
+    public init(context: String) {
+        self.context = context
+    }
+
+    /// Handles a command or an event inside the runtime's transaction.
+    public mutating func handle<M: Message>(
+        _ type: M.Type,
+        _ handler: @escaping @Sendable (Envelope<M>, HandlerContext) throws -> Void
+    ) {
+        precondition(M.kind != .query, "\(M.messageType) is a query: register it with answer(_:_:)")
+        for (version, decode) in acceptedVersions(of: M.self) {
+            precondition(handlers[version] == nil, "\(context) registers a handler for \(version) twice")
+            handlers[version] = RegisteredHandler(handledType: M.messageType, kind: M.kind) { header, body, decoder in
+                let message = try decode(body, decoder)
+                try message.validate()
+                let envelope = Envelope(header: header, data: message)
+                return { context in try handler(envelope, context) }
+            }
+        }
+    }
+
+    /// Answers a query over direct reply-to, outside any inbox or outbox.
+    public mutating func answer<Q: Query>(
+        _ type: Q.Type,
+        _ handler: @escaping @Sendable (Envelope<Q>, QueryContext) throws -> Q.Response
+    ) {
+        for (version, decode) in acceptedVersions(of: Q.self) {
+            precondition(queries[version] == nil, "\(context) answers \(version) twice")
+            queries[version] = RegisteredQuery(handledType: Q.messageType) { header, body, decoder in
+                let query = try decode(body, decoder)
+                try query.validate()
+                let envelope = Envelope(header: header, data: query)
+                return { context in try handler(envelope, context) }
+            }
+        }
+    }
+
+    /// Every version of every command and event this context accepts, for its queue's bindings.
+    public var acceptedMessages: [(MessageType, MessageKind)] {
+        handlers.map { ($0.key, $0.value.kind) }.sorted { $0.0 < $1.0 }
+    }
+
+    /// Every version of every query this context answers.
+    public var answeredQueries: [MessageType] { queries.keys.sorted() }
+
+    func resolveHandler(_ type: MessageType) -> Resolution<RegisteredHandler> {
+        resolve(type, in: handlers)
+    }
+
+    func resolveQuery(_ type: MessageType) -> Resolution<RegisteredQuery> {
+        resolve(type, in: queries)
+    }
+
+    private func resolve<T>(_ type: MessageType, in table: [MessageType: T]) -> Resolution<T> {
+        if let found = table[type] { return .found(found) }
+        let versions = table.keys.filter { $0.name == type.name }.map(\.version).sorted()
+        return versions.isEmpty ? .unknownType : .unsupportedVersion(supported: versions)
+    }
+}
+
+enum Resolution<T> {
+    case found(T)
+    case unknownType
+    case unsupportedVersion(supported: [Int])
+}
+
+/// Decodes a message of one accepted version and binds it to its handler, ready to run.
+struct RegisteredHandler: Sendable {
+    let handledType: MessageType
+    let kind: MessageKind
+    let prepare: @Sendable (EnvelopeHeader, Data, JSONDecoder) throws -> (HandlerContext) throws -> Void
+}
+
+struct RegisteredQuery: Sendable {
+    let handledType: MessageType
+    let prepare: @Sendable (EnvelopeHeader, Data, JSONDecoder) throws -> (QueryContext) throws -> any Encodable
+}

@@ -1,0 +1,57 @@
+import AMQP
+import Foundation
+
+/// A delivery read as far as the runtime can before running a handler: either ready to run,
+/// or failed for a reason that no retry can cure.
+struct InboundMessage {
+    enum Content {
+        case ready(header: EnvelopeHeader, run: (HandlerContext) throws -> Void)
+        case failed(MessageFailure)
+    }
+
+    let delivery: AMQPDelivery
+    let content: Content
+    /// The envelope id when the body has one; the id the inbox deduplicates on.
+    let id: String
+    /// 1 for a first delivery; carried by `x-airfleet-attempt` through the retry ladder.
+    let attempt: Int
+
+    init(delivery: AMQPDelivery, registry: HandlerRegistry, decoder: JSONDecoder) {
+        self.delivery = delivery
+        self.attempt = max(1, Int(delivery.properties.headers[FailureHeaders.attempt]?.intValue ?? 1))
+        let fallbackID = delivery.properties.messageId ?? "delivery-\(delivery.deliveryTag)"
+        let header: EnvelopeHeader
+        do {
+            header = try decoder.decode(EnvelopeHeader.self, from: delivery.body)
+            try header.validate()
+        } catch {
+            self.id = fallbackID
+            self.content = .failed(Self.envelopeFailure(error))
+            return
+        }
+        self.id = header.id
+        let type = header.messageType!
+        switch registry.resolveHandler(type) {
+        case .unknownType:
+            content = .failed(MessageFailure(kind: .unknownType, reason: "context '\(registry.context)' has no handler for \(type)"))
+        case .unsupportedVersion(let supported):
+            let versions = supported.map { "v\($0)" }.joined(separator: ", ")
+            content = .failed(MessageFailure(kind: .unsupportedVersion, reason: "context '\(registry.context)' accepts \(type.name) at \(versions), not v\(type.version)"))
+        case .found(let handler):
+            do {
+                content = .ready(header: header, run: try handler.prepare(header, delivery.body, decoder))
+            } catch {
+                content = .failed(MessageFailure.from(handlerError: error))
+            }
+        }
+    }
+
+    private static func envelopeFailure(_ error: any Error) -> MessageFailure {
+        if let validation = error as? ValidationError {
+            return MessageFailure(kind: .malformed, reason: "envelope \(validation)")
+        }
+        let (field, reason) = describeDecodingFailure(error, root: "envelope")
+        if field == "envelope" { return MessageFailure(kind: .malformed, reason: "body \(reason)") }
+        return MessageFailure(kind: .malformed, reason: "\(field) \(reason)")
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Postgres
+
+/// The inbox, outbox and poison-suspect tables of one context's schema, one round trip per
+/// batch wherever it can be.
+struct MessageStore {
+    let database: PostgresConnection
+
+    /// Records message ids as handled; returns those that were not already there.
+    func claim(_ messages: [(id: String, type: String)]) throws -> Set<String> {
+        guard !messages.isEmpty else { return [] }
+        let rows = try database.query(
+            "INSERT INTO inbox (message_id, message_type) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING RETURNING message_id",
+            messages.map(\.id), messages.map(\.type))
+        return Set(try rows.map { try $0.decode(String.self, at: 0) })
+    }
+
+    func append(_ messages: [OutgoingMessage]) throws {
+        guard !messages.isEmpty else { return }
+        try database.execute(
+            """
+            INSERT INTO outbox (id, exchange, routing_key, correlation_id, source, body, created_at)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+            """,
+            messages.map(\.id), messages.map(\.exchange), messages.map(\.type.description),
+            messages.map { $0.correlationId ?? "" }, messages.map(\.source),
+            messages.map { String(decoding: $0.body, as: UTF8.self) }, messages.map(\.time))
+    }
+
+    func remove(_ ids: [String]) throws {
+        guard !ids.isEmpty else { return }
+        try database.execute("DELETE FROM outbox WHERE id = ANY($1::text[])", ids)
+    }
+
+    /// Locks outbox rows older than `age` that no other process has locked; call inside a transaction.
+    func lockStale(olderThan age: Duration, limit: Int) throws -> [OutgoingMessage] {
+        let rows = try database.query(
+            """
+            SELECT id, exchange, routing_key, correlation_id, source, body, created_at FROM outbox
+            WHERE created_at < now() - make_interval(secs => $1) ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED
+            """,
+            age.seconds, limit)
+        return try rows.map { row in
+            let routingKey = try row.decode(String.self, at: 2)
+            guard let type = MessageType(parsing: routingKey) else {
+                throw ConfigurationError("outbox row \(try row.decode(String.self, at: 0)) has routing key '\(routingKey)', not a message type")
+            }
+            let correlation = try row.decode(String.self, at: 3)
+            return OutgoingMessage(
+                id: try row.decode(String.self, at: 0), type: type, exchange: try row.decode(String.self, at: 1),
+                body: Data(try row.decode(String.self, at: 5).utf8), correlationId: correlation.isEmpty ? nil : correlation,
+                time: try row.decode(Date.self, at: 6), source: try row.decode(String.self, at: 4))
+        }
+    }
+
+    /// Counts one more start of a redelivered message; returns how many starts there have been.
+    func recordStart(of messageID: String) throws -> Int {
+        let rows = try database.query(
+            """
+            INSERT INTO poison_suspects (message_id, starts) VALUES ($1, 1)
+            ON CONFLICT (message_id) DO UPDATE SET starts = poison_suspects.starts + 1, last_seen = now()
+            RETURNING starts
+            """, messageID)
+        return try rows.first!.decode(Int.self, at: 0)
+    }
+
+    /// The process lived through handling these: they are not suspects any more.
+    func clearSuspects(_ ids: [String]) throws {
+        guard !ids.isEmpty else { return }
+        try database.execute("DELETE FROM poison_suspects WHERE message_id = ANY($1::text[])", ids)
+    }
+
+    func pruneInbox(olderThan age: Duration) throws -> Int {
+        try database.execute(
+            "DELETE FROM inbox WHERE message_id IN (SELECT message_id FROM inbox WHERE handled_at < now() - make_interval(secs => $1) LIMIT 10000)",
+            age.seconds)
+    }
+}

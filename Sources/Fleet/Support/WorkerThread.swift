@@ -1,0 +1,17 @@
+import Foundation
+
+/// Runs blocking work (rabbitmq-c, libpq) on a thread of its own, never on the Swift
+/// concurrency pool, whose few threads such work would starve.
+func startWorkerThread(named name: String, _ body: @escaping () -> Void) {
+    let handOver = HandOver(body)
+    let thread = Thread { handOver.value() }
+    thread.name = name
+    thread.start()
+}
+
+/// Carries a value to the one thread that will use it. The value is never touched by the
+/// sending thread afterwards, so it is not shared, though the compiler cannot prove it.
+struct HandOver<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

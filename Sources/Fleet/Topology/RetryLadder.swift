@@ -1,0 +1,64 @@
+import Foundation
+
+/// The delays a transiently failing message waits before its next attempt, one TTL queue per rung.
+///
+/// Attempt 1 is the first delivery; after it fails the message waits `delays[0]`, after attempt 2
+/// `delays[1]`, and after the last rung it is dead-lettered. The ladder is part of the topology:
+/// every process of a fleet must use the same one.
+public struct RetryLadder: Sendable, Equatable, CustomStringConvertible {
+    public let delays: [Duration]
+
+    public static let standard = RetryLadder(delays: [.seconds(1), .seconds(10), .seconds(60), .seconds(600)])
+
+    public init(delays: [Duration]) {
+        self.delays = delays
+    }
+
+    /// Parses a comma-separated list such as `1s,10s,1m,10m` or `200ms,1s`.
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !parts.isEmpty else { throw ConfigurationError("the retry ladder needs at least one delay, such as 1s,10s,1m") }
+        self.delays = try parts.map { try parseDuration($0, setting: "the retry ladder") }
+    }
+
+    /// Attempts a message gets in all: the first delivery and one per rung.
+    public var maxAttempts: Int { delays.count + 1 }
+
+    /// The rung to wait on after `attempt` failed, or nil when the ladder is exhausted.
+    public func rung(after attempt: Int) -> Int? {
+        let index = attempt - 1
+        return delays.indices.contains(index) ? index : nil
+    }
+
+    public var description: String { delays.map(formatDuration).joined(separator: ",") }
+}
+
+/// Parses `250ms`, `5s`, `2m`, `1h`; a bare number is seconds.
+public func parseDuration(_ text: String, setting: String) throws -> Duration {
+    let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+    for (suffix, scale) in units where text.hasSuffix(suffix) {
+        if let value = Double(text.dropLast(suffix.count)), value >= 0 {
+            return .milliseconds(Int64((value * scale * 1000).rounded()))
+        }
+    }
+    if let seconds = Double(text), seconds >= 0 { return .milliseconds(Int64((seconds * 1000).rounded())) }
+    throw ConfigurationError("\(setting): '\(text)' is not a duration such as 500ms, 10s, 1m or 1h")
+}
+
+/// The shortest exact spelling: `500ms`, `10s`, `1m`, `10m`, `1h`.
+public func formatDuration(_ duration: Duration) -> String {
+    let milliseconds = duration.milliseconds
+    if milliseconds % 3_600_000 == 0, milliseconds > 0 { return "\(milliseconds / 3_600_000)h" }
+    if milliseconds % 60_000 == 0, milliseconds > 0 { return "\(milliseconds / 60_000)m" }
+    if milliseconds % 1000 == 0 { return "\(milliseconds / 1000)s" }
+    return "\(milliseconds)ms"
+}
+
+extension Duration {
+    public var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+
+    public var seconds: Double { Double(milliseconds) / 1000 }
+}
