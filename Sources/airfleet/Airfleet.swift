@@ -1,0 +1,42 @@
+import ArgumentParser
+import Fleet
+import Foundation
+import Logging
+
+@main
+struct Airfleet: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "airfleet",
+        abstract: "The Airfleet booking platform: consumer processes, topology and operations.",
+        discussion: """
+            Every command reads its settings from the environment: AIRFLEET_AMQP_URL, AIRFLEET_DATABASE_URL \
+            (or AIRFLEET_<CONTEXT>_DATABASE_URL), AIRFLEET_SCHEMA_PREFIX, AIRFLEET_RETRY_LADDER, \
+            AIRFLEET_DELIVERY_LIMIT and the others listed in the README.
+            """,
+        version: version,
+        subcommands: [TopologyCommand.self, MigrateCommand.self, ConsumeCommand.self, VersionCommand.self])
+}
+
+struct VersionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the version.")
+
+    func run() {
+        print("airfleet \(Airfleet.version)")
+    }
+}
+
+/// Settings and logging every subcommand starts from.
+enum Environment {
+    static func load() throws -> FleetConfiguration {
+        FleetLogHandler.bootstrap()
+        do {
+            return try FleetConfiguration.fromEnvironment()
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    static var logger: Logger { Logger(label: "airfleet") }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Fleet
+import Foundation
+
+struct ConsumeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consume",
+        abstract: "Run one consumer process of a context until SIGTERM or SIGINT.",
+        discussion: """
+            The process migrates the context's schema, declares its queues, then handles its commands, \
+            events and queries. Start more processes of a context to share its work. On SIGTERM it stops \
+            taking messages, finishes those in hand and exits 0.
+            """)
+
+    @Argument(help: "The bounded context to run.")
+    var context: String
+
+    func validate() throws {
+        guard Contexts.names.contains(context) else {
+            throw ValidationError("unknown context '\(context)'; known: \(Contexts.names.joined(separator: ", "))")
+        }
+        guard Contexts.definitions.contains(where: { $0.name == context }) else {
+            throw ValidationError("context '\(context)' is in the catalogue, but this airfleet build has no consumer for it yet")
+        }
+    }
+
+    func run() throws {
+        let configuration = try Environment.load()
+        let definition = Contexts.definitions.first { $0.name == context }!
+        let service = ConsumerService(definition: definition, topology: Contexts.topology(configuration),
+                                      configuration: configuration, logger: Environment.logger)
+        let status = service.runUntilSignalled()
+        if status != 0 { throw ExitCode(status) }
+    }
+}
