@@ -38,10 +38,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        // Test support: helpers that talk to the real servers ops/test starts, and a consumer
-        // process with test handlers that the crash and drain tests start and kill.
+        // Test support: the real servers ops/test starts; test contexts and a consumer process
+        // with their handlers, which the crash and drain tests start and kill.
+        .target(name: "TestServers", path: "Tests/TestServers"),
         .target(name: "FleetTestSupport", dependencies: [
-            "Fleet", "AMQP", "Postgres",
+            "Fleet", "AMQP", "Postgres", "TestServers",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/FleetTestSupport"),
         .executableTarget(name: "fleet-testbed", dependencies: [
@@ -49,9 +50,24 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/FleetTestbed"),
 
-        .testTarget(name: "AMQPTests", dependencies: ["AMQP", "FleetTestSupport"]),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "FleetTestSupport"]),
-        .testTarget(name: "FleetTests", dependencies: ["Fleet", "AMQP", "Postgres", "FleetTestSupport", "fleet-testbed"]),
+        // Measures the runtime against this machine's raw broker ceilings (ops/bench runs it).
+        .executableTarget(name: "airfleet-bench", dependencies: [
+            "Fleet", "AMQP", "Postgres", "FleetTestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Benchmarks/RuntimeBench"),
+
+        .testTarget(name: "AMQPTests", dependencies: [
+            "AMQP", "TestServers",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "PostgresTests", dependencies: [
+            "Postgres", "TestServers",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "FleetTests", dependencies: [
+            "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers", "fleet-testbed",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

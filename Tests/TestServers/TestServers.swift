@@ -37,7 +37,7 @@ public enum TestServers {
     /// Deletes a virtual host made by `makeVirtualHost`, with everything in it.
     public static func deleteVirtualHost(_ name: String) {
         guard let api = try? ManagementAPI(baseURL: try managementURL()) else { return }
-        try? api.send("DELETE", "/api/vhosts/\(name)")
+        _ = try? api.send("DELETE", "/api/vhosts/\(name)")
     }
 
     /// The test broker's URL with its path replaced by the given virtual host.

@@ -1,0 +1,173 @@
+import AMQP
+import Fleet
+import FleetTestSupport
+import Foundation
+import XCTest
+
+/// The consumer path on the real broker and database, with the service in this process.
+final class ConsumerTests: XCTestCase {
+    var fleet: TestFleet!
+
+    override func setUpWithError() throws { fleet = try TestFleet() }
+    override func tearDown() { fleet?.tearDown() }
+
+    private func records(_ key: String) throws -> Int {
+        try fleet.integer("SELECT count(*) FROM \(fleet.schema("probe")).records WHERE key = $1", key)
+    }
+
+    func testPublishedCommandIsHandledItsEventFollowedAndEverythingAcknowledged() throws {
+        _ = try fleet.start(ProbeContexts.probe())
+        _ = try fleet.start(ProbeContexts.tally())
+        let receipt = try fleet.publisher().publish(ProbeRecord(key: "first"))
+        XCTAssertEqual(receipt.outcome, .delivered)
+
+        try fleet.eventually("the tally counts the event") {
+            try fleet.integer("SELECT count FROM \(fleet.schema("tally")).tallies WHERE key = 'first'") == 1
+        }
+        XCTAssertEqual(try records("first"), 1)
+        try fleet.eventually("both queues are empty and nothing is unacknowledged") {
+            try fleet.totalMessages("airfleet.probe") == 0 && fleet.totalMessages("airfleet.tally") == 0
+        }
+        XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(fleet.schema("probe")).outbox"), 0)
+        XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(fleet.schema("probe")).inbox"), 1)
+    }
+
+    func testCommandNobodyOwnsIsReportedAndKeptInUnroutable() throws {
+        struct Nobody: Command { static let messageType = MessageType("probe.nobody", version: 1); var x = 1 }
+        let receipt = try fleet.publisher().publish(Nobody())
+        guard case .unroutable(let reason) = receipt.outcome else { return XCTFail("expected unroutable, got \(receipt.outcome)") }
+        XCTAssertTrue(reason.contains("no context owns probe.nobody.v1"), reason)
+        let kept = try fleet.drain(Topology.unroutableQueue)
+        XCTAssertEqual(kept.map(\.properties.messageId), [receipt.id])
+        XCTAssertEqual(kept.first?.routingKey, "probe.nobody.v1")
+    }
+
+    func testTheSameMessageIdHasItsEffectOnce() throws {
+        let message = try OutgoingMessage.make(ProbeRecord(key: "twice"), source: "airfleet/tests")
+        let publisher = try fleet.publisher()
+        // Twice in one batch, before the consumer starts, and once more after it handled them.
+        _ = try publisher.publish([message, message])
+        _ = try fleet.start(ProbeContexts.probe())
+        try fleet.eventually("the queue is empty") { try fleet.totalMessages("airfleet.probe") == 0 }
+        _ = try publisher.publish([message])
+        try fleet.eventually("the third copy is consumed") { try fleet.totalMessages("airfleet.probe") == 0 }
+        Thread.sleep(forTimeInterval: 0.3)
+        XCTAssertEqual(try records("twice"), 1)
+    }
+
+    func testTransientFailuresClimbTheLadderAndSucceedOnTheThirdAttempt() throws {
+        let attempts = AttemptLog()
+        _ = try fleet.start(ProbeContexts.probe(observe: attempts.record))
+        _ = try fleet.publisher().publish(ProbeFlaky(key: "flaky", failures: 2))
+        try fleet.eventually("the third attempt succeeds", timeout: .seconds(15)) { try records("flaky") == 1 }
+
+        let seen = attempts.entries(for: "flaky")
+        XCTAssertEqual(seen.map(\.attempt), [1, 2, 3])
+        let firstWait = seen[1].time.timeIntervalSince(seen[0].time)
+        let secondWait = seen[2].time.timeIntervalSince(seen[1].time)
+        XCTAssertGreaterThanOrEqual(firstWait, 0.3, "first rung is 300ms")
+        XCTAssertGreaterThanOrEqual(secondWait, 1.0, "second rung is 1s")
+        XCTAssertGreaterThan(secondWait, firstWait)
+        XCTAssertEqual(try fleet.integer("SELECT attempt FROM \(fleet.schema("probe")).records WHERE key = 'flaky'"), 3)
+    }
+
+    func testAMessageThatAlwaysFailsEndsInTheDeadLettersWithItsReasons() throws {
+        _ = try fleet.start(ProbeContexts.probe())
+        let receipt = try fleet.publisher().publish(ProbeFail(key: "doomed"))
+        try fleet.eventually("the message is dead-lettered", timeout: .seconds(15)) {
+            try fleet.queueState("airfleet.probe.dlq").messageCount == 1
+        }
+        let letter = try XCTUnwrap(fleet.drain("airfleet.probe.dlq").first)
+        let headers = letter.properties.headers
+        XCTAssertEqual(letter.properties.messageId, receipt.id)
+        XCTAssertEqual(headers[FailureHeaders.errorKind]?.stringValue, "retries-exhausted")
+        XCTAssertEqual(headers[FailureHeaders.error]?.stringValue, "always fails on purpose")
+        XCTAssertEqual(headers[FailureHeaders.attempts]?.intValue, 3)
+        XCTAssertEqual(headers[FailureHeaders.queue]?.stringValue, "airfleet.probe")
+        XCTAssertEqual(headers[FailureHeaders.originalRoutingKey]?.stringValue, "probe.fail.v1")
+        XCTAssertTrue(headers[FailureHeaders.consumer]?.stringValue?.hasPrefix("probe@") ?? false)
+        XCTAssertNotNil(headers[FailureHeaders.failedAt]?.stringValue.flatMap(FleetJSON.parseTimestamp))
+        let history = try XCTUnwrap(headers[FailureHeaders.failures]?.arrayValue)
+        XCTAssertEqual(history.compactMap { $0.tableValue?["attempt"]?.intValue }, [1, 2, 3])
+        XCTAssertEqual(try records("doomed"), 0)
+    }
+
+    func testBadMessagesAreDeadLetteredAtOnceWhileGoodOnesAroundThemAreHandled() throws {
+        let service = try fleet.start(ProbeContexts.probe())
+        func envelope(_ type: String, _ data: String) -> String {
+            #"{"specversion":"1.0","id":"\#(UUID().uuidString)","type":"\#(type)","source":"tests","data":\#(data)}"#
+        }
+        try fleet.publishRaw([
+            (envelope("probe.record.v1", #"{"key":"before"}"#), "probe.record.v1"),
+            ("this is not json", nil),
+            (#"{"specversion":"1.0","type":"probe.record.v1","source":"tests","data":{"key":"x"}}"#, nil),
+            (envelope("probe.unheard-of.v1", "{}"), nil),
+            (envelope("probe.record.v9", #"{"key":"x"}"#), nil),
+            (envelope("probe.record.v1", #"{"key":42}"#), nil),
+            (envelope("probe.record.v1", #"{"key":""}"#), nil),
+            (envelope("probe.reject.v1", #"{"key":"no"}"#), nil),
+            (envelope("probe.record.v1", #"{"key":"after"}"#), nil),
+        ], to: "airfleet.probe")
+
+        try fleet.eventually("seven dead letters") { try fleet.queueState("airfleet.probe.dlq").messageCount == 7 }
+        XCTAssertEqual(try records("before"), 1)
+        XCTAssertEqual(try records("after"), 1)
+        let letters = try fleet.drain("airfleet.probe.dlq")
+        let reasons = letters.map { "\($0.properties.headers[FailureHeaders.errorKind]?.stringValue ?? "?"): \($0.properties.headers[FailureHeaders.error]?.stringValue ?? "?")" }
+        XCTAssertEqual(reasons, [
+            "malformed: body is not valid JSON: The given data was not valid JSON.",
+            "malformed: envelope.id is required",
+            "unknown-type: context 'probe' has no handler for probe.unheard-of.v1",
+            "unsupported-version: context 'probe' accepts probe.record at v1, not v9",
+            "invalid: data.key must be a string",
+            "invalid: key: must not be empty",
+            "rejected: refused on purpose: no",
+        ])
+        XCTAssertTrue(letters.allSatisfy { $0.properties.headers[FailureHeaders.attempts]?.intValue == 1 })
+
+        // Still consuming after all that.
+        _ = try fleet.publisher().publish(ProbeRecord(key: "later"))
+        try fleet.eventually("a later message is handled") { try records("later") == 1 }
+        service.stop()
+    }
+
+    func testAVersionOneMessageIsUpcastForTheVersionTwoHandler() throws {
+        _ = try fleet.start(ProbeContexts.probe())
+        let publisher = try fleet.publisher()
+        _ = try publisher.publish(ProbeNoteV1(text: "old note"))
+        _ = try publisher.publish(ProbeNoteV2(text: "new note", author: "ana"))
+        try fleet.eventually("both notes are recorded") { try records("old note") + records("new note") == 2 }
+        let rows = try fleet.database().query("SELECT key, author FROM \(fleet.schema("probe")).records ORDER BY key")
+        XCTAssertEqual(try rows.map { "\(try $0.decode(String.self, at: 0))/\(try $0.decode(String.self, at: 1))" },
+                       ["new note/ana", "old note/unknown"])
+    }
+
+    func testABatchKeepsItsGoodMessagesWhenOneHandlerFails() throws {
+        let publisher = try fleet.publisher()
+        var messages = try (0..<50).map { try OutgoingMessage.make(ProbeRecord(key: "batch-\($0)"), source: "t") }
+        messages.insert(try OutgoingMessage.make(ProbeReject(key: "spoiler"), source: "t"), at: 25)
+        _ = try publisher.publish(messages)
+        _ = try fleet.start(ProbeContexts.probe())
+        try fleet.eventually("all good messages are handled") {
+            try fleet.integer("SELECT count(*) FROM \(fleet.schema("probe")).records WHERE key LIKE 'batch-%'") == 50
+        }
+        try fleet.eventually("the bad one is dead-lettered") { try fleet.queueState("airfleet.probe.dlq").messageCount == 1 }
+    }
+}
+
+/// Attempts seen by handlers, including those whose transaction rolled back.
+final class AttemptLog: @unchecked Sendable {
+    // Guarded by `lock`.
+    private let lock = NSLock()
+    private var all: [(key: String, attempt: Int, time: Date)] = []
+
+    func record(_ key: String, _ attempt: Int, _ time: Date) {
+        lock.lock(); defer { lock.unlock() }
+        all.append((key, attempt, time))
+    }
+
+    func entries(for key: String) -> [(key: String, attempt: Int, time: Date)] {
+        lock.lock(); defer { lock.unlock() }
+        return all.filter { $0.key == key }
+    }
+}

@@ -1,0 +1,69 @@
+import Fleet
+import FleetTestSupport
+import Foundation
+import XCTest
+
+/// Queries over direct reply-to, answered by a context's query worker.
+final class QueryTests: XCTestCase {
+    var fleet: TestFleet!
+
+    override func setUpWithError() throws { fleet = try TestFleet() }
+    override func tearDown() { fleet?.tearDown() }
+
+    private func client() throws -> QueryClient {
+        try QueryClient(amqp: fleet.configuration.amqp, source: "airfleet/tests", logger: fleet.logger)
+    }
+
+    func testAQueryIsAnsweredOverDirectReplyTo() throws {
+        _ = try fleet.start(ProbeContexts.probe())
+        _ = try fleet.publisher().publish(ProbeRecord(key: "asked"))
+        try fleet.eventually("recorded") {
+            try fleet.integer("SELECT count(*) FROM \(fleet.schema("probe")).records WHERE key = 'asked'") == 1
+        }
+        let client = try client()
+        XCTAssertEqual(try client.ask(ProbeCount(key: "asked")), ProbeCount.Response(key: "asked", count: 1))
+        XCTAssertEqual(try client.ask(ProbeCount(key: "never")), ProbeCount.Response(key: "never", count: 0))
+    }
+
+    func testAQueryNobodyAnswersTimesOutWithAClearError() throws {
+        // The queue exists (the topology is declared) but no probe process runs.
+        let client = try client()
+        let started = ContinuousClock.now
+        XCTAssertThrowsError(try client.ask(ProbeCount(key: "k"), timeout: .milliseconds(700))) { error in
+            XCTAssertEqual("\(error)", "probe.count.v1 got no answer within 0.7 s: is a process of the context that answers it running and keeping up?")
+        }
+        let waited = ContinuousClock.now - started
+        XCTAssertGreaterThanOrEqual(waited, .milliseconds(650), "waits about as long as asked")
+        XCTAssertLessThan(waited, .seconds(3))
+    }
+
+    func testAQueryNoContextBindsFailsAtOnce() throws {
+        struct Unasked: Query {
+            static let messageType = MessageType("probe.unasked", version: 1)
+            typealias Response = ProbeCount.Response
+        }
+        XCTAssertThrowsError(try client().ask(Unasked(), timeout: .seconds(5))) { error in
+            XCTAssertTrue("\(error)".hasPrefix("no context answers probe.unasked.v1"), "\(error)")
+        }
+    }
+
+    func testALateAnswerToAnAbandonedQueryIsNotMistakenForTheNextOne() throws {
+        _ = try fleet.start(ProbeContexts.probe())
+        let client = try client()
+        XCTAssertThrowsError(try client.ask(ProbeSlowQuery(milliseconds: 600), timeout: .milliseconds(200)))
+        Thread.sleep(forTimeInterval: 0.6)
+        XCTAssertEqual(try client.ask(ProbeCount(key: "fresh")).key, "fresh")
+    }
+
+    func testAnInvalidQueryIsAnsweredWithTheFieldAtFault() throws {
+        _ = try fleet.start(ProbeContexts.probe())
+        let outgoing = try OutgoingMessage.make(ProbeCount(key: "x"), source: "t")
+        let broken = OutgoingMessage(id: outgoing.id, type: outgoing.type, exchange: outgoing.exchange,
+                                     body: Data(String(decoding: outgoing.body, as: UTF8.self).replacingOccurrences(of: #""key":"x""#, with: #""key":7"#).utf8),
+                                     correlationId: nil, time: outgoing.time, source: "t")
+        let reply = try client().askRaw(broken, timeout: .seconds(5))
+        let decoded = try FleetJSON.decoder().decode(QueryReply<ProbeCount.Response>.self, from: reply)
+        XCTAssertFalse(decoded.ok)
+        XCTAssertEqual(decoded.error, QueryError(kind: "invalid", message: "must be a string", field: "data.key"))
+    }
+}
