@@ -1,0 +1,36 @@
+#!/usr/bin/python3
+"""Validates JSON documents against an Airfleet JSON Schema (draft 2020-12).
+
+Usage: Schemas/validate.py SCHEMA DOCUMENT...
+Prints one line per problem, with the JSON path at fault, and exits 1 if any document is invalid.
+"""
+import json
+import sys
+
+try:
+    from jsonschema import Draft202012Validator, FormatChecker
+except ImportError:
+    sys.exit("validate.py needs jsonschema: apt-get install python3-jsonschema (or pip install jsonschema)")
+
+
+def main(arguments):
+    if len(arguments) < 2:
+        sys.exit(__doc__)
+    with open(arguments[0], encoding="utf-8") as file:
+        schema = json.load(file)
+    Draft202012Validator.check_schema(schema)
+    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    invalid = 0
+    for path in arguments[1:]:
+        with open(path, encoding="utf-8") as file:
+            document = json.load(file)
+        errors = sorted(validator.iter_errors(document), key=lambda error: list(error.absolute_path))
+        for error in errors:
+            location = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.absolute_path)
+            print(f"{path}: ${location}: {error.message}")
+        invalid += bool(errors)
+    return 1 if invalid else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
