@@ -5,9 +5,10 @@ import TestServers
 import Logging
 import Postgres
 
-/// One test's own fleet: a fresh virtual host with the probe topology declared, a schema prefix
-/// of its own in the test database, and the environment its consumer processes run with.
+/// One test's own fleet: a fresh virtual host with its contexts' topology declared, a schema
+/// prefix of its own in the test database, and the environment its consumer processes run with.
 public final class TestFleet {
+    public let contexts: [ContextDefinition]
     public let virtualHost: String
     public let schemaPrefix: String
     public let environment: [String: String]
@@ -18,8 +19,11 @@ public final class TestFleet {
     private var running: [RunningService] = []
     private var processes: [TestbedProcess] = []
 
-    /// - Parameter settings: environment overrides, e.g. a short `AIRFLEET_RETRY_LADDER`.
-    public init(_ settings: [String: String] = [:]) throws {
+    /// - Parameters:
+    ///   - settings: environment overrides, e.g. a short `AIRFLEET_RETRY_LADDER`.
+    ///   - contexts: the contexts whose topology is declared and whose schemas are dropped at the end.
+    public init(_ settings: [String: String] = [:], contexts: [ContextDefinition] = ProbeContexts.all()) throws {
+        self.contexts = contexts
         let (name, url) = try TestServers.makeVirtualHost("fleet")
         virtualHost = name
         schemaPrefix = "\(TestServers.makeSchemaName("t"))_"
@@ -37,7 +41,7 @@ public final class TestFleet {
         environment.merge(settings) { $1 }
         self.environment = environment
         configuration = try FleetConfiguration.fromEnvironment(environment)
-        topology = ProbeContexts.topology(settings: configuration.topology)
+        topology = Topology(settings: configuration.topology, contexts: contexts.map(\.topology))
         var logger = Logger(label: "test")
         logger.logLevel = Logger.Level(rawValue: environment["AIRFLEET_LOG_LEVEL"]!) ?? .notice
         self.logger = logger
@@ -51,7 +55,7 @@ public final class TestFleet {
         for service in running { service.stop() }
         for process in processes { process.kill() }
         if let databaseConnection {
-            for context in ["probe", "tally"] {
+            for context in contexts.map(\.name) {
                 _ = try? databaseConnection.execute("DROP SCHEMA IF EXISTS \"\(configuration.schema(for: context))\" CASCADE")
             }
             databaseConnection.close()

@@ -171,3 +171,25 @@ final class AttemptLog: @unchecked Sendable {
         return all.filter { $0.key == key }
     }
 }
+
+/// Jobs a context runs on a clock, in every process, through the outbox.
+final class ScheduledJobTests: XCTestCase {
+    var fleet: TestFleet!
+
+    override func setUpWithError() throws { fleet = try TestFleet() }
+    override func tearDown() { fleet?.tearDown() }
+
+    func testAJobSharedByTwoProcessesEmitsEachEventOnce() throws {
+        _ = try fleet.start(ProbeContexts.probe())
+        _ = try fleet.start(ProbeContexts.probe())
+        _ = try fleet.start(ProbeContexts.tally())
+        let keys = (0..<200).map { "mark-\($0)" }
+        try fleet.database().execute("INSERT INTO \(fleet.schema("probe")).marks (key) SELECT unnest($1::text[])", keys)
+        try fleet.eventually("every mark is counted") {
+            try fleet.integer("SELECT count(*) FROM \(fleet.schema("tally")).tallies WHERE key LIKE 'mark-%'") == keys.count
+        }
+        Thread.sleep(forTimeInterval: 0.5)
+        XCTAssertEqual(try fleet.integer("SELECT max(count) FROM \(fleet.schema("tally")).tallies"), 1, "no event twice")
+        XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(fleet.schema("probe")).outbox"), 0)
+    }
+}

@@ -19,6 +19,7 @@ final class CommandWorker {
     private var link: BrokerLink?
     private var lastSweep = ContinuousClock.now
     private var lastPrune = ContinuousClock.now
+    private var jobsDue: [String: ContinuousClock.Instant] = [:]
 
     init(definition: ContextDefinition, configuration: FleetConfiguration, topology: Topology,
          database: PostgresConfiguration, stop: StopSignal, logger: Logger) {
@@ -262,10 +263,42 @@ final class CommandWorker {
             lastSweep = now
             try sweepOutbox(link)
         }
+        try runDueJobs(now: now)
         if now - lastPrune >= .seconds(600) {
             lastPrune = now
             let pruned = try MessageStore(database: try database.connected()).pruneInbox(olderThan: configuration.inboxRetention)
             if pruned > 0 { logger.info("pruned inbox", metadata: ["rows": "\(pruned)"]) }
+        }
+    }
+
+    /// Runs the context's scheduled jobs whose time has come, each in a transaction of its own.
+    private func runDueJobs(now: ContinuousClock.Instant) throws {
+        for job in definition.registry.jobs where jobsDue[job.name].map({ $0 <= now }) ?? true {
+            jobsDue[job.name] = now + job.interval
+            let db = try database.connected()
+            let header = EnvelopeHeader(
+                id: UUID().uuidString.lowercased(), type: MessageType("fleet.job-run", version: 1),
+                source: "airfleet/\(definition.name)", time: Date(), subject: job.name, correlationId: nil, causationId: nil)
+            var jobLogger = logger
+            jobLogger[metadataKey: "job"] = "\(job.name)"
+            jobLogger[metadataKey: "correlation_id"] = "\(header.id)"
+            do {
+                let outgoing = try db.transaction {
+                    let context = HandlerContext(database: db, logger: jobLogger, attempt: 1, now: Date(),
+                                                 contextName: definition.name, header: header)
+                    try job.run(context)
+                    try MessageStore(database: db).append(context.outgoing)
+                    return context.outgoing
+                }
+                try publish(outgoing)
+            } catch let error as PostgresError where error.isConnectionLost {
+                throw error
+            } catch let error as AMQPError where error.isConnectionLost {
+                throw error
+            } catch {
+                // A failing job must not stop the messages; it runs again at its next turn.
+                jobLogger.error("scheduled job failed", metadata: ["error": "\(error)"])
+            }
         }
     }
 

@@ -9,6 +9,7 @@ public struct HandlerRegistry: Sendable {
     public let context: String
     private(set) var handlers: [MessageType: RegisteredHandler] = [:]
     private(set) var queries: [MessageType: RegisteredQuery] = [:]
+    private(set) var jobs: [ScheduledJob] = []
 
     public init(context: String) {
         self.context = context
@@ -47,6 +48,18 @@ public struct HandlerRegistry: Sendable {
         }
     }
 
+    /// Runs `job` about once per `interval` in every process of the context, in a transaction of
+    /// the runtime with a context whose `emit` and `send` go through the outbox, like a handler's.
+    /// Every process runs it, so a job claims its rows with `FOR UPDATE SKIP LOCKED`.
+    public mutating func schedule(
+        _ name: String, every interval: Duration,
+        _ job: @escaping @Sendable (HandlerContext) throws -> Void
+    ) {
+        precondition(!jobs.contains { $0.name == name }, "\(context) schedules a job named \(name) twice")
+        precondition(interval > .zero, "job \(name) needs a positive interval")
+        jobs.append(ScheduledJob(name: name, interval: interval, run: job))
+    }
+
     /// Every version of every command and event this context accepts, for its queue's bindings.
     public var acceptedMessages: [(MessageType, MessageKind)] {
         handlers.map { ($0.key, $0.value.kind) }.sorted { $0.0 < $1.0 }
@@ -68,6 +81,13 @@ public struct HandlerRegistry: Sendable {
         let versions = table.keys.filter { $0.name == type.name }.map(\.version).sorted()
         return versions.isEmpty ? .unknownType : .unsupportedVersion(supported: versions)
     }
+}
+
+/// Work a context does on a clock rather than on a message (expiring holds, sending reminders).
+struct ScheduledJob: Sendable {
+    let name: String
+    let interval: Duration
+    let run: @Sendable (HandlerContext) throws -> Void
 }
 
 enum Resolution<T> {
