@@ -25,6 +25,7 @@ public final class PostgresConnection: @unchecked Sendable {
     var savepointDepth = 0
     /// Session advisory locks whose unlock had to wait for an aborted transaction to end.
     var pendingUnlocks: [Int64] = []
+    private var prepared = PreparedStatements()
 
     /// Connects (blocking for at most `connectTimeout` seconds) and sets the session up: UTC,
     /// ISO dates, UTF-8, hex bytea, and the application name.
@@ -163,11 +164,41 @@ public final class PostgresConnection: @unchecked Sendable {
         let connection = try liveHandle(sql)
         return try exclusively {
             let encoded = try EncodedParameters(parameters, sql: sql)
-            let result = withExtendedLifetime(encoded) {
-                PQexecParams(connection, sql, encoded.count, encoded.types, encoded.values, nil, nil, 0)
+            guard !parameters.isEmpty else {
+                return try finish(PQexecParams(connection, sql, 0, nil, nil, nil, nil, 0), sql: sql)
             }
-            return try finish(result, sql: sql)
+            return try withExtendedLifetime(encoded) { try runPrepared(sql, encoded, on: connection) }
         }
+    }
+
+    /// Executes through the session's prepared statement for this SQL and these parameter types,
+    /// preparing it on first use.
+    private func runPrepared(_ sql: String, _ encoded: EncodedParameters, on connection: OpaquePointer) throws -> PostgresRows {
+        let key = PreparedStatements.Key(sql: sql, types: encoded.types)
+        guard let name = try preparedName(for: key, on: connection) else {
+            return try finish(PQexecParams(connection, sql, encoded.count, encoded.types, encoded.values, nil, nil, 0), sql: sql)
+        }
+        do {
+            return try finish(PQexecPrepared(connection, name, encoded.count, encoded.values, nil, nil, 0), sql: sql)
+        } catch let error as PostgresError where error.sqlState == "0A000" || error.sqlState == "26000" {
+            // DDL changed what the plan returns (0A000), or the statement is gone (26000): prepare
+            // it afresh next time; outside a transaction nothing was lost, so try again at once.
+            prepared.forget(key)
+            guard PQtransactionStatus(connection) == PQTRANS_IDLE else { throw error }
+            _ = PQexec(connection, "DEALLOCATE \(name)").map { PQclear($0) }
+            guard let fresh = try preparedName(for: key, on: connection) else { throw error }
+            return try finish(PQexecPrepared(connection, fresh, encoded.count, encoded.values, nil, nil, 0), sql: sql)
+        }
+    }
+
+    /// The prepared statement's name, preparing it if needed; nil when the cache is full.
+    private func preparedName(for key: PreparedStatements.Key, on connection: OpaquePointer) throws -> String? {
+        if let name = prepared.name(for: key) { return name }
+        guard !prepared.isFull else { return nil }
+        let name = prepared.reserveName()
+        _ = try finish(PQprepare(connection, name, key.sql, Int32(key.types.count), key.types), sql: key.sql)
+        prepared.remember(key, as: name)
+        return name
     }
 
     /// Turns a result into rows or an error, and clears it.
@@ -216,6 +247,7 @@ public final class PostgresConnection: @unchecked Sendable {
             if PQpipelineStatus(connection) != PQ_PIPELINE_OFF { _ = PQexitPipelineMode(connection) }
         }
         abandoned = false
+        prepared.removeAll()
         savepointDepth = 0
         pendingUnlocks = []
         try applySessionSettings()
