@@ -72,7 +72,8 @@ struct TopologyCommand: ParsableCommand {
             guard !arguments.isEmpty else { return "" }
             let text = arguments.keys.sorted().map { key -> String in
                 let value = arguments[key]!
-                return "\(key)=\(value.stringValue ?? value.intValue.map(String.init) ?? "\(value)")"
+                if let text = value.stringValue { return "\(key)=\(text.isEmpty ? "\"\" (the default exchange)" : text)" }
+                return "\(key)=\(value.intValue.map(String.init) ?? "\(value)")"
             }
             return "  [" + text.joined(separator: " ") + "]"
         }
