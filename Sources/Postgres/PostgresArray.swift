@@ -32,22 +32,28 @@ extension Optional: PostgresArrayElement where Wrapped: PostgresArrayElement {
 extension Array: PostgresEncodable where Element: PostgresArrayElement {
     /// An array literal with every element double-quoted, so that commas, braces, blanks, empty
     /// strings and the word NULL stay data; only a nil element is written as bare NULL.
+    ///
+    /// Escaping works on UTF-8 bytes: a quote or a backslash byte never occurs inside a multi-byte
+    /// sequence, and batches of JSON documents are mostly quotes, so this is the hot path.
     public var postgresText: String {
-        var literal = "{"
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        var literal: [UInt8] = [UInt8(ascii: "{")]
+        literal.reserveCapacity(count * 24)
         for (index, element) in enumerated() {
-            if index > 0 { literal += "," }
+            if index > 0 { literal.append(UInt8(ascii: ",")) }
             guard let text = element.postgresArrayElement else {
-                literal += "NULL"
+                literal.append(contentsOf: "NULL".utf8)
                 continue
             }
-            literal += "\""
-            for character in text.unicodeScalars {
-                if character == "\"" || character == "\\" { literal += "\\" }
-                literal.unicodeScalars.append(character)
+            literal.append(quote)
+            for byte in text.utf8 {
+                if byte == quote || byte == backslash { literal.append(backslash) }
+                literal.append(byte)
             }
-            literal += "\""
+            literal.append(quote)
         }
-        return literal + "}"
+        literal.append(UInt8(ascii: "}"))
+        return String(decoding: literal, as: UTF8.self)
     }
 
     public static var postgresType: UInt32 { Element.postgresArrayType }
