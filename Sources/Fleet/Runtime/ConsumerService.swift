@@ -54,6 +54,7 @@ public final class ConsumerService: Sendable {
         defer { connection.close() }
         let applied = try definition.migrate(schema: configuration.schema(for: definition.name), on: connection, logger: logger)
         if !applied.isEmpty { logger.info("migrated", metadata: ["applied": "\(applied.joined(separator: ","))"]) }
+        try definition.startup?(configuration, logger)
         let broker = try AMQPConnection(configuration.amqp.withConnectionName("\(definition.name)@\(configuration.processName) setup"), logger: logger)
         defer { broker.close() }
         try topology.declare(context: definition.name, on: try broker.openChannel())

@@ -7,10 +7,21 @@ public struct ContextDefinition: Sendable {
     public let registry: HandlerRegistry
     /// The context's own tables, applied after the runtime's inbox and outbox.
     public let migrations: [Migration]
+    /// Runs in every process after the migrations and before any message, for set-up a context
+    /// owes its operators (the first admin, say). It must be idempotent and safe when several
+    /// processes start at once.
+    public private(set) var startup: (@Sendable (FleetConfiguration, Logger) throws -> Void)?
 
     public init(registry: HandlerRegistry, migrations: [Migration]) {
         self.registry = registry
         self.migrations = migrations
+    }
+
+    /// The same context with a start-up step (see `startup`).
+    public func withStartup(_ step: @escaping @Sendable (FleetConfiguration, Logger) throws -> Void) -> ContextDefinition {
+        var copy = self
+        copy.startup = step
+        return copy
     }
 
     public var name: String { registry.context }
