@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         // C libraries from Debian, found through pkg-config.
@@ -32,8 +33,20 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Migrations")]),
         .target(name: "Contracts", dependencies: ["Fleet"]),
+
+        // Bounded contexts: each depends on the runtime and the contracts, never on another context.
+        .target(name: "Customers", dependencies: [
+            "Fleet", "Contracts", "Postgres",
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Consumers/Customers", resources: [.copy("Migrations")]),
+        .target(name: "Flights", dependencies: [
+            "Fleet", "Contracts", "Postgres",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Consumers/Flights", resources: [.copy("Migrations")]),
+
         .executableTarget(name: "airfleet", dependencies: [
-            "Fleet", "Contracts",
+            "Fleet", "Contracts", "Customers", "Flights", "Postgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -66,6 +79,14 @@ let package = Package(
         ]),
         .testTarget(name: "FleetTests", dependencies: [
             "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers", "fleet-testbed",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "CustomersTests", dependencies: [
+            "Customers", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "FlightsTests", dependencies: [
+            "Flights", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
             .product(name: "Logging", package: "swift-log"),
         ]),
     ],

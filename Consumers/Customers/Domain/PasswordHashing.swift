@@ -1,0 +1,70 @@
+import Contracts
+import Fleet
+import Foundation
+import HummingbirdBcrypt
+
+/// bcrypt, as this context uses it: hashing for the first admin and for operators' tools, and
+/// verification for logins. Pure computation, no I/O. Nothing here logs or keeps a password.
+public enum PasswordHashing {
+    public static let defaultCost = 12
+    public static let costRange = 4...31
+
+    /// Reads `AIRFLEET_BCRYPT_COST` (default 12), refusing a value bcrypt cannot use.
+    public static func cost(fromEnvironment environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int {
+        guard let text = environment["AIRFLEET_BCRYPT_COST"], !text.isEmpty else { return defaultCost }
+        guard let cost = Int(text), costRange.contains(cost) else {
+            throw ConfigurationError("AIRFLEET_BCRYPT_COST must be an integer from \(costRange.lowerBound) to \(costRange.upperBound), not '\(text)'")
+        }
+        return cost
+    }
+
+    /// Checks `password` against `PasswordPolicy`, then hashes it (`$2b$`). What the HTTP ingress
+    /// and `airfleet user create` do before publishing `customer.register.v1`.
+    public static func hash(_ password: String, email: String, cost: Int) throws -> String {
+        try PasswordPolicy.check(password, email: email)
+        return try hash(password, cost: cost)
+    }
+
+    static func hash(_ password: String, cost: Int) throws -> String {
+        guard costRange.contains(cost) else {
+            throw ConfigurationError("bcrypt cost must be from \(costRange.lowerBound) to \(costRange.upperBound), not \(cost)")
+        }
+        return Bcrypt.hash(password, cost: UInt8(cost))
+    }
+
+    /// Whether `password` is the one `hash` was made from.
+    ///
+    /// - `$2y$` (PHP's name for the same algorithm as `$2b$`) is read as `$2b$`, since the bcrypt
+    ///   library here knows only `$2a$` and `$2b$`.
+    /// - A password longer than 72 bytes, or holding a NUL, never matches: the policy refuses
+    ///   such passwords at registration, and bcrypt would compare only a prefix of them. The hash
+    ///   is still computed, so the answer takes as long as any other.
+    public static func verify(_ password: String, hash: String) -> Bool {
+        let acceptable = password.utf8.count <= PasswordPolicy.maximumBytes && !password.utf8.contains(0)
+        let candidate = acceptable ? password : ""
+        let readable = hash.hasPrefix("$2y$") ? "$2b$" + hash.dropFirst(4) : hash
+        let matches = Bcrypt.verify(candidate, hash: readable)
+        return acceptable && matches
+    }
+}
+
+/// A hash of a random secret nobody knows, verified against when a login names an unknown email,
+/// so that answer costs one bcrypt verification like a wrong password does. Made once per cost,
+/// on first use, not at start-up (building a context definition stays cheap).
+final class DummyHash: @unchecked Sendable {
+    // `hash` is guarded by `lock`.
+    private let lock = NSLock()
+    private var hash: String?
+    let cost: Int
+
+    init(cost: Int) { self.cost = cost }
+
+    var value: String {
+        lock.lock(); defer { lock.unlock() }
+        if let hash { return hash }
+        let secret = (0..<4).map { _ in UUID().uuidString }.joined()
+        let made = (try? PasswordHashing.hash(secret, cost: cost)) ?? Bcrypt.hash(secret, cost: 12)
+        hash = made
+        return made
+    }
+}

@@ -1,0 +1,86 @@
+import Contracts
+import Fleet
+import Foundation
+import Postgres
+
+/// `customer.login.v1`: the identity behind an email and password, or `unauthorized`.
+struct LoginAnswer: Sendable {
+    let dummy: DummyHash
+
+    static let unauthorized = QueryError(kind: "unauthorized", message: "email or password is wrong")
+
+    func answer(_ envelope: Envelope<CustomerLogin>, _ context: QueryContext) throws -> CustomerIdentity {
+        let query = envelope.data
+        let email = CustomerRules.normalizedEmail(query.email)
+        guard let row = try context.database.query(
+            "SELECT customer_id, email, name, roles, password_hash FROM customers WHERE lower(email) = $1", email).first
+        else {
+            // As much work as a wrong password, so the time taken does not tell which it was.
+            _ = PasswordHashing.verify(query.password, hash: dummy.value)
+            throw Self.unauthorized
+        }
+        guard PasswordHashing.verify(query.password, hash: try row.decode(String.self, at: 4)) else {
+            throw Self.unauthorized
+        }
+        let identity = CustomerIdentity(
+            customerId: try row.decode(UUID.self, at: 0), email: try row.decode(String.self, at: 1),
+            name: try row.decode(String.self, at: 2), roles: try CustomerStore.roles(row.decode([String].self, at: 3)))
+        context.logger.debug("login verified", metadata: ["customer_id": "\(identity.customerId.text)"])
+        return identity
+    }
+}
+
+/// `customer.get.v1`.
+enum GetCustomerAnswer {
+    static func answer(_ envelope: Envelope<GetCustomer>, _ context: QueryContext) throws -> CustomerProfile {
+        let customerId = envelope.data.customerId
+        guard let row = try context.database.query(
+            "SELECT email, name, roles, created_at, updated_at FROM customers WHERE customer_id = $1", customerId).first
+        else {
+            throw QueryError.notFound("no customer has id \(customerId.text)")
+        }
+        return CustomerProfile(
+            customerId: customerId, email: try row.decode(String.self, at: 0), name: try row.decode(String.self, at: 1),
+            roles: try CustomerStore.roles(row.decode([String].self, at: 2)),
+            passengers: try CustomerStore.passengers(of: customerId, on: context.database),
+            createdAt: try row.decode(Date.self, at: 3), updatedAt: try row.decode(Date.self, at: 4))
+    }
+}
+
+/// `subscription.list.v1`.
+enum ListSubscriptionsAnswer {
+    static func answer(_ envelope: Envelope<ListSubscriptions>, _ context: QueryContext) throws -> SubscriptionList {
+        let customerId = envelope.data.customerId
+        let rows = try context.database.query("""
+            SELECT subscription_id, flight_id, created_at FROM subscriptions
+            WHERE customer_id = $1 ORDER BY created_at, subscription_id
+            """, customerId)
+        return SubscriptionList(customerId: customerId, subscriptions: try rows.map { row in
+            SubscriptionList.Entry(subscriptionId: try row.decode(UUID.self, at: 0), flightId: try row.decode(UUID.self, at: 1),
+                                   createdAt: try row.decode(Date.self, at: 2))
+        })
+    }
+}
+
+/// Reads shared by handlers and answers.
+enum CustomerStore {
+    static func passengers(of customerId: UUID, on database: PostgresConnection) throws -> [SavedPassenger] {
+        try database.query("""
+            SELECT passenger_id, first_name, last_name, to_char(date_of_birth, 'YYYY-MM-DD'), loyalty_number
+            FROM saved_passengers WHERE customer_id = $1 ORDER BY position
+            """, customerId
+        ).map { row in
+            SavedPassenger(passengerId: try row.decode(UUID.self, at: 0), firstName: try row.decode(String.self, at: 1),
+                           lastName: try row.decode(String.self, at: 2), dateOfBirth: try row.decode(String.self, at: 3),
+                           loyaltyNumber: try row.decode(String?.self, at: 4))
+        }
+    }
+
+    /// Roles as stored; the table's check constraint allows only known ones.
+    static func roles(_ names: [String]) throws -> [CustomerRole] {
+        try names.map { name in
+            guard let role = CustomerRole(rawValue: name) else { throw FleetError("unknown role '\(name)' in the customers table") }
+            return role
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Contracts
+import Fleet
+import Foundation
+import Postgres
+
+/// `customer.register.v1` → `customer.registered.v1` or `customer.registration-rejected.v1`.
+///
+/// The insert does nothing on any conflict (id or email); then the rows holding the id or the
+/// email decide. Two processes racing for one email are settled by the unique index: the
+/// second insert waits for the first transaction and then sees its row.
+enum RegisterCustomerHandler {
+    static func handle(_ envelope: Envelope<RegisterCustomer>, _ context: HandlerContext) throws {
+        let command = envelope.data
+        let email = CustomerRules.normalizedEmail(command.email)
+        let name = try CustomerRules.checkName(command.name, field: "name")
+        let roles = [command.effectiveRole]
+
+        let inserted = try context.database.query("""
+            INSERT INTO customers (customer_id, email, name, password_hash, roles, created_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5::text[], $6, $6)
+            ON CONFLICT DO NOTHING
+            RETURNING created_at
+            """, command.customerId, email, name, command.passwordHash, roles.map(\.rawValue), context.now)
+        if let row = inserted.first {
+            try context.emit(CustomerRegistered(customerId: command.customerId, email: email, name: name, roles: roles,
+                                                registeredAt: try row.decode(Date.self, at: 0)),
+                             subject: subject(command.customerId))
+            context.logger.info("customer registered", metadata: [
+                "customer_id": "\(command.customerId.text)", "roles": "\(roles.map(\.rawValue).joined(separator: ","))"])
+            return
+        }
+
+        let existing = try context.database.query("""
+            SELECT customer_id, email, name, roles, created_at FROM customers
+            WHERE customer_id = $1 OR lower(email) = $2
+            """, command.customerId, email
+        ).map { row in
+            RegistrationDecision.ExistingCustomer(
+                customerId: try row.decode(UUID.self, at: 0), email: try row.decode(String.self, at: 1),
+                name: try row.decode(String.self, at: 2), roles: try CustomerStore.roles(row.decode([String].self, at: 3)),
+                createdAt: try row.decode(Date.self, at: 4))
+        }
+        switch RegistrationDecision.decide(customerId: command.customerId, email: email, existing: existing) {
+        case .repeated(let customer):
+            try context.emit(CustomerRegistered(customerId: customer.customerId, email: customer.email, name: customer.name,
+                                                roles: customer.roles, registeredAt: customer.createdAt),
+                             subject: subject(command.customerId))
+            context.logger.info("customer registered before; outcome told again", metadata: ["customer_id": "\(command.customerId.text)"])
+        case .emailTaken:
+            try context.emit(CustomerRegistrationRejected(
+                customerId: command.customerId, email: email, reason: .emailTaken,
+                message: "a customer with this email is already registered"), subject: subject(command.customerId))
+            context.logger.info("registration rejected: email taken", metadata: ["customer_id": "\(command.customerId.text)"])
+        case .idTaken:
+            throw HandlerError.permanent("customerId \(command.customerId.text) already belongs to a customer with another email; choose a new UUID for each registration")
+        case .register:
+            // The conflicting row is gone again (it cannot be, without deletes): try once more later.
+            throw HandlerError.transient("registration of \(command.customerId.text) conflicted with a row that is no longer there")
+        }
+    }
+
+    static func subject(_ customerId: UUID) -> String { customerId.text }
+}

@@ -1,0 +1,93 @@
+import Contracts
+import Fleet
+import Foundation
+import Postgres
+
+/// A row of `flights`, as handlers and queries read it.
+struct FlightRecord {
+    let flightId: UUID
+    let number: String
+    let origin: String
+    let destination: String
+    let departure: Date
+    let arrival: Date
+    let aircraftType: String
+    let currency: String
+    let status: String
+    let gate: String?
+
+    var isCancelled: Bool { status == "cancelled" }
+}
+
+/// The SQL shared by handlers and queries: reading and locking flights.
+enum FlightStore {
+    static let columns = "flight_id, number, origin, destination, departure, arrival, aircraft_type, currency, status, gate"
+
+    /// Reads a flight; with `lock`, takes its row lock, which every change to the flight's seats
+    /// takes first, so holds, releases, confirmations and expiries of one flight run one at a time.
+    static func load(_ db: PostgresConnection, _ flightId: UUID, lock: Bool = false) throws -> FlightRecord? {
+        let rows = try db.query("SELECT \(columns) FROM flights WHERE flight_id = $1\(lock ? " FOR UPDATE" : "")", flightId)
+        return try rows.first.map(record)
+    }
+
+    static func record(_ row: PostgresRow) throws -> FlightRecord {
+        FlightRecord(
+            flightId: try row.decode(UUID.self, at: 0), number: try row.decode(String.self, at: 1),
+            origin: try row.decode(String.self, at: 2), destination: try row.decode(String.self, at: 3),
+            departure: try row.decode(Date.self, at: 4), arrival: try row.decode(Date.self, at: 5),
+            aircraftType: try row.decode(String.self, at: 6), currency: try row.decode(String.self, at: 7),
+            status: try row.decode(String.self, at: 8), gate: try row.decode(String?.self, at: 9))
+    }
+
+    /// Base fares by cabin wire name.
+    static func fares(_ db: PostgresConnection, _ flightId: UUID) throws -> [String: Int] {
+        let rows = try db.query("SELECT cabin, base_fare FROM flight_cabins WHERE flight_id = $1", flightId)
+        return Dictionary(uniqueKeysWithValues: try rows.map { (try $0.decode(String.self, at: 0), try $0.decode(Int.self, at: 1)) })
+    }
+
+    static func snapshot(_ db: PostgresConnection, _ flight: FlightRecord) throws -> FlightSnapshot {
+        FlightSnapshot(flightId: flight.flightId, number: flight.number, origin: flight.origin,
+                       destination: flight.destination, departure: flight.departure, arrival: flight.arrival,
+                       aircraftType: flight.aircraftType, status: flight.status, gate: flight.gate,
+                       fares: try fares(db, flight.flightId), currency: flight.currency)
+    }
+
+    /// Loads and locks a flight a command changes, or refuses the command for good.
+    static func lockForChange(_ db: PostgresConnection, _ flightId: UUID) throws -> FlightRecord {
+        guard let flight = try load(db, flightId, lock: true) else {
+            throw HandlerError.permanent("flightId: no flight \(flightId.uuidString.lowercased())")
+        }
+        guard !flight.isCancelled else {
+            throw HandlerError.permanent("flightId: flight \(flight.number) \(flightId.uuidString.lowercased()) is cancelled")
+        }
+        return flight
+    }
+
+    /// Each cabin of the layout needs a fare, and each fare a cabin of the layout.
+    static func checkFares(_ fares: [String: Int], fit layout: AircraftLayout) throws {
+        for cabin in fares.keys.sorted() where layout.cabin(Cabin(rawValue: cabin)!) == nil {
+            throw HandlerError.permanent("fares.\(cabin): the \(layout.code) has no \(cabin) cabin")
+        }
+        for cabin in layout.cabins where fares[cabin.cabin.rawValue] == nil {
+            throw HandlerError.permanent("fares.\(cabin.cabin.rawValue): the \(layout.code) has a \(cabin.cabin.rawValue) cabin, which needs a fare")
+        }
+    }
+
+    static func layout(_ code: String, field: String = "aircraftType") throws -> AircraftLayout {
+        guard let layout = AircraftLayout.find(code) else {
+            throw HandlerError.permanent("\(field): unknown aircraft type \(code) (known: \(AircraftLayout.all.map(\.code).joined(separator: ", ")))")
+        }
+        return layout
+    }
+
+    /// Writes a flight's cabins from its layout and fares.
+    static func insertCabins(_ db: PostgresConnection, _ flightId: UUID, layout: AircraftLayout, fares: [String: Int]) throws {
+        try db.execute(
+            """
+            INSERT INTO flight_cabins (flight_id, cabin, seats, base_fare)
+            SELECT $1, * FROM unnest($2::text[], $3::int[], $4::bigint[])
+            """,
+            flightId, layout.cabins.map(\.cabin.rawValue), layout.cabins.map { Int32($0.seats.count) },
+            layout.cabins.map { fares[$0.cabin.rawValue]! })
+    }
+}

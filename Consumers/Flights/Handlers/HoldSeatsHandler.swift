@@ -1,0 +1,106 @@
+import Contracts
+import Fleet
+import Foundation
+import Postgres
+
+/// `seats.hold.v1` → `seats.held.v1` or `seats.hold-rejected.v1`.
+///
+/// Atomic across processes: the flight's row is locked (SELECT … FOR UPDATE) before its seats
+/// are counted and allocated, so holds of one flight run one after the other, each seeing every
+/// seat the ones before it took; nothing is skipped, so "sold out" is only ever said when it is
+/// true. The seat_assignments primary key backs this up: one seat, one hold, whatever happens.
+enum HoldSeatsHandler {
+    static func handle(_ envelope: Envelope<HoldSeats>, _ context: HandlerContext) throws {
+        let command = envelope.data
+        let db = context.database
+        let flight = try FlightStore.load(db, command.flightId, lock: true)
+
+        // Idempotent by holdId: the same command again gets the first answer, and holds nothing more.
+        if let existing = try HoldStore.load(db, command.holdId) {
+            if let outcome = existing.holdOutcome() {
+                try emit(outcome, context)
+            } else {
+                // A release of this holdId came before its hold: the hold is not made.
+                try reject(command, .holdReleased, context, record: false)
+            }
+            return
+        }
+        guard let flight else { return try reject(command, .flightNotFound, context) }
+        guard !flight.isCancelled else { return try reject(command, .flightCancelled, context) }
+        guard flight.departure > context.now else { return try reject(command, .flightDeparted, context) }
+
+        try HoldExpiry.expireOverdue(db, flightId: flight.flightId, now: context.now) {
+            try context.emit($0, subject: subject(flight.flightId))
+        }
+        guard let cabin = Cabin(rawValue: command.cabin),
+              let layout = AircraftLayout.find(flight.aircraftType)?.cabin(cabin),
+              let row = try db.query("SELECT seats, base_fare FROM flight_cabins WHERE flight_id = $1 AND cabin = $2",
+                                     flight.flightId, cabin.rawValue).first else {
+            return try reject(command, .cabinUnknown, context)
+        }
+        let capacity = try row.decode(Int.self, at: 0)
+        let baseFare = try row.decode(Int.self, at: 1)
+        let taken = Set(try db.query("SELECT seat FROM seat_assignments WHERE flight_id = $1 AND cabin = $2",
+                                     flight.flightId, cabin.rawValue).column(String.self).compactMap(SeatNumber.init))
+
+        let chosen: [SeatNumber]
+        if let named = command.seats {
+            let seats = named.map { SeatNumber($0)! }
+            let cabinSeats = Set(layout.seats)
+            let unknown = seats.filter { !cabinSeats.contains($0) }
+            guard unknown.isEmpty else { return try reject(command, .cabinUnknown, context, seats: unknown) }
+            let gone = seats.filter { taken.contains($0) }
+            guard gone.isEmpty else { return try reject(command, .seatTaken, context, seats: gone) }
+            chosen = seats
+        } else {
+            guard let picked = SeatAllocator.pick(command.count!, in: layout, taken: taken) else {
+                return try reject(command, .soldOut, context)
+            }
+            chosen = picked
+        }
+
+        // The price is quoted at the load before this hold and stays fixed for the hold's life.
+        let pricePerSeat = Pricing.price(baseFare: baseFare, taken: taken.count, capacity: capacity)
+        let held = SeatsHeld(
+            holdId: command.holdId, bookingId: command.bookingId, flightId: flight.flightId, cabin: cabin.rawValue,
+            seats: chosen.map(\.description), pricePerSeat: pricePerSeat, total: pricePerSeat * chosen.count,
+            currency: flight.currency, expiresAt: context.now.addingTimeInterval(Double(command.effectiveHoldSeconds)))
+        try db.execute(
+            """
+            INSERT INTO holds (hold_id, booking_id, flight_id, cabin, status, seats, price_per_seat, total, currency, expires_at)
+            VALUES ($1, $2, $3, $4, 'held', $5, $6, $7, $8, $9)
+            """,
+            held.holdId, held.bookingId, held.flightId, held.cabin, held.seats, held.pricePerSeat, held.total,
+            held.currency, held.expiresAt)
+        try db.execute(
+            "INSERT INTO seat_assignments (flight_id, seat, cabin, hold_id) SELECT $1, unnest($2::text[]), $3, $4",
+            flight.flightId, held.seats, held.cabin, held.holdId)
+        try db.execute("UPDATE flight_cabins SET taken = taken + $3 WHERE flight_id = $1 AND cabin = $2",
+                       flight.flightId, held.cabin, held.seats.count)
+        try context.emit(held, subject: subject(flight.flightId))
+    }
+
+    /// Records the refusal under the holdId, so a repeat gets the same answer, and announces it.
+    private static func reject(_ command: HoldSeats, _ reason: SeatsHoldRejected.Reason, _ context: HandlerContext,
+                               seats: [SeatNumber]? = nil, record: Bool = true) throws {
+        let event = SeatsHoldRejected(holdId: command.holdId, bookingId: command.bookingId, flightId: command.flightId,
+                                      reason: reason, seats: seats?.map(\.description))
+        if record {
+            try context.database.execute(
+                """
+                INSERT INTO holds (hold_id, booking_id, flight_id, cabin, status, reject_reason, rejected_seats)
+                VALUES ($1, $2, $3, $4, 'rejected', $5, $6)
+                """,
+                command.holdId, command.bookingId, command.flightId, command.cabin, reason.rawValue, event.seats)
+        }
+        try context.emit(event, subject: subject(command.flightId))
+    }
+
+    private static func emit(_ event: any Event, _ context: HandlerContext) throws {
+        switch event {
+        case let held as SeatsHeld: try context.emit(held, subject: subject(held.flightId))
+        case let rejected as SeatsHoldRejected: try context.emit(rejected, subject: subject(rejected.flightId))
+        default: break
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import Contracts
+import Fleet
+import Foundation
+import Postgres
+
+/// `flight.search.v1`: one route on one local day, read through the (origin, destination,
+/// departure) index. The local day becomes a UTC range with Foundation's time zone rules for the
+/// origin airport, so "2026-12-01 at JFK" is [05:00Z, 05:00Z next day) in winter.
+enum SearchFlightsQuery {
+    static func answer(_ envelope: Envelope<SearchFlights>, _ context: QueryContext) throws -> SearchFlights.Response {
+        let query = envelope.data
+        let db = context.database
+        let zones = try db.query("SELECT code, time_zone FROM airports WHERE code = ANY($1::text[])",
+                                 [[query.origin, query.destination]])
+        let known = Dictionary(uniqueKeysWithValues: try zones.map { (try $0.decode(String.self, at: 0), try $0.decode(String.self, at: 1)) })
+        guard let zoneName = known[query.origin] else { throw QueryError.invalid("origin", "unknown airport \(query.origin)") }
+        guard known[query.destination] != nil else { throw QueryError.invalid("destination", "unknown airport \(query.destination)") }
+        guard let zone = TimeZone(identifier: zoneName) else {
+            throw QueryError(kind: "internal", message: "airport \(query.origin) has time zone \(zoneName), which this system does not know")
+        }
+        let (from, until) = try localDay(query.date, in: zone)
+
+        let price = Pricing.sqlPrice(baseFare: "c.base_fare", taken: "c.taken", capacity: "c.seats")
+        let order = query.effectiveSort == .price ? "price, f.departure, f.flight_id" : "f.departure, price, f.flight_id"
+        let pageSize = query.effectivePageSize
+        let filter = """
+            FROM flights f JOIN flight_cabins c ON c.flight_id = f.flight_id AND c.cabin = $3
+            WHERE f.origin = $1 AND f.destination = $2 AND f.departure >= $4 AND f.departure < $5
+              AND f.status <> 'cancelled' AND c.seats - c.taken >= $6
+            """
+        let rows = try db.query(
+            """
+            SELECT f.flight_id, f.number, f.origin, f.destination, f.departure, f.arrival, f.status, f.aircraft_type,
+                   f.currency, c.seats - c.taken, \(price) AS price, count(*) OVER ()
+            \(filter)
+            ORDER BY \(order) LIMIT $7 OFFSET $8
+            """,
+            query.origin, query.destination, query.cabin.rawValue, from, until, query.passengers, pageSize,
+            (query.effectivePage - 1) * pageSize)
+        var total = try rows.first?.decode(Int.self, at: 11) ?? 0
+        if rows.isEmpty, query.effectivePage > 1 {
+            // Past the last page the window has no row to report the count on.
+            total = try db.query("SELECT count(*) \(filter)", query.origin, query.destination, query.cabin.rawValue,
+                                 from, until, query.passengers).first!.decode(Int.self, at: 0)
+        }
+        let local = Date.VerbatimFormatStyle(
+            format: "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits)T\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
+            timeZone: zone, calendar: Calendar(identifier: .gregorian))
+        let offers = try rows.map { row in
+            let perPassenger = try row.decode(Int.self, at: 10)
+            let departure = try row.decode(Date.self, at: 4)
+            return FlightOffer(
+                flightId: try row.decode(UUID.self, at: 0), number: try row.decode(String.self, at: 1),
+                origin: try row.decode(String.self, at: 2), destination: try row.decode(String.self, at: 3),
+                departure: departure, arrival: try row.decode(Date.self, at: 5), localDeparture: departure.formatted(local),
+                status: try row.decode(String.self, at: 6), aircraftType: try row.decode(String.self, at: 7),
+                cabin: query.cabin, pricePerPassenger: perPassenger, totalPrice: perPassenger * query.passengers,
+                currency: try row.decode(String.self, at: 8), seatsLeft: try row.decode(Int.self, at: 9))
+        }
+        return SearchFlights.Response(flights: offers, page: query.effectivePage, pageSize: pageSize, total: total)
+    }
+
+    /// The UTC instants a local calendar day spans in a time zone (23 or 25 hours on DST days).
+    static func localDay(_ text: String, in zone: TimeZone) throws -> (from: Date, until: Date) {
+        let (year, month, day) = try FlightRules.localDate(text, field: "date")
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        guard let start = calendar.date(from: DateComponents(year: year, month: month, day: day)),
+              let end = calendar.date(byAdding: .day, value: 1, to: start) else {
+            throw QueryError.invalid("date", "\(text) has no start in \(zone.identifier)")
+        }
+        return (start, end)
+    }
+}

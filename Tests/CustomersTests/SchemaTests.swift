@@ -1,0 +1,161 @@
+import Contracts
+import Customers
+import Fleet
+import Foundation
+import XCTest
+
+/// What the Swift types encode validates against Schemas/customers, every schema's examples
+/// decode into the Swift types and pass their rules, and the schemas refuse what they must.
+final class CustomersSchemaTests: XCTestCase {
+    private static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Schemas")
+
+    private func schema(_ name: String) -> URL { Self.folder.appendingPathComponent("customers/\(name).schema.json") }
+
+    /// Runs Schemas/validate.py on documents; returns its exit status and output.
+    private func validate(_ schemaName: String, _ documents: [Data]) throws -> (status: Int32, output: String) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("customers-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var paths: [String] = []
+        for (index, document) in documents.enumerated() {
+            let file = folder.appendingPathComponent("\(index).json")
+            try document.write(to: file)
+            paths.append(file.path)
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [Self.folder.appendingPathComponent("validate.py").path, schema(schemaName).path] + paths
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
+    private func encoded<T: Encodable>(_ values: [T]) throws -> [Data] {
+        try values.map { try FleetJSON.encoder().encode($0) }
+    }
+
+    private func assertValid<T: Encodable>(_ schemaName: String, _ values: [T], file: StaticString = #filePath, line: UInt = #line) throws {
+        let result = try validate(schemaName, try encoded(values))
+        XCTAssertEqual(result.status, 0, "\(schemaName): \(result.output)", file: file, line: line)
+    }
+
+    private let customer = UUID()
+    private let now = Date()
+    private let passengers = [
+        SavedPassenger(passengerId: UUID(), firstName: "Zoë", lastName: "Ångström", dateOfBirth: "1984-03-07", loyaltyNumber: "AF123456789"),
+        SavedPassenger(passengerId: UUID(), firstName: "Li", lastName: "Wei", dateOfBirth: "2015-11-30"),
+    ]
+
+    func testEveryMessageTypeHasASchema() throws {
+        let types: [any Message.Type] = [RegisterCustomer.self, UpdateCustomer.self, CreateSubscription.self, DeleteSubscription.self,
+                                         CustomerRegistered.self, CustomerRegistrationRejected.self, CustomerUpdated.self,
+                                         SubscriptionCreated.self, SubscriptionDeleted.self,
+                                         CustomerLogin.self, GetCustomer.self, ListSubscriptions.self]
+        var expected = Set(types.map { "\($0.messageType).schema.json" })
+        expected.formUnion(["customer.login.v1.response.schema.json", "customer.get.v1.response.schema.json",
+                            "subscription.list.v1.response.schema.json"])
+        let present = Set(try FileManager.default.contentsOfDirectory(atPath: Self.folder.appendingPathComponent("customers").path))
+            .subtracting(["README.md"])
+        XCTAssertEqual(present, expected)
+        // And the context handles or answers exactly these messages.
+        let definition = CustomersContext.definition(bcryptCost: 4)
+        XCTAssertEqual(Set(definition.registry.acceptedMessages.map { "\($0.0)" } + definition.registry.answeredQueries.map(\.description)),
+                       Set(["customer.register.v1", "customer.update.v1", "subscription.create.v1", "subscription.delete.v1",
+                            "customer.login.v1", "customer.get.v1", "subscription.list.v1"]))
+    }
+
+    func testCommandsValidate() throws {
+        try assertValid("customer.register.v1", [
+            RegisterCustomer(customerId: customer, email: "zoe@example.com", passwordHash: Bcrypt4.hash, name: "Zoë Ångström"),
+            RegisterCustomer(customerId: customer, email: "agent@airfleet.example", passwordHash: Bcrypt4.hash, name: "Desk", role: .agent),
+        ])
+        try assertValid("customer.update.v1", [
+            UpdateCustomer(customerId: customer, name: "Zoë"),
+            UpdateCustomer(customerId: customer, passengers: passengers),
+            UpdateCustomer(customerId: customer, name: "Zoë", passengers: []),
+        ])
+        try assertValid("subscription.create.v1", [CreateSubscription(subscriptionId: UUID(), customerId: customer, flightId: UUID())])
+        try assertValid("subscription.delete.v1", [DeleteSubscription(customerId: customer, flightId: UUID())])
+    }
+
+    func testEventsValidate() throws {
+        try assertValid("customer.registered.v1", [CustomerRegistered(customerId: customer, email: "zoe@example.com", name: "Zoë",
+                                                                      roles: [.customer], registeredAt: now)])
+        try assertValid("customer.registration-rejected.v1", [CustomerRegistrationRejected(
+            customerId: customer, email: "zoe@example.com", reason: .emailTaken, message: "a customer with this email is already registered")])
+        try assertValid("customer.updated.v1", [CustomerUpdated(customerId: customer, name: "Zoë", passengers: passengers, updatedAt: now),
+                                                CustomerUpdated(customerId: customer, name: "Zoë", passengers: [], updatedAt: now)])
+        try assertValid("subscription.created.v1", [SubscriptionCreated(subscriptionId: UUID(), customerId: customer, flightId: UUID(),
+                                                                        email: "zoe@example.com", createdAt: now)])
+        try assertValid("subscription.deleted.v1", [SubscriptionDeleted(subscriptionId: UUID(), customerId: customer, flightId: UUID())])
+    }
+
+    func testQueriesAndTheirAnswersValidate() throws {
+        try assertValid("customer.login.v1", [CustomerLogin(email: "Zoe@Example.com", password: "correct horse battery")])
+        try assertValid("customer.login.v1.response", [CustomerIdentity(customerId: customer, email: "zoe@example.com", name: "Zoë", roles: [.admin])])
+        try assertValid("customer.get.v1", [GetCustomer(customerId: customer)])
+        try assertValid("customer.get.v1.response", [CustomerProfile(customerId: customer, email: "zoe@example.com", name: "Zoë",
+                                                                     roles: [.agent], passengers: passengers, createdAt: now, updatedAt: now)])
+        try assertValid("subscription.list.v1", [ListSubscriptions(customerId: customer)])
+        try assertValid("subscription.list.v1.response", [
+            SubscriptionList(customerId: customer, subscriptions: []),
+            SubscriptionList(customerId: customer, subscriptions: [.init(subscriptionId: UUID(), flightId: UUID(), createdAt: now)]),
+        ])
+    }
+
+    /// Each schema's examples are what a client in another language copies: they must decode
+    /// into the Swift type and pass its rules, not only the schema.
+    func testSchemaExamplesDecodeIntoTheSwiftTypesAndPassTheirRules() throws {
+        func examples(_ name: String) throws -> [Data] {
+            let object = try JSONSerialization.jsonObject(with: Data(contentsOf: schema(name))) as! [String: Any]
+            let list = try XCTUnwrap(object["examples"] as? [Any], "\(name) has no examples")
+            XCTAssertFalse(list.isEmpty, "\(name) has no examples")
+            return try list.map { try JSONSerialization.data(withJSONObject: $0) }
+        }
+        func check<T: Decodable>(_ type: T.Type, _ name: String) throws {
+            let decoder = FleetJSON.decoder()
+            for data in try examples(name) {
+                let value = try decoder.decode(T.self, from: data)
+                if let message = value as? any Message { try message.validate() }
+            }
+            let result = try validate(name, try examples(name))
+            XCTAssertEqual(result.status, 0, "\(name) examples: \(result.output)")
+        }
+        try check(RegisterCustomer.self, "customer.register.v1")
+        try check(UpdateCustomer.self, "customer.update.v1")
+        try check(CreateSubscription.self, "subscription.create.v1")
+        try check(DeleteSubscription.self, "subscription.delete.v1")
+        try check(CustomerRegistered.self, "customer.registered.v1")
+        try check(CustomerRegistrationRejected.self, "customer.registration-rejected.v1")
+        try check(CustomerUpdated.self, "customer.updated.v1")
+        try check(SubscriptionCreated.self, "subscription.created.v1")
+        try check(SubscriptionDeleted.self, "subscription.deleted.v1")
+        try check(CustomerLogin.self, "customer.login.v1")
+        try check(CustomerIdentity.self, "customer.login.v1.response")
+        try check(GetCustomer.self, "customer.get.v1")
+        try check(CustomerProfile.self, "customer.get.v1.response")
+        try check(ListSubscriptions.self, "subscription.list.v1")
+        try check(SubscriptionList.self, "subscription.list.v1.response")
+    }
+
+    func testTheSchemasRefuseBrokenMessages() throws {
+        let register = #"{"customerId":"not-a-uuid","email":"zoe","password":"correct horse battery","name":"","role":"pilot"}"#
+        var result = try validate("customer.register.v1", [Data(register.utf8)])
+        XCTAssertEqual(result.status, 1)
+        for fault in ["'passwordHash' is a required property", "$.customerId", "$.email", "$.name", "$.role",
+                      "Additional properties are not allowed ('password' was unexpected)"] {
+            XCTAssertTrue(result.output.contains(fault), "\(fault) in \(result.output)")
+        }
+        let update = #"{"customerId":"5f0c2f8e-2d0e-4f5b-9a3e-1b1a7c0d9e21","passengers":[{"passengerId":"a3c1e2d4-5b6f-4a7b-8c9d-0e1f2a3b4c5d","firstName":"Li","lastName":"Wei","dateOfBirth":"1899-12-31"}]}"#
+        result = try validate("customer.update.v1", [Data(update.utf8)])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.output.contains("$.passengers[0].dateOfBirth"), result.output)
+        result = try validate("customer.update.v1", [Data(#"{"customerId":"5f0c2f8e-2d0e-4f5b-9a3e-1b1a7c0d9e21"}"#.utf8)])
+        XCTAssertEqual(result.status, 1, "an update that changes nothing")
+    }
+}

@@ -1,0 +1,124 @@
+import AMQP
+import Contracts
+import Fleet
+import FleetTestSupport
+import Flights
+import Foundation
+import Postgres
+import XCTest
+
+/// A test fleet with the Flights context, a queue that keeps every event published in the test's
+/// virtual host, and helpers to schedule flights and read outcomes.
+class FlightsTestCase: XCTestCase {
+    var fleet: TestFleet!
+    var tap: EventTap!
+
+    override func setUpWithError() throws {
+        fleet = try TestFleet(contexts: [FlightsContext.definition()])
+        tap = try EventTap(fleet)
+    }
+
+    override func tearDown() {
+        tap?.close()
+        fleet?.tearDown()
+    }
+
+    var flights: String { fleet.schema("flights") }
+
+    func client() throws -> QueryClient {
+        try QueryClient(amqp: fleet.configuration.amqp, source: "airfleet/tests", logger: fleet.logger)
+    }
+
+    /// Midnight UTC some days ahead, so "departure in the future" holds whenever the test runs.
+    func day(_ offset: Int, hour: Int = 12, minute: Int = 0) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .gmt
+        let today = calendar.startOfDay(for: Date())
+        return calendar.date(byAdding: DateComponents(day: offset, hour: hour, minute: minute), to: today)!
+    }
+
+    func makeFlight(number: String = "AF1", origin: String = "CDG", destination: String = "JFK", departure: Date? = nil,
+                    hours: Double = 8, aircraft: String = "A320", fares: [String: Int] = ["business": 200_000, "economy": 40_000],
+                    currency: String = "EUR") -> ScheduleFlight {
+        let departure = departure ?? day(10)
+        return ScheduleFlight(flightId: UUID(), number: number, origin: origin, destination: destination,
+                              departure: departure, arrival: departure.addingTimeInterval(hours * 3600),
+                              aircraftType: aircraft, fares: fares, currency: currency)
+    }
+
+    /// Publishes schedules and waits until every flight is in the database.
+    @discardableResult
+    func schedule(_ commands: [ScheduleFlight]) throws -> [ScheduleFlight] {
+        let publisher = try fleet.publisher()
+        defer { publisher.close() }
+        _ = try publisher.publish(commands.map { try OutgoingMessage.make($0, source: "airfleet/tests") })
+        let ids = commands.map(\.flightId)
+        try fleet.eventually("\(commands.count) flights are scheduled") {
+            try fleet.integer("SELECT count(*) FROM \(flights).flights WHERE flight_id = ANY($1::uuid[])", ids) == ids.count
+        }
+        return commands
+    }
+
+    func publish<C: Command>(_ commands: [C]) throws {
+        let publisher = try fleet.publisher()
+        defer { publisher.close() }
+        let receipts = try publisher.publish(commands.map { try OutgoingMessage.make($0, source: "airfleet/tests") })
+        XCTAssertTrue(receipts.allSatisfy { $0.outcome == .delivered }, "\(receipts)")
+    }
+
+    /// A connection whose search path is the flights schema, as a handler's is.
+    func flightsConnection() throws -> PostgresConnection {
+        var configuration = try PostgresConfiguration(url: fleet.environment["AIRFLEET_DATABASE_URL"]!)
+        configuration.settings["search_path"] = "\(flights), public"
+        return try PostgresConnection(configuration, logger: fleet.logger)
+    }
+}
+
+/// A queue bound to every event of the test's virtual host, declared before anything is
+/// published, so the test sees exactly what the context announced.
+final class EventTap {
+    private let connection: AMQPConnection
+    private let channel: AMQPChannel
+    private let queue = "test.events.\(UUID().uuidString.prefix(8))"
+    private(set) var received: [(type: String, subject: String?, body: Data)] = []
+
+    init(_ fleet: TestFleet) throws {
+        connection = try AMQPConnection(fleet.configuration.amqp, logger: fleet.logger)
+        channel = try connection.openChannel()
+        try channel.declareQueue(queue, durable: false, exclusive: true)
+        try channel.bindQueue(queue, exchange: Topology.eventsExchange, routingKey: "#")
+    }
+
+    func close() { connection.close() }
+
+    /// Takes what arrived since the last call.
+    func collect() throws {
+        while let delivery = try channel.get(queue: queue, noAck: true) {
+            let header = try FleetJSON.decoder().decode(EnvelopeHeader.self, from: delivery.body)
+            received.append((header.type, header.subject, delivery.body))
+        }
+    }
+
+    func events<E: Event>(_ type: E.Type) throws -> [E] {
+        try collect()
+        return try received.filter { $0.type == E.messageType.description }.map {
+            try FleetJSON.decoder().decode(Document<E>.self, from: $0.body).data
+        }
+    }
+
+    func count(_ type: String) throws -> Int {
+        try collect()
+        return received.filter { $0.type == type }.count
+    }
+
+    /// Waits until `count` events of a type arrived; returns them.
+    @discardableResult
+    func wait<E: Event>(for type: E.Type, count: Int, in fleet: TestFleet, timeout: Duration = .seconds(30)) throws -> [E] {
+        try fleet.eventually("\(count) \(E.messageType) (have \(try events(E.self).count))", timeout: timeout) {
+            try events(E.self).count >= count
+        }
+        return try events(E.self)
+    }
+
+    private struct Document<D: Decodable>: Decodable { let data: D }
+}

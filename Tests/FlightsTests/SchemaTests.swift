@@ -1,0 +1,172 @@
+import Contracts
+import Fleet
+@testable import Flights
+import Foundation
+import XCTest
+
+/// What the Swift types encode validates against Schemas/flights/<type>.schema.json, so a client
+/// in any language can publish commands and read events and answers from the schemas alone.
+final class SchemaTests: XCTestCase {
+    private let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Schemas")
+
+    /// Runs Schemas/validate.py; returns its exit status and output.
+    private func validate(_ schema: String, _ documents: [Data]) throws -> (status: Int32, output: String) {
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("flights-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: temporary) }
+        let paths = try documents.enumerated().map { index, document in
+            let file = temporary.appendingPathComponent("\(index).json")
+            try document.write(to: file)
+            return file.path
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [folder.appendingPathComponent("validate.py").path,
+                             folder.appendingPathComponent("flights/\(schema).schema.json").path] + paths
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
+    private func encode(_ values: [any Encodable]) throws -> [Data] {
+        try values.map { try FleetJSON.encoder().encode(AnyValue(value: $0)) }
+    }
+
+    private struct AnyValue: Encodable {
+        let value: any Encodable
+        func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
+    }
+
+    func testEveryMessageTheSwiftTypesEncodeValidatesAgainstItsSchema() throws {
+        let flight = UUID(), hold = UUID(), booking = UUID()
+        let departure = Date().addingTimeInterval(86_400), arrival = departure.addingTimeInterval(7 * 3600)
+        let snapshot = FlightSnapshot(flightId: flight, number: "AF22", origin: "CDG", destination: "JFK", departure: departure,
+                                      arrival: arrival, aircraftType: "A320", status: "scheduled", gate: nil,
+                                      fares: ["business": 200_000, "economy": 40_000], currency: "EUR")
+        let samples: [(MessageType, [any Encodable])] = [
+            (ScheduleFlight.messageType, [ScheduleFlight(flightId: flight, number: "AF22", origin: "CDG", destination: "JFK",
+                                                         departure: departure, arrival: arrival, aircraftType: "A320",
+                                                         fares: ["economy": 100], currency: "EUR", gate: "K40")]),
+            (UpdateFlight.messageType, [UpdateFlight(flightId: flight, number: "AF23"), UpdateFlight(flightId: flight, fares: ["first": 1])]),
+            (DelayFlight.messageType, [DelayFlight(flightId: flight, departure: departure, arrival: arrival, reason: "fog"),
+                                       DelayFlight(flightId: flight, departure: departure, arrival: arrival)]),
+            (ChangeGate.messageType, [ChangeGate(flightId: flight, gate: "B22", reason: "stand")]),
+            (CancelFlight.messageType, [CancelFlight(flightId: flight, reason: "strike")]),
+            (HoldSeats.messageType, [HoldSeats(holdId: hold, bookingId: booking, flightId: flight, cabin: "economy", count: 2),
+                                     HoldSeats(holdId: hold, bookingId: booking, flightId: flight, cabin: "business",
+                                               seats: ["1A", "12C"], holdSeconds: 30)]),
+            (ReleaseSeats.messageType, [ReleaseSeats(holdId: hold)]),
+            (ConfirmSeats.messageType, [ConfirmSeats(holdId: hold, bookingId: booking)]),
+            (FlightScheduled.messageType, [FlightScheduled(flight: snapshot)]),
+            (FlightUpdated.messageType, [FlightUpdated(flight: snapshot, changed: ["number", "fares"])]),
+            (FlightDelayed.messageType, [FlightDelayed(flightId: flight, number: "AF22", origin: "CDG", destination: "JFK",
+                                                       previousDeparture: departure, previousArrival: arrival, departure: arrival,
+                                                       arrival: arrival.addingTimeInterval(60), gate: nil, reason: nil)]),
+            (FlightGateChanged.messageType, [FlightGateChanged(flightId: flight, number: "AF22", origin: "CDG", destination: "JFK",
+                                                               departure: departure, previousGate: nil, gate: "A1", reason: nil)]),
+            (FlightCancelled.messageType, [FlightCancelled(flightId: flight, number: "AF22", origin: "CDG", destination: "JFK",
+                                                           departure: departure, arrival: arrival, reason: "strike")]),
+            (SeatsHeld.messageType, [SeatsHeld(holdId: hold, bookingId: booking, flightId: flight, cabin: "economy", seats: ["4A"],
+                                               pricePerSeat: 100, total: 100, currency: "EUR", expiresAt: departure)]),
+            (SeatsHoldRejected.messageType, SeatsHoldRejected.Reason.allCases.map {
+                SeatsHoldRejected(holdId: hold, bookingId: booking, flightId: flight, reason: $0, seats: $0 == .seatTaken ? ["4A"] : nil)
+            }),
+            (SeatsReleased.messageType, [SeatsReleased(holdId: hold, bookingId: booking, flightId: flight, cabin: "economy", seats: ["4A"]),
+                                         SeatsReleased(holdId: hold, bookingId: nil, flightId: nil, cabin: nil, seats: [])]),
+            (SeatsConfirmed.messageType, [SeatsConfirmed(holdId: hold, bookingId: booking, flightId: flight, cabin: "economy",
+                                                         seats: ["4A", "4B"], pricePerSeat: 100, total: 200, currency: "EUR")]),
+            (SeatsConfirmRejected.messageType, SeatsConfirmRejected.Reason.allCases.map {
+                SeatsConfirmRejected(holdId: hold, bookingId: booking, reason: $0)
+            }),
+            (SeatsHoldExpired.messageType, [SeatsHoldExpired(holdId: hold, bookingId: booking, flightId: flight, cabin: "economy",
+                                                             seats: ["4A"], expiredAt: departure)]),
+            (SearchFlights.messageType, [SearchFlights(origin: "CDG", destination: "JFK", date: "2026-12-01"),
+                                         SearchFlights(origin: "CDG", destination: "JFK", date: "2026-12-01", passengers: 3,
+                                                       cabin: .premiumEconomy, sort: .price, page: 2, pageSize: 100)]),
+            (GetFlight.messageType, [GetFlight(flightId: flight)]),
+            (GetSeatMap.messageType, [GetSeatMap(flightId: flight)]),
+            (ListAirports.messageType, [ListAirports(), ListAirports(country: "FR")]),
+        ]
+        let responses: [(String, [any Encodable])] = [
+            ("flight.search.v1.response", [SearchFlights.Response(flights: [FlightOffer(
+                flightId: flight, number: "AF22", origin: "CDG", destination: "JFK", departure: departure, arrival: arrival,
+                localDeparture: "2026-12-01T10:25", status: "delayed", aircraftType: "A320", cabin: .economy,
+                pricePerPassenger: 100, totalPrice: 200, currency: "EUR", seatsLeft: 3)], page: 1, pageSize: 20, total: 1)]),
+            ("flight.get.v1.response", [GetFlight.Response(flight: snapshot, cabins: [
+                CabinAvailability(cabin: .business, seats: 12, seatsLeft: 0, baseFare: 10, currentPrice: 20)])]),
+            ("flight.seat-map.v1.response", [GetSeatMap.Response(flightId: flight, aircraftType: "A320", seats: [
+                SeatState(seat: "1A", row: 1, letter: "A", cabin: .business, state: .held)])]),
+            ("airport.list.v1.response", [ListAirports.Response(airports: SeedAirports.all)]),
+        ]
+        var covered = Set<String>()
+        for (name, values) in samples.map({ ($0.0.description, $0.1) }) + responses {
+            let result = try validate(name, try encode(values))
+            XCTAssertEqual(result.status, 0, "\(name): \(result.output)")
+            covered.insert(name)
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("flights").path)
+        XCTAssertEqual(Set(files.map { $0.replacingOccurrences(of: ".schema.json", with: "") }), covered,
+                       "every schema has a Swift type, and every type a schema")
+    }
+
+    func testEachSchemasExamplesValidateAndDecodeIntoTheSwiftType() throws {
+        func examples(_ name: String) throws -> [Data] {
+            let data = try Data(contentsOf: folder.appendingPathComponent("flights/\(name).schema.json"))
+            let schema = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+            let list = try XCTUnwrap(schema["examples"] as? [Any], name)
+            return try list.map { try JSONSerialization.data(withJSONObject: $0) }
+        }
+        func check<T: Decodable>(_ type: T.Type, _ name: String) throws {
+            let documents = try examples(name)
+            XCTAssertEqual(try validate(name, documents).status, 0, name)
+            for document in documents { XCTAssertNoThrow(try FleetJSON.decoder().decode(T.self, from: document), name) }
+        }
+        try check(ScheduleFlight.self, "flight.schedule.v1")
+        try check(UpdateFlight.self, "flight.update.v1")
+        try check(DelayFlight.self, "flight.delay.v1")
+        try check(ChangeGate.self, "flight.change-gate.v1")
+        try check(CancelFlight.self, "flight.cancel.v1")
+        try check(HoldSeats.self, "seats.hold.v1")
+        try check(ReleaseSeats.self, "seats.release.v1")
+        try check(ConfirmSeats.self, "seats.confirm.v1")
+        try check(FlightScheduled.self, "flight.scheduled.v1")
+        try check(FlightUpdated.self, "flight.updated.v1")
+        try check(FlightDelayed.self, "flight.delayed.v1")
+        try check(FlightGateChanged.self, "flight.gate-changed.v1")
+        try check(FlightCancelled.self, "flight.cancelled.v1")
+        try check(SeatsHeld.self, "seats.held.v1")
+        try check(SeatsHoldRejected.self, "seats.hold-rejected.v1")
+        try check(SeatsReleased.self, "seats.released.v1")
+        try check(SeatsConfirmed.self, "seats.confirmed.v1")
+        try check(SeatsConfirmRejected.self, "seats.confirm-rejected.v1")
+        try check(SeatsHoldExpired.self, "seats.hold-expired.v1")
+        try check(SearchFlights.self, "flight.search.v1")
+        try check(SearchFlights.Response.self, "flight.search.v1.response")
+        try check(GetFlight.self, "flight.get.v1")
+        try check(GetFlight.Response.self, "flight.get.v1.response")
+        try check(GetSeatMap.self, "flight.seat-map.v1")
+        try check(GetSeatMap.Response.self, "flight.seat-map.v1.response")
+        try check(ListAirports.self, "airport.list.v1")
+        try check(ListAirports.Response.self, "airport.list.v1.response")
+    }
+
+    func testTheSchemasRefuseBrokenMessages() throws {
+        let brokenHold = #"{"holdId":"nope","bookingId":"9a1d2f30-7b4e-4c8a-a1f2-6e5d4c3b2a10","flightId":"0b6c7c1e-6a51-4b7e-9a57-2f1c8f3c2d10","cabin":"economy","seats":["1A"],"count":2,"holdSeconds":0}"#
+        let hold = try validate("seats.hold.v1", [Data(brokenHold.utf8)])
+        XCTAssertEqual(hold.status, 1)
+        for fault in ["$.holdId", "$.holdSeconds", "is not valid under any of the given schemas"] {
+            XCTAssertTrue(hold.output.contains(fault), "\(fault) in \(hold.output)")
+        }
+        let brokenSchedule = #"{"flightId":"0b6c7c1e-6a51-4b7e-9a57-2f1c8f3c2d10","number":"B","origin":"lhr","destination":"JFK","departure":"2026-12-01T10:25:00Z","arrival":"2026-12-01T18:40:00Z","aircraftType":"A320","fares":{"economy":0,"cargo":5},"currency":"GBP"}"#
+        let schedule = try validate("flight.schedule.v1", [Data(brokenSchedule.utf8)])
+        XCTAssertEqual(schedule.status, 1)
+        for fault in ["$.number", "$.origin", "$.fares.economy", "'cargo' is not one of"] {
+            XCTAssertTrue(schedule.output.contains(fault), "\(fault) in \(schedule.output)")
+        }
+    }
+}
