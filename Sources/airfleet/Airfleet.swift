@@ -16,7 +16,7 @@ struct Airfleet: ParsableCommand {
             AIRFLEET_DELIVERY_LIMIT and the others listed in the README.
             """,
         version: version,
-        subcommands: [TopologyCommand.self, MigrateCommand.self, ConsumeCommand.self, VersionCommand.self])
+        subcommands: [TopologyCommand.self, MigrateCommand.self, ConsumeCommand.self, SeedCommand.self, UserCommand.self, VersionCommand.self])
 }
 
 struct VersionCommand: ParsableCommand {
@@ -34,9 +34,15 @@ enum Environment {
         do {
             return try FleetConfiguration.fromEnvironment()
         } catch {
-            throw ValidationError("\(error)")
+            throw CommandFailure("\(error)")
         }
     }
 
     static var logger: Logger { Logger(label: "airfleet") }
+}
+
+/// A failure while a command runs (not a mistake in its arguments), printed without the usage.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -16,18 +16,19 @@ struct ConsumeCommand: ParsableCommand {
     var context: String
 
     func validate() throws {
-        guard Contexts.names.contains(context) else {
-            throw ValidationError("unknown context '\(context)'; known: \(Contexts.names.joined(separator: ", "))")
+        let known = try Contexts.names()
+        guard known.contains(context) else {
+            throw ValidationError("unknown context '\(context)'; known: \(known.joined(separator: ", "))")
         }
-        guard Contexts.definitions.contains(where: { $0.name == context }) else {
+        guard try Contexts.definitions().contains(where: { $0.name == context }) else {
             throw ValidationError("context '\(context)' is in the catalogue, but this airfleet build has no consumer for it yet")
         }
     }
 
     func run() throws {
         let configuration = try Environment.load()
-        let definition = Contexts.definitions.first { $0.name == context }!
-        let service = ConsumerService(definition: definition, topology: Contexts.topology(configuration),
+        let definition = try Contexts.definitions().first { $0.name == context }!
+        let service = ConsumerService(definition: definition, topology: try Contexts.topology(configuration),
                                       configuration: configuration, logger: Environment.logger)
         let status = service.runUntilSignalled()
         if status != 0 { throw ExitCode(status) }

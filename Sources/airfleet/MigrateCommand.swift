@@ -14,12 +14,14 @@ struct MigrateCommand: ParsableCommand {
 
     func run() throws {
         let configuration = try Environment.load()
-        let names = contexts.isEmpty ? Contexts.names : contexts
-        for name in names where !Contexts.names.contains(name) {
-            throw ValidationError("unknown context '\(name)'; known: \(Contexts.names.joined(separator: ", "))")
+        let known = try Contexts.names()
+        let definitions = try Contexts.definitions()
+        let names = contexts.isEmpty ? known : contexts
+        for name in names where !known.contains(name) {
+            throw ValidationError("unknown context '\(name)'; known: \(known.joined(separator: ", "))")
         }
         for name in names {
-            let definition = Contexts.definitions.first { $0.name == name }
+            let definition = definitions.first { $0.name == name }
                 ?? ContextDefinition(registry: HandlerRegistry(context: name), migrations: [])
             let schema = configuration.schema(for: name)
             let connection = try PostgresConnection(try configuration.database(for: name), logger: Environment.logger)

@@ -16,7 +16,7 @@ struct TopologyCommand: ParsableCommand {
 
         func run() throws {
             let configuration = try Environment.load()
-            let topology = Contexts.topology(configuration)
+            let topology = try Contexts.topology(configuration)
             let connection = try AMQPConnection(configuration.amqp.withConnectionName("airfleet topology"), logger: Environment.logger)
             defer { connection.close() }
             try topology.declare(on: try connection.openChannel())
@@ -36,7 +36,7 @@ struct TopologyCommand: ParsableCommand {
 
         func run() throws {
             let configuration = try Environment.load()
-            let topology = Contexts.topology(configuration)
+            let topology = try Contexts.topology(configuration)
             var channel: AMQPChannel?
             var connection: AMQPConnection?
             if !offline {
