@@ -193,3 +193,40 @@ final class ScheduledJobTests: XCTestCase {
         XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(fleet.schema("probe")).outbox"), 0)
     }
 }
+
+/// A caller that names a reply queue receives copies of what its message caused.
+final class ReplyToTests: XCTestCase {
+    var fleet: TestFleet!
+
+    override func setUpWithError() throws { fleet = try TestFleet() }
+    override func tearDown() { fleet?.tearDown() }
+
+    func testEventsCausedByACommandAreCopiedToItsReplyQueueAndCarryItOn() throws {
+        let connection = try AMQPConnection(fleet.configuration.amqp, logger: fleet.logger)
+        defer { connection.close() }
+        let channel = try connection.openChannel()
+        try channel.declareQueue("test.replies", durable: false, arguments: ["x-queue-type": .string("classic")])
+        try channel.declareQueue("test.events", durable: false, arguments: ["x-queue-type": .string("classic")])
+        try channel.bindQueue("test.events", exchange: Topology.eventsExchange, routingKey: ProbeRecorded.messageType.description)
+        _ = try fleet.start(ProbeContexts.probe())
+
+        let publisher = try fleet.publisher()
+        let asked = try publisher.publish(ProbeRecord(key: "answered"), replyTo: "test.replies")
+        _ = try publisher.publish(ProbeRecord(key: "unasked"))
+        try fleet.eventually("both commands are handled") {
+            try fleet.integer("SELECT count(*) FROM \(fleet.schema("probe")).records") == 2
+        }
+        try fleet.eventually("both events are on the exchange") { try fleet.queueState("test.events").messageCount == 2 }
+
+        let replies = try fleet.drain("test.replies")
+        XCTAssertEqual(replies.count, 1, "only the command that asked gets a copy")
+        let header = try FleetJSON.decoder().decode(EnvelopeHeader.self, from: try XCTUnwrap(replies.first).body)
+        XCTAssertEqual(header.type, "probe.recorded.v1")
+        XCTAssertEqual(header.causationid, asked.id)
+        XCTAssertEqual(header.correlationid, asked.id)
+
+        let events = try fleet.drain("test.events")
+        let carried = events.filter { $0.properties.replyTo == "test.replies" }
+        XCTAssertEqual(carried.map(\.properties.messageId), replies.map(\.properties.messageId), "the event itself carries the reply queue on")
+    }
+}

@@ -10,9 +10,12 @@ public struct OutgoingMessage: Sendable, Equatable {
     public let correlationId: String?
     public let time: Date
     public let source: String
+    /// The queue where whoever started this chain of messages waits for its outcome; every
+    /// message caused by this one carries it on.
+    public let replyTo: String?
 
     public init(id: String, type: MessageType, exchange: String, body: Data, correlationId: String?,
-                time: Date, source: String) {
+                time: Date, source: String, replyTo: String? = nil) {
         self.id = id
         self.type = type
         self.exchange = exchange
@@ -20,18 +23,19 @@ public struct OutgoingMessage: Sendable, Equatable {
         self.correlationId = correlationId
         self.time = time
         self.source = source
+        self.replyTo = replyTo?.isEmpty == true ? nil : replyTo
     }
 
     /// Wraps a message in a new envelope addressed to the exchange its kind travels on.
     public static func make<M: Message>(
         _ message: M, id: String = UUID().uuidString.lowercased(), source: String, subject: String? = nil,
-        correlationId: String? = nil, causationId: String? = nil, time: Date = Date()
+        correlationId: String? = nil, causationId: String? = nil, time: Date = Date(), replyTo: String? = nil
     ) throws -> OutgoingMessage {
         let header = EnvelopeHeader(id: id, type: M.messageType, source: source, time: time, subject: subject,
                                     correlationId: correlationId ?? id, causationId: causationId)
         let body = try FleetJSON.encoder().encode(EnvelopeDocument(header: header, data: message))
         return OutgoingMessage(id: id, type: M.messageType, exchange: Topology.exchange(for: M.kind), body: body,
-                               correlationId: correlationId ?? id, time: time, source: source)
+                               correlationId: correlationId ?? id, time: time, source: source, replyTo: replyTo)
     }
 
     /// The AMQP form: properties mirror the envelope; commands must reach a queue (mandatory),
@@ -41,7 +45,19 @@ public struct OutgoingMessage: Sendable, Equatable {
             exchange: exchange, routingKey: type.description, body: body,
             properties: AMQPProperties(
                 contentType: "application/cloudevents+json", persistent: true, correlationId: correlationId,
-                messageId: id, timestamp: time, type: type.description, appId: source),
+                replyTo: replyTo, messageId: id, timestamp: time, type: type.description, appId: source),
             mandatory: exchange != Topology.eventsExchange)
+    }
+
+    /// The copy sent straight to `replyTo`: transient and best effort, since the waiting caller
+    /// may have gone; the message itself travels on its exchange regardless.
+    public var replyCopy: AMQPOutgoingMessage? {
+        guard let replyTo else { return nil }
+        var copy = amqpMessage
+        copy.exchange = ""
+        copy.routingKey = replyTo
+        copy.mandatory = false
+        copy.properties.persistent = false
+        return copy
     }
 }

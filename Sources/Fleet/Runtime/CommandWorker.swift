@@ -189,7 +189,8 @@ final class CommandWorker {
                 var messageLogger = logger
                 for (key, value) in messageMetadata(message) { messageLogger[metadataKey: key] = value }
                 let context = HandlerContext(database: db, logger: messageLogger, attempt: message.attempt, now: Date(),
-                                             contextName: definition.name, header: header)
+                                             contextName: definition.name, header: header,
+                                             replyTo: message.delivery.properties.replyTo)
                 do { try run(context) } catch { throw HandlerFailure(index: index, error: error) }
                 outgoing += context.outgoing
                 handled.append(index)
@@ -205,7 +206,7 @@ final class CommandWorker {
     /// stays for the sweeper.
     private func publish(_ outgoing: [OutgoingMessage]) throws {
         guard !outgoing.isEmpty, let link else { return }
-        let outcomes = try link.publishChannel.publishConfirmed(outgoing.map(\.amqpMessage))
+        let outcomes = try publishWithReplyCopies(outgoing, on: link)
         var sent: [String] = []
         for (message, outcome) in zip(outgoing, outcomes) {
             switch outcome {
@@ -309,11 +310,19 @@ final class CommandWorker {
         try db.transaction {
             let stale = try store.lockStale(olderThan: configuration.outboxSweepAge, limit: 500)
             guard !stale.isEmpty else { return }
-            let outcomes = try link.publishChannel.publishConfirmed(stale.map(\.amqpMessage))
+            let outcomes = try publishWithReplyCopies(stale, on: link)
             let sent = zip(stale, outcomes).filter { $0.1 != .nacked }.map(\.0.id)
             try store.remove(sent)
             logger.info("published outbox messages left by an earlier process", metadata: ["count": "\(sent.count)"])
         }
+    }
+
+    /// Publishes messages and their reply copies in one confirmed batch; returns the outcomes
+    /// of the messages themselves (a copy's fate does not decide anything).
+    private func publishWithReplyCopies(_ messages: [OutgoingMessage], on link: BrokerLink) throws -> [AMQPPublishOutcome] {
+        let copies = messages.compactMap(\.replyCopy)
+        let outcomes = try link.publishChannel.publishConfirmed(messages.map(\.amqpMessage) + copies)
+        return Array(outcomes.prefix(messages.count))
     }
 
     private func messageMetadata(_ message: InboundMessage) -> Logger.Metadata {

@@ -17,10 +17,12 @@ public final class HandlerContext {
     public let contextName: String
     let header: EnvelopeHeader
     let source: String
+    /// Carried from the message being handled to everything it causes.
+    let replyTo: String?
     private(set) var outgoing: [OutgoingMessage] = []
 
     init(database: PostgresConnection, logger: Logger, attempt: Int, now: Date, contextName: String,
-         header: EnvelopeHeader) {
+         header: EnvelopeHeader, replyTo: String? = nil) {
         self.database = database
         self.logger = logger
         self.attempt = attempt
@@ -28,6 +30,7 @@ public final class HandlerContext {
         self.contextName = contextName
         self.header = header
         self.source = "airfleet/\(contextName)"
+        self.replyTo = replyTo
     }
 
     /// Publishes an event once the transaction commits; it carries this message's correlation id.
@@ -43,7 +46,7 @@ public final class HandlerContext {
     private func enqueue<M: Message>(_ message: M, subject: String?) throws {
         outgoing.append(try OutgoingMessage.make(
             message, source: source, subject: subject ?? header.subject,
-            correlationId: header.correlationid ?? header.id, causationId: header.id, time: now))
+            correlationId: header.correlationid ?? header.id, causationId: header.id, time: now, replyTo: replyTo))
     }
 }
 

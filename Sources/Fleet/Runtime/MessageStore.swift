@@ -19,12 +19,12 @@ struct MessageStore {
         guard !messages.isEmpty else { return }
         try database.execute(
             """
-            INSERT INTO outbox (id, exchange, routing_key, correlation_id, source, body, created_at)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+            INSERT INTO outbox (id, exchange, routing_key, correlation_id, source, body, created_at, reply_to)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[])
             """,
             messages.map(\.id), messages.map(\.exchange), messages.map(\.type.description),
             messages.map { $0.correlationId ?? "" }, messages.map(\.source),
-            messages.map { String(decoding: $0.body, as: UTF8.self) }, messages.map(\.time))
+            messages.map { String(decoding: $0.body, as: UTF8.self) }, messages.map(\.time), messages.map(\.replyTo))
     }
 
     func remove(_ ids: [String]) throws {
@@ -36,7 +36,7 @@ struct MessageStore {
     func lockStale(olderThan age: Duration, limit: Int) throws -> [OutgoingMessage] {
         let rows = try database.query(
             """
-            SELECT id, exchange, routing_key, correlation_id, source, body, created_at FROM outbox
+            SELECT id, exchange, routing_key, correlation_id, source, body, created_at, reply_to FROM outbox
             WHERE created_at < now() - make_interval(secs => $1) ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED
             """,
             age.seconds, limit)
@@ -49,7 +49,8 @@ struct MessageStore {
             return OutgoingMessage(
                 id: try row.decode(String.self, at: 0), type: type, exchange: try row.decode(String.self, at: 1),
                 body: Data(try row.decode(String.self, at: 5).utf8), correlationId: correlation.isEmpty ? nil : correlation,
-                time: try row.decode(Date.self, at: 6), source: try row.decode(String.self, at: 4))
+                time: try row.decode(Date.self, at: 6), source: try row.decode(String.self, at: 4),
+                replyTo: try row.decode(String?.self, at: 7))
         }
     }
 

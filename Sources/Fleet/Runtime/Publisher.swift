@@ -37,8 +37,12 @@ public final class Publisher {
         self.source = source
     }
 
-    public func publish<M: Message>(_ message: M, subject: String? = nil, correlationId: String? = nil) throws -> Receipt {
-        try publish([try OutgoingMessage.make(message, source: source, subject: subject, correlationId: correlationId)])[0]
+    /// - Parameter replyTo: a queue of the caller's where copies of what this message causes
+    ///   arrive (see `OutgoingMessage.replyTo`).
+    public func publish<M: Message>(_ message: M, subject: String? = nil, correlationId: String? = nil,
+                                    replyTo: String? = nil) throws -> Receipt {
+        try publish([try OutgoingMessage.make(message, source: source, subject: subject, correlationId: correlationId,
+                                              replyTo: replyTo)])[0]
     }
 
     /// Publishes a batch and waits for every confirm; throws if the broker refused any.
