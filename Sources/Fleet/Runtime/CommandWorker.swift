@@ -36,20 +36,7 @@ final class CommandWorker {
 
     /// Runs until a stop is requested and the work in hand is done; reconnects on its own.
     func run() {
-        var backoff = Backoff()
-        while !stop.isRequested {
-            do {
-                try connect()
-                backoff.reset()
-                try pump()
-                break
-            } catch {
-                logger.error("consumer interrupted; reconnecting", metadata: ["error": "\(error)"])
-                disconnect()
-                stop.sleep(backoff.next())
-            }
-        }
-        disconnect()
+        runReconnecting("consumer", stop: stop, logger: logger, connect: connect, work: pump, disconnect: disconnect)
         database.close()
     }
 

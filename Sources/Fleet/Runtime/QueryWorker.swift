@@ -28,20 +28,7 @@ final class QueryWorker {
     }
 
     func run() {
-        var backoff = Backoff()
-        while !stop.isRequested {
-            do {
-                try connect()
-                backoff.reset()
-                try pump()
-                break
-            } catch {
-                logger.error("query worker interrupted; reconnecting", metadata: ["error": "\(error)"])
-                disconnect()
-                stop.sleep(backoff.next())
-            }
-        }
-        disconnect()
+        runReconnecting("query worker", stop: stop, logger: logger, connect: connect, work: pump, disconnect: disconnect)
         database.close()
     }
 
