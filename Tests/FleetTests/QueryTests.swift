@@ -55,6 +55,17 @@ final class QueryTests: XCTestCase {
         XCTAssertEqual(try client.ask(ProbeCount(key: "fresh")).key, "fresh")
     }
 
+    func testASlowQueryDoesNotHoldUpTheNext() throws {
+        _ = try fleet.start(ProbeContexts.probe())
+        let slow = SlowAsker(try client())
+        slow.start()
+        Thread.sleep(forTimeInterval: 0.2)
+        let started = ContinuousClock.now
+        XCTAssertEqual(try client().ask(ProbeCount(key: "quick")).key, "quick")
+        XCTAssertLessThan(ContinuousClock.now - started, .milliseconds(1000), "answered by another query worker")
+        XCTAssertTrue(slow.finished(within: 5), "the slow query is answered too")
+    }
+
     func testAnInvalidQueryIsAnsweredWithTheFieldAtFault() throws {
         _ = try fleet.start(ProbeContexts.probe())
         let outgoing = try OutgoingMessage.make(ProbeCount(key: "x"), source: "t")
@@ -66,4 +77,21 @@ final class QueryTests: XCTestCase {
         XCTAssertFalse(decoded.ok)
         XCTAssertEqual(decoded.error, QueryError(kind: "invalid", message: "must be a string", field: "data.key"))
     }
+}
+
+/// Asks a 1.5 s query on a thread of its own. The client is used only by that thread.
+private final class SlowAsker: @unchecked Sendable {
+    private let client: QueryClient
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ client: QueryClient) { self.client = client }
+
+    func start() {
+        Thread { [self] in
+            _ = try? client.ask(ProbeSlowQuery(milliseconds: 1500), timeout: .seconds(5))
+            done.signal()
+        }.start()
+    }
+
+    func finished(within seconds: Double) -> Bool { done.wait(timeout: .now() + seconds) == .success }
 }

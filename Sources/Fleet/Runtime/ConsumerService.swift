@@ -29,12 +29,14 @@ public final class ConsumerService: Sendable {
     public func run() throws {
         let database = try configuration.database(for: definition.name)
         try prepare(database: database)
-        let workers: [(String, () -> Void)] = [
+        var workers: [(String, () -> Void)] = [
             ("commands", CommandWorker(definition: definition, configuration: configuration, topology: topology,
                                        database: database, stop: stopSignal, logger: logger).run),
-            ("queries", QueryWorker(definition: definition, configuration: configuration, database: database,
-                                    stop: stopSignal, logger: logger).run),
         ]
+        for index in 0..<configuration.queryWorkers {
+            workers.append(("queries-\(index)", QueryWorker(definition: definition, configuration: configuration, index: index,
+                                                             database: database, stop: stopSignal, logger: logger).run))
+        }
         let finished = DispatchGroup()
         for (name, work) in workers {
             finished.enter()

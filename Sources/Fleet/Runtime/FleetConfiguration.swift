@@ -21,6 +21,9 @@ public struct FleetConfiguration: Sendable {
     /// Deliveries handled in one database transaction and acknowledged together.
     public var batchSize: Int
     public var queryPrefetch: Int
+    /// Query workers per process, each with its own connections, so one slow query (a bcrypt
+    /// login, a large search) does not hold up the others.
+    public var queryWorkers: Int
     /// Times a process may die while handling one message before that message is dead-lettered.
     public var crashLimit: Int
     /// How long SIGTERM waits for work in hand before the process gives up and exits.
@@ -65,7 +68,8 @@ public struct FleetConfiguration: Sendable {
                 queryQueueLimit: try reader.integer("AIRFLEET_QUERY_QUEUE_LIMIT", default: 10_000, range: 1...10_000_000)),
             prefetch: try reader.integer("AIRFLEET_PREFETCH", default: 300, range: 1...65535),
             batchSize: try reader.integer("AIRFLEET_BATCH_SIZE", default: 100, range: 1...5000),
-            queryPrefetch: try reader.integer("AIRFLEET_QUERY_PREFETCH", default: 32, range: 1...65535),
+            queryPrefetch: try reader.integer("AIRFLEET_QUERY_PREFETCH", default: 8, range: 1...65535),
+            queryWorkers: try reader.integer("AIRFLEET_QUERY_WORKERS", default: 2, range: 1...64),
             crashLimit: try reader.integer("AIRFLEET_CRASH_LIMIT", default: 3, range: 1...1000),
             drainTimeout: try reader.duration("AIRFLEET_DRAIN_TIMEOUT", default: .seconds(30)),
             outboxSweepAge: try reader.duration("AIRFLEET_OUTBOX_SWEEP_AGE", default: .seconds(5)),

@@ -16,11 +16,14 @@ final class QueryWorker {
     private var connection: AMQPConnection?
     private var channel: AMQPChannel?
     private var consumerTag: String?
+    /// Names this worker among the process's query workers.
+    private let name: String
 
-    init(definition: ContextDefinition, configuration: FleetConfiguration, database: PostgresConfiguration,
+    init(definition: ContextDefinition, configuration: FleetConfiguration, index: Int, database: PostgresConfiguration,
          stop: StopSignal, logger: Logger) {
         self.definition = definition
         self.configuration = configuration
+        self.name = "\(definition.name)@\(configuration.processName) queries-\(index)"
         self.stop = stop
         self.logger = logger
         self.database = ContextDatabase(configuration: database, schema: configuration.schema(for: definition.name),
@@ -35,12 +38,11 @@ final class QueryWorker {
     private func connect() throws {
         _ = try database.connected()
         guard connection == nil else { return }
-        let connection = try AMQPConnection(
-            configuration.amqp.withConnectionName("\(definition.name)@\(configuration.processName) queries"), logger: logger)
+        let connection = try AMQPConnection(configuration.amqp.withConnectionName(name), logger: logger)
         let channel = try connection.openChannel()
         try channel.setPrefetch(UInt16(clamping: configuration.queryPrefetch))
         consumerTag = try channel.consume(queue: Topology.queryQueue(of: definition.name),
-                                          consumerTag: "\(definition.name)@\(configuration.processName) queries")
+                                          consumerTag: name)
         self.connection = connection
         self.channel = channel
     }
