@@ -85,6 +85,10 @@ let package = Package(
             "Customers", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The airfleet command line, run as a process against real servers.
+        .testTarget(name: "AirfleetTests", dependencies: [
+            "airfleet", "Flights", "Contracts", "Fleet", "AMQP", "FleetTestSupport", "TestServers",
+        ]),
         .testTarget(name: "FlightsTests", dependencies: [
             "Flights", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
             .product(name: "Logging", package: "swift-log"),

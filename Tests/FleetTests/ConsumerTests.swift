@@ -230,3 +230,19 @@ final class ReplyToTests: XCTestCase {
         XCTAssertEqual(carried.map(\.properties.messageId), replies.map(\.properties.messageId), "the event itself carries the reply queue on")
     }
 }
+
+extension ReplyToTests {
+    func testADeadLetteredCommandIsReportedToItsReplyQueueWithTheReason() throws {
+        let connection = try AMQPConnection(fleet.configuration.amqp, logger: fleet.logger)
+        defer { connection.close() }
+        try connection.openChannel().declareQueue("test.failures", durable: false, arguments: ["x-queue-type": .string("classic")])
+        _ = try fleet.start(ProbeContexts.probe())
+        let refused = try fleet.publisher().publish(ProbeReject(key: "no"), replyTo: "test.failures")
+        try fleet.eventually("the caller hears of it") { try fleet.queueState("test.failures").messageCount == 1 }
+        let notice = try XCTUnwrap(fleet.drain("test.failures").first)
+        XCTAssertEqual(notice.properties.messageId, refused.id)
+        XCTAssertEqual(notice.properties.headers[FailureHeaders.errorKind]?.stringValue, "rejected")
+        XCTAssertEqual(notice.properties.headers[FailureHeaders.error]?.stringValue, "refused on purpose: no")
+        XCTAssertEqual(try fleet.queueState("airfleet.probe.dlq").messageCount, 1, "and it is in the dead letters all the same")
+    }
+}

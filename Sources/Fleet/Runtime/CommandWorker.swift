@@ -216,6 +216,7 @@ final class CommandWorker {
     private func finish(_ messages: [InboundMessage], _ outcomes: [Outcome]) throws {
         guard let link, let last = messages.last else { return }
         var moves: [AMQPOutgoingMessage] = []
+        var notices: [AMQPOutgoingMessage] = []
         for (message, outcome) in zip(messages, outcomes) {
             guard case .failed(let failure) = outcome else { continue }
             let (move, destination) = router.route(message.delivery, attempt: message.attempt, failure: failure, now: Date())
@@ -229,10 +230,19 @@ final class CommandWorker {
                 logger.info("message will be retried", metadata: metadata)
             case .deadLetters:
                 logger.warning("message dead-lettered", metadata: metadata)
+                // A caller waiting for this message's outcome learns it failed, and why.
+                if let replyTo = message.delivery.properties.replyTo, !replyTo.isEmpty {
+                    var copy = move
+                    copy.exchange = ""
+                    copy.routingKey = replyTo
+                    copy.mandatory = false
+                    copy.properties.persistent = false
+                    notices.append(copy)
+                }
             }
         }
         if !moves.isEmpty {
-            let results = try link.publishChannel.publishConfirmed(moves)
+            let results = try link.publishChannel.publishConfirmed(moves + notices).prefix(moves.count)
             for (move, result) in zip(moves, results) where result != .confirmed {
                 // Acknowledging now would lose the message; keep it unacknowledged and start over.
                 throw FleetError("could not move a failed message to \(move.routingKey) (\(result)); is the topology declared?")

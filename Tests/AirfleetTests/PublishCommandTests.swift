@@ -1,0 +1,83 @@
+import Fleet
+import FleetTestSupport
+import Flights
+import Foundation
+import XCTest
+
+/// `airfleet publish`, run as a process, as an operator would.
+final class PublishCommandTests: XCTestCase {
+    var fleet: TestFleet!
+
+    override func setUpWithError() throws { fleet = try TestFleet(contexts: [FlightsContext.definition()]) }
+    override func tearDown() { fleet?.tearDown() }
+
+    private func schedule(_ flightId: String, aircraft: String = "A320", departure: String? = "2031-05-01T10:00:00Z") -> String {
+        let departureField = departure.map { #""departure":"\#($0)","# } ?? ""
+        return #"{"flightId":"\#(flightId)","number":"AF22",\#(departureField)"arrival":"2031-05-01T17:00:00Z","origin":"CDG","destination":"JFK","aircraftType":"\#(aircraft)","fares":{"economy":30000,"business":250000},"currency":"EUR"}"#
+    }
+
+    func testAValidCommandReachesItsContextAndItsOutcomeIsPrinted() throws {
+        _ = try fleet.start(FlightsContext.definition())
+        let flightId = UUID().uuidString.lowercased()
+        let run = try Airfleet.run(["publish", "flight.schedule.v1", "--wait", "15"], input: schedule(flightId), fleet: fleet)
+        XCTAssertEqual(run.status, 0, run.errors)
+        let lines = run.output.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 2, run.output)
+        let outcome = try FleetJSON.decoder().decode(EnvelopeHeader.self, from: Data(lines[1].utf8))
+        XCTAssertEqual(outcome.type, "flight.scheduled.v1")
+        XCTAssertEqual(outcome.causationid, lines[0])
+        XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(fleet.schema("flights")).flights WHERE flight_id = $1::uuid", flightId), 1)
+    }
+
+    func testAnInvalidCommandNamesTheFieldAndPublishesNothing() throws {
+        let run = try Airfleet.run(["publish", "flight.schedule.v1"], input: schedule(UUID().uuidString, departure: nil), fleet: fleet)
+        XCTAssertEqual(run.status, 1)
+        XCTAssertTrue(run.errors.contains("flight.schedule.v1 not published: data.departure is required"), run.errors)
+        XCTAssertEqual(run.output, "")
+        XCTAssertEqual(try fleet.queueState("airfleet.flights").messageCount, 0)
+    }
+
+    func testACommandItsContextRefusesIsReportedWithTheReason() throws {
+        _ = try fleet.start(FlightsContext.definition())
+        let run = try Airfleet.run(["publish", "flight.schedule.v1", "--wait", "15"],
+                                   input: schedule(UUID().uuidString, aircraft: "B777-300ER"), fleet: fleet)
+        XCTAssertEqual(run.status, 1)
+        XCTAssertTrue(run.errors.contains("dead-lettered (rejected): fares.first"), run.errors)
+    }
+
+    func testAnUnknownTypeIsRefusedWithTheKnownOnes() throws {
+        let run = try Airfleet.run(["publish", "flight.scedule.v1"], input: "{}", fleet: fleet)
+        XCTAssertEqual(run.status, 1)
+        XCTAssertTrue(run.errors.contains("unknown message type 'flight.scedule.v1'; known: flight.cancel.v1"), run.errors)
+    }
+}
+
+/// The airfleet binary beside the test bundle, run with a test fleet's settings.
+enum Airfleet {
+    struct Run {
+        let status: Int32
+        let output: String
+        let errors: String
+    }
+
+    static func run(_ arguments: [String], input: String, fleet: TestFleet) throws -> Run {
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        if folder.pathExtension == "xctest" { folder.deleteLastPathComponent() }
+        let process = Process()
+        process.executableURL = folder.appendingPathComponent("airfleet")
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(fleet.environment) { $1 }
+        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
+                   errors: String(decoding: errors, as: UTF8.self))
+    }
+}
