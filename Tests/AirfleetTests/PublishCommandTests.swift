@@ -60,13 +60,13 @@ enum Airfleet {
         let errors: String
     }
 
-    static func run(_ arguments: [String], input: String, fleet: TestFleet) throws -> Run {
+    static func run(_ arguments: [String], input: String, fleet: TestFleet, environment: [String: String]? = nil) throws -> Run {
         var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         if folder.pathExtension == "xctest" { folder.deleteLastPathComponent() }
         let process = Process()
         process.executableURL = folder.appendingPathComponent("airfleet")
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(fleet.environment) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment ?? fleet.environment) { $1 }
         let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
