@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "Flights", dependencies: [
             "Fleet", "Contracts", "Postgres",
             .product(name: "Logging", package: "swift-log"),
-        ], path: "Consumers/Flights", resources: [.copy("Migrations")]),
+        ], path: "Consumers/Flights", exclude: ["README.md"], resources: [.copy("Migrations")]),
 
         .executableTarget(name: "airfleet", dependencies: [
             "Fleet", "Contracts", "Customers", "Flights", "Postgres",

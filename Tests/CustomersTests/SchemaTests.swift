@@ -1,38 +1,20 @@
 import Contracts
 import Customers
 import Fleet
+import FleetTestSupport
 import Foundation
 import XCTest
 
 /// What the Swift types encode validates against Schemas/customers, every schema's examples
 /// decode into the Swift types and pass their rules, and the schemas refuse what they must.
 final class CustomersSchemaTests: XCTestCase {
-    private static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Schemas")
+    private static let folder = SchemaCheck.folder
 
     private func schema(_ name: String) -> URL { Self.folder.appendingPathComponent("customers/\(name).schema.json") }
 
     /// Runs Schemas/validate.py on documents; returns its exit status and output.
     private func validate(_ schemaName: String, _ documents: [Data]) throws -> (status: Int32, output: String) {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("customers-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        var paths: [String] = []
-        for (index, document) in documents.enumerated() {
-            let file = folder.appendingPathComponent("\(index).json")
-            try document.write(to: file)
-            paths.append(file.path)
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [Self.folder.appendingPathComponent("validate.py").path, schema(schemaName).path] + paths
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try SchemaCheck.validate(documents, against: "customers/\(schemaName).schema.json")
     }
 
     private func encoded<T: Encodable>(_ values: [T]) throws -> [Data] {

@@ -6,31 +6,9 @@ import XCTest
 /// What the Swift side encodes validates against Schemas/envelope.schema.json, so a client in
 /// any language can publish from the schema alone.
 final class EnvelopeSchemaTests: XCTestCase {
-    private let schemas = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Schemas")
-
     /// Runs Schemas/validate.py on documents; returns its exit status and output.
     private func validate(_ documents: [Data]) throws -> (status: Int32, output: String) {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("envelopes-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        var paths: [String] = []
-        for (index, document) in documents.enumerated() {
-            let file = folder.appendingPathComponent("\(index).json")
-            try document.write(to: file)
-            paths.append(file.path)
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [schemas.appendingPathComponent("validate.py").path,
-                             schemas.appendingPathComponent("envelope.schema.json").path] + paths
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try SchemaCheck.validate(documents, against: "envelope.schema.json")
     }
 
     func testEncodedEnvelopesValidate() throws {

@@ -1,36 +1,18 @@
 import Contracts
 import Fleet
 @testable import Flights
+import FleetTestSupport
 import Foundation
 import XCTest
 
 /// What the Swift types encode validates against Schemas/flights/<type>.schema.json, so a client
 /// in any language can publish commands and read events and answers from the schemas alone.
 final class SchemaTests: XCTestCase {
-    private let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Schemas")
+    private let folder = SchemaCheck.folder
 
     /// Runs Schemas/validate.py; returns its exit status and output.
     private func validate(_ schema: String, _ documents: [Data]) throws -> (status: Int32, output: String) {
-        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("flights-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: temporary) }
-        let paths = try documents.enumerated().map { index, document in
-            let file = temporary.appendingPathComponent("\(index).json")
-            try document.write(to: file)
-            return file.path
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [folder.appendingPathComponent("validate.py").path,
-                             folder.appendingPathComponent("flights/\(schema).schema.json").path] + paths
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try SchemaCheck.validate(documents, against: "flights/\(schema).schema.json")
     }
 
     private func encode(_ values: [any Encodable]) throws -> [Data] {
