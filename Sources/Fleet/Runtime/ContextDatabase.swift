@@ -5,7 +5,6 @@ import Postgres
 /// context's schema first on the search path so handlers write unqualified table names.
 final class ContextDatabase {
     let configuration: PostgresConfiguration
-    let schema: String
     private let logger: Logger
     private var connection: PostgresConnection?
 
@@ -14,7 +13,6 @@ final class ContextDatabase {
         // A session setting, so the connection re-applies it after every reconnect.
         configuration.settings["search_path"] = "\"\(schema)\", public"
         self.configuration = configuration
-        self.schema = schema
         self.logger = logger
     }
 

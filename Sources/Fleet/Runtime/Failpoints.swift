@@ -35,8 +35,6 @@ public struct Failpoints: Sendable, Equatable {
         self.actions = actions
     }
 
-    public static let none = try! Failpoints(parsing: "")
-
     func hit(_ point: Point) {
         guard let action = actions[point] else { return }
         FileHandle.standardError.write(Data("failpoint \(point.rawValue): \(action.rawValue)\n".utf8))
