@@ -11,6 +11,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         // C libraries from Debian, found through pkg-config.
@@ -32,7 +38,10 @@ let package = Package(
             "AMQP", "Postgres",
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Migrations")]),
-        .target(name: "Contracts", dependencies: ["Fleet"]),
+        .target(name: "Contracts", dependencies: [
+            "Fleet",
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+        ]),
 
         // Bounded contexts: each depends on the runtime and the contracts, never on another context.
         .target(name: "Customers", dependencies: [
@@ -45,8 +54,20 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Consumers/Flights", exclude: ["README.md"], resources: [.copy("Migrations")]),
 
+        // HTTP → commands and queries; knows the contracts, never a context.
+        .target(name: "Ingress", dependencies: [
+            "Fleet", "Contracts", "AMQP",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
         .executableTarget(name: "airfleet", dependencies: [
-            "Fleet", "Contracts", "Customers", "Flights", "Postgres",
+            "Fleet", "Contracts", "Customers", "Flights", "Postgres", "Ingress",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -2,23 +2,23 @@ import Foundation
 
 /// Growing waits with jitter between reconnection attempts, so a fleet does not stampede a
 /// server that just came back.
-struct Backoff {
+public struct Backoff: Sendable {
     let initial: Duration
     let maximum: Duration
     private var current: Duration
 
-    init(initial: Duration = .milliseconds(200), maximum: Duration = .seconds(10)) {
+    public init(initial: Duration = .milliseconds(200), maximum: Duration = .seconds(10)) {
         self.initial = initial
         self.maximum = maximum
         self.current = initial
     }
 
-    mutating func next() -> Duration {
+    public mutating func next() -> Duration {
         let base = current
         current = min(current * 2, maximum)
         let jitter = Double.random(in: 0.5...1.0)
         return .milliseconds(Int64(Double(base.milliseconds) * jitter))
     }
 
-    mutating func reset() { current = initial }
+    public mutating func reset() { current = initial }
 }

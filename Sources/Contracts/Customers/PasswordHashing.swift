@@ -1,10 +1,9 @@
-import Contracts
 import Fleet
 import Foundation
 import HummingbirdBcrypt
 
-/// bcrypt, as this context uses it: hashing for the first admin and for operators' tools, and
-/// verification for logins. Pure computation, no I/O. Nothing here logs or keeps a password.
+/// bcrypt, as Airfleet uses it: the ingress, operators' tools and the first admin hash; the
+/// customers context verifies logins. Pure computation, no I/O. Nothing here logs or keeps a password.
 public enum PasswordHashing {
     public static let defaultCost = 12
     public static let costRange = 4...31
@@ -22,10 +21,11 @@ public enum PasswordHashing {
     /// and `airfleet user create` do before publishing `customer.register.v1`.
     public static func hash(_ password: String, email: String, cost: Int) throws -> String {
         try PasswordPolicy.check(password, email: email)
-        return try hash(password, cost: cost)
+        return try hashUnchecked(password, cost: cost)
     }
 
-    static func hash(_ password: String, cost: Int) throws -> String {
+    /// Hashes without the policy: for secrets no person chose (a random dummy), never for a user's password.
+    public static func hashUnchecked(_ password: String, cost: Int) throws -> String {
         guard costRange.contains(cost) else {
             throw ConfigurationError("bcrypt cost must be from \(costRange.lowerBound) to \(costRange.upperBound), not \(cost)")
         }
@@ -45,26 +45,5 @@ public enum PasswordHashing {
         let readable = hash.hasPrefix("$2y$") ? "$2b$" + hash.dropFirst(4) : hash
         let matches = Bcrypt.verify(candidate, hash: readable)
         return acceptable && matches
-    }
-}
-
-/// A hash of a random secret nobody knows, verified against when a login names an unknown email,
-/// so that answer costs one bcrypt verification like a wrong password does. Made once per cost,
-/// on first use, not at start-up (building a context definition stays cheap).
-final class DummyHash: @unchecked Sendable {
-    // `hash` is guarded by `lock`.
-    private let lock = NSLock()
-    private var hash: String?
-    let cost: Int
-
-    init(cost: Int) { self.cost = cost }
-
-    var value: String {
-        lock.lock(); defer { lock.unlock() }
-        if let hash { return hash }
-        let secret = (0..<4).map { _ in UUID().uuidString }.joined()
-        let made = (try? PasswordHashing.hash(secret, cost: cost)) ?? Bcrypt.hash(secret, cost: 12)
-        hash = made
-        return made
     }
 }

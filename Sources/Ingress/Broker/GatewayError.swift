@@ -1,0 +1,15 @@
+/// Why the broker could not carry a request.
+public enum GatewayError: Error, Sendable, CustomStringConvertible {
+    /// No connection to RabbitMQ right now.
+    case unavailable(String)
+    /// The broker refused or could not route the message.
+    case notDelivered(String)
+    /// A query had no answer within its time.
+    case timedOut(String)
+
+    public var description: String {
+        switch self {
+        case .unavailable(let text), .notDelivered(let text), .timedOut(let text): text
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Fleet
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The answer to a write: 202 Accepted with the command id and where to watch its effect, or,
+/// for a client that sent `Prefer: wait=N` and got the outcome in time, the outcome itself.
+struct CommandAnswer {
+    /// What a 202 says.
+    struct Accepted: Codable, Sendable {
+        var commandId: String
+        var status: String
+        /// Where the command's effect shows once handled.
+        var statusUrl: String
+        var correlationId: String
+    }
+
+    /// 202 when the outcome is not known (yet); a problem when the command was dead-lettered;
+    /// otherwise what `settled` makes of the outcome.
+    static func respond(_ dispatch: BrokerGateway.Dispatch, statusURL: String, context: IngressRequestContext,
+                        settled: (ReplyMessage) throws -> Response) throws -> Response {
+        guard let outcome = dispatch.outcome else {
+            return try .json(Accepted(commandId: dispatch.commandId, status: "accepted", statusUrl: statusURL,
+                                      correlationId: context.requestId),
+                             status: .accepted, headers: [.location: statusURL])
+        }
+        if let failure = outcome.failure { throw problem(for: failure) }
+        return try settled(outcome)
+    }
+
+    /// A dead letter's reason as a problem. Handlers write reasons as `field: what is wrong`.
+    static func problem(for failure: ReplyMessage.Failure) -> Problem {
+        var field: String?
+        var detail = failure.reason
+        if let colon = failure.reason.firstIndex(of: ":") {
+            let candidate = failure.reason[..<colon]
+            if !candidate.isEmpty, !candidate.contains(" ") {
+                field = String(candidate)
+                detail = failure.reason[failure.reason.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        switch failure.kind {
+        case FailureKind.invalid.rawValue, FailureKind.rejected.rawValue:
+            return field.map { .unprocessable("\($0): \(detail)", field: $0) } ?? .unprocessable(detail)
+        default:
+            return Problem(.badGateway, kind: "command-failed", title: "The command failed",
+                           detail: "\(failure.kind): \(failure.reason)", field: field)
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Contracts
+import Fleet
+import Foundation
+import Hummingbird
+
+/// The signed-in customer's own profile, saved passengers and flight subscriptions.
+extension IngressRoutes {
+    struct ProfileChange: Decodable, Sendable {
+        var name: String?
+        var passengers: [SavedPassenger]?
+    }
+
+    struct PassengerList: Codable, Sendable {
+        var passengers: [SavedPassenger]
+    }
+
+    struct SubscriptionRequest: Decodable, Sendable {
+        var flightId: UUID
+    }
+
+    func registerProfile(on table: RouteTable) {
+        table.add(.get, "/v1/me", access: .signedIn) { _, context in
+            try .json(try await ask(GetCustomer(customerId: try context.authenticated().customerId), context))
+        }
+
+        table.add(.patch, "/v1/me", access: .signedIn) { request, context in
+            let change = try await body.decode(ProfileChange.self, from: request, context: context)
+            let customerId = try context.authenticated().customerId
+            let command = UpdateCustomer(customerId: customerId, name: change.name, passengers: change.passengers)
+            return try await send(command, subject: customerId, statusURL: "/v1/me", request: request, context: context) { message in
+                try outcome(message, is: CustomerUpdated.self) ?? unexpectedOutcome(message)
+            }
+        }
+
+        table.add(.get, "/v1/me/passengers", access: .signedIn) { _, context in
+            let profile = try await ask(GetCustomer(customerId: try context.authenticated().customerId), context)
+            return try .json(PassengerList(passengers: profile.passengers))
+        }
+
+        table.add(.put, "/v1/me/passengers", access: .signedIn) { request, context in
+            let list = try await body.decode(PassengerList.self, from: request, context: context)
+            let customerId = try context.authenticated().customerId
+            let command = UpdateCustomer(customerId: customerId, passengers: list.passengers)
+            return try await send(command, subject: customerId, statusURL: "/v1/me/passengers", request: request, context: context) { message in
+                guard message.type == CustomerUpdated.messageType.description else { return try unexpectedOutcome(message) }
+                return try .json(PassengerList(passengers: try message.data(as: CustomerUpdated.self).passengers))
+            }
+        }
+
+        table.add(.get, "/v1/me/subscriptions", access: .signedIn) { _, context in
+            try .json(try await ask(ListSubscriptions(customerId: try context.authenticated().customerId), context))
+        }
+
+        table.add(.post, "/v1/me/subscriptions", access: .signedIn) { request, context in
+            let subscription = try await body.decode(SubscriptionRequest.self, from: request, context: context)
+            let customerId = try context.authenticated().customerId
+            do {
+                _ = try await ask(GetFlight(flightId: subscription.flightId), context)
+            } catch let error as QueryError where error.kind == "not-found" {
+                throw Problem.unprocessable("flightId: no flight \(subscription.flightId.uuidString.lowercased())", field: "flightId")
+            }
+            let command = CreateSubscription(subscriptionId: UUID(), customerId: customerId, flightId: subscription.flightId)
+            return try await send(command, subject: customerId, statusURL: "/v1/me/subscriptions", request: request, context: context) { message in
+                try outcome(message, is: SubscriptionCreated.self, status: .created, headers: [.location: "/v1/me/subscriptions"])
+                    ?? unexpectedOutcome(message)
+            }
+        }
+
+        table.add(.delete, "/v1/me/subscriptions/:flightId", access: .signedIn) { request, context in
+            let flightId = try uuid("flightId", context)
+            let customerId = try context.authenticated().customerId
+            let command = DeleteSubscription(customerId: customerId, flightId: flightId)
+            return try await send(command, subject: customerId, statusURL: "/v1/me/subscriptions", request: request, context: context) { message in
+                try outcome(message, is: SubscriptionDeleted.self) ?? unexpectedOutcome(message)
+            }
+        }
+    }
+}
