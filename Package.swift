@@ -110,6 +110,15 @@ let package = Package(
         .testTarget(name: "AirfleetTests", dependencies: [
             "airfleet", "Flights", "Contracts", "Fleet", "AMQP", "FleetTestSupport", "TestServers",
         ]),
+        // The ingress over real HTTP, with customers and flights consumers on a real broker and database.
+        .testTarget(name: "IngressTests", dependencies: [
+            "Ingress", "Customers", "Flights", "Contracts", "Fleet", "AMQP", "FleetTestSupport", "TestServers",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "FlightsTests", dependencies: [
             "Flights", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
             .product(name: "Logging", package: "swift-log"),

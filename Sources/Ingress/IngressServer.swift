@@ -11,8 +11,9 @@ public enum IngressServer {
         _ = IngressMetrics.registry
         let router = Router(context: IngressRequestContext.self)
         router.add(middleware: RequestIdMiddleware())
-        router.add(middleware: ProblemMiddleware(maximumBodyBytes: configuration.maximumBodyBytes))
+        // Outside the problem middleware, so it counts the status the client got.
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: ProblemMiddleware(maximumBodyBytes: configuration.maximumBodyBytes))
         router.add(middleware: AuthenticationMiddleware(tokens: tokens))
         if let limit = configuration.rateLimit {
             router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(perSecond: limit.perSecond, burst: limit.burst)))

@@ -32,6 +32,8 @@ public struct AccessTokens: Sendable {
     }
 
     public func issue(for identity: CustomerIdentity, now: Date = Date()) async throws -> Issued {
+        // NumericDate claims in whole seconds: some JWT libraries refuse fractions.
+        let now = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         let expiry = now.addingTimeInterval(Double(lifetime.components.seconds))
         let claims = AccessClaims(
             subject: SubjectClaim(value: identity.customerId.uuidString.lowercased()),
