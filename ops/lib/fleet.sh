@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # The fleet's consumer processes under supervisord: one program per context, its process count
 # from ops/fleet.conf (or AIRFLEET_PROCESSES_<CONTEXT>), each process restarted if it dies and
-# stopped with SIGTERM, so it drains before it exits. Logs per process under <state>/logs/.
+# stopped with SIGTERM, so it drains before it exits; and the HTTP ingress. Logs per process
+# under <state>/logs/.
 # Requires common.sh.
 
 _fleet_dir() { printf '%s/supervisor' "$1"; }
@@ -46,6 +47,13 @@ fleet_write_config() {
             printf 'stdout_logfile=%s/logs/%%(program_name)s-%%(process_num)d.log\nredirect_stderr=true\n' "$state"
             printf 'stdout_logfile_maxbytes=20MB\nstdout_logfile_backups=3\n\n'
         done < <(fleet_plan)
+        # One HTTP ingress on AIRFLEET_HTTP_PORT (it binds the port, so one per machine);
+        # SIGTERM lets requests in flight finish.
+        printf '[program:ingress]\ncommand=%s ingress\n' "$binary"
+        printf 'stopsignal=TERM\nstopwaitsecs=20\nstopasgroup=true\n'
+        printf 'autostart=true\nautorestart=true\nstartsecs=2\nstartretries=20\n'
+        printf 'stdout_logfile=%s/logs/ingress.log\nredirect_stderr=true\n' "$state"
+        printf 'stdout_logfile_maxbytes=20MB\nstdout_logfile_backups=3\n\n'
     } >"$dir/supervisord.conf"
 }
 
