@@ -44,6 +44,10 @@ let package = Package(
             "Fleet", "Contracts", "Postgres",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Consumers/Flights", exclude: ["README.md"], resources: [.copy("Migrations")]),
+        .target(name: "Payments", dependencies: [
+            "Fleet", "Contracts", "Postgres",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Consumers/Payments", exclude: ["README.md"], resources: [.copy("Migrations")]),
 
         .executableTarget(name: "airfleet", dependencies: [
             "Fleet", "Contracts", "Customers", "Flights", "Postgres",
@@ -91,6 +95,10 @@ let package = Package(
         ]),
         .testTarget(name: "FlightsTests", dependencies: [
             "Flights", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "PaymentsTests", dependencies: [
+            "Payments", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
             .product(name: "Logging", package: "swift-log"),
         ]),
     ],
