@@ -44,6 +44,10 @@ let package = Package(
             "Fleet", "Contracts", "Postgres",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Consumers/Flights", exclude: ["README.md"], resources: [.copy("Migrations")]),
+        .target(name: "Bookings", dependencies: [
+            "Fleet", "Contracts", "Postgres",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Consumers/Bookings", exclude: ["README.md"], resources: [.copy("Migrations")]),
         .target(name: "Payments", dependencies: [
             "Fleet", "Contracts", "Postgres",
             .product(name: "Logging", package: "swift-log"),
@@ -95,6 +99,11 @@ let package = Package(
         ]),
         .testTarget(name: "FlightsTests", dependencies: [
             "Flights", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "BookingsTests", dependencies: [
+            "Bookings", "Payments", "Flights", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport",
+            "TestServers",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "PaymentsTests", dependencies: [
