@@ -54,7 +54,7 @@ let package = Package(
         ], path: "Consumers/Payments", exclude: ["README.md"], resources: [.copy("Migrations")]),
 
         .executableTarget(name: "airfleet", dependencies: [
-            "Fleet", "Contracts", "Customers", "Flights", "Postgres",
+            "Fleet", "Contracts", "Customers", "Flights", "Bookings", "Payments", "Postgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -102,7 +102,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "BookingsTests", dependencies: [
-            "Bookings", "Payments", "Flights", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport",
+            "Bookings", "Payments", "Flights", "airfleet", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport",
             "TestServers",
             .product(name: "Logging", package: "swift-log"),
         ]),
