@@ -76,6 +76,11 @@ let package = Package(
             "Fleet", "AMQP", "Postgres", "FleetTestSupport",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/RuntimeBench"),
+        // Bookings confirmed per second through flights, payments and the saga.
+        .executableTarget(name: "bookings-bench", dependencies: [
+            "Bookings", "Payments", "Flights", "Contracts", "Fleet", "Postgres", "FleetTestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Benchmarks/BookingsBench"),
 
         .testTarget(name: "AMQPTests", dependencies: [
             "AMQP", "TestServers",

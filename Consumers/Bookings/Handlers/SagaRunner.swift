@@ -15,7 +15,7 @@ struct SagaRunner {
     func advance(_ bookingId: UUID, on input: SagaInput, _ context: HandlerContext,
                  enrich: (inout BookingRecord) -> Void = { _ in }) throws -> SagaStep? {
         guard let booking = try BookingStore.load(context.database, bookingId, lock: true) else {
-            context.logger.debug("no such booking; not ours", metadata: ["booking_id": "\(bookingId)", "input": "\(input)"])
+            context.logger.debug("no such booking; not ours", metadata: ["booking_id": "\(bookingId.uuidString.lowercased())", "input": "\(input)"])
             return nil
         }
         return try advance(booking, on: input, context, enrich: enrich)

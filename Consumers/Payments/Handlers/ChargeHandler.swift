@@ -48,7 +48,7 @@ struct ChargeHandler {
             try fail(payment, .circuitOpen, "too many recent provider failures; not tried", context)
         case .failed(let error):
             guard context.attempt >= maxDeliveries else {
-                throw HandlerError.transient("\(error); charge of booking \(payment.bookingId) retried with the same key")
+                throw HandlerError.transient("\(error); charge of booking \(payment.bookingId.uuidString.lowercased()) retried with the same key")
             }
             try fail(payment, .retriesExhausted, "\(error) after \(context.attempt) deliveries", context)
         }
@@ -56,7 +56,7 @@ struct ChargeHandler {
 
     private func fail(_ payment: PaymentRecord, _ reason: PaymentFailed.Reason, _ detail: String,
                       _ context: HandlerContext) throws {
-        context.logger.warning("payment failed", metadata: ["booking_id": "\(payment.bookingId)", "reason": "\(reason.rawValue)"])
+        context.logger.warning("payment failed", metadata: ["booking_id": "\(payment.bookingId.uuidString.lowercased())", "reason": "\(reason.rawValue)"])
         try PaymentStore.finish(context.database, payment, state: .failed, reason: reason.rawValue, now: context.now)
         try context.emit(PaymentFailed(paymentId: payment.paymentId, bookingId: payment.bookingId, reason: reason,
                                        detail: detail), subject: subject(payment))

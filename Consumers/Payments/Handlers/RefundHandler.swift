@@ -22,7 +22,7 @@ struct RefundHandler {
         }
         guard let payment = try PaymentStore.load(db, bookingId: command.bookingId, lock: true), payment.state == .captured,
               let chargeReference = payment.gatewayReference else {
-            return try refuse(command, .noCharge, "booking \(command.bookingId) has no captured charge", paymentId: nil, context)
+            return try refuse(command, .noCharge, "booking \(command.bookingId.uuidString.lowercased()) has no captured charge", paymentId: nil, context)
         }
         let committed = try db.query(
             "SELECT coalesce(sum(amount), 0) FROM refunds WHERE payment_id = $1 AND state <> 'failed' AND refund_id <> $2",
@@ -49,9 +49,9 @@ struct RefundHandler {
         case .answered(.refused(let why)):
             try refuse(command, .exceedsCharge, "provider refused: \(why)", paymentId: payment.paymentId, context)
         case .circuitOpen:
-            throw HandlerError.transient("payment provider circuit open; refund \(command.refundId) waits")
+            throw HandlerError.transient("payment provider circuit open; refund \(command.refundId.uuidString.lowercased()) waits")
         case .failed(let error):
-            throw HandlerError.transient("\(error); refund \(command.refundId) retried with the same key")
+            throw HandlerError.transient("\(error); refund \(command.refundId.uuidString.lowercased()) retried with the same key")
         }
     }
 
