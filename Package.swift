@@ -53,6 +53,14 @@ let package = Package(
             "Fleet", "Contracts", "Postgres",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Consumers/Flights", exclude: ["README.md"], resources: [.copy("Migrations")]),
+        .target(name: "Bookings", dependencies: [
+            "Fleet", "Contracts", "Postgres",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Consumers/Bookings", exclude: ["README.md"], resources: [.copy("Migrations")]),
+        .target(name: "Payments", dependencies: [
+            "Fleet", "Contracts", "Postgres",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Consumers/Payments", exclude: ["README.md"], resources: [.copy("Migrations")]),
 
         // HTTP → commands and queries; knows the contracts, never a context.
         .target(name: "Ingress", dependencies: [
@@ -67,7 +75,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "airfleet", dependencies: [
-            "Fleet", "Contracts", "Customers", "Flights", "Postgres", "Ingress",
+            "Fleet", "Contracts", "Customers", "Flights", "Bookings", "Payments", "Postgres", "Ingress",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -89,6 +97,11 @@ let package = Package(
             "Fleet", "AMQP", "Postgres", "FleetTestSupport",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/RuntimeBench"),
+        // Bookings confirmed per second through flights, payments and the saga.
+        .executableTarget(name: "bookings-bench", dependencies: [
+            "Bookings", "Payments", "Flights", "Contracts", "Fleet", "Postgres", "FleetTestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Benchmarks/BookingsBench"),
 
         .testTarget(name: "AMQPTests", dependencies: [
             "AMQP", "TestServers",
@@ -121,6 +134,15 @@ let package = Package(
         ]),
         .testTarget(name: "FlightsTests", dependencies: [
             "Flights", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "BookingsTests", dependencies: [
+            "Bookings", "Payments", "Flights", "airfleet", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport",
+            "TestServers",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "PaymentsTests", dependencies: [
+            "Payments", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
             .product(name: "Logging", package: "swift-log"),
         ]),
     ],

@@ -16,6 +16,15 @@ public enum MessageTypes {
         HoldSeats.self, ReleaseSeats.self, ConfirmSeats.self,
         SeatsHeld.self, SeatsHoldRejected.self, SeatsReleased.self, SeatsConfirmed.self, SeatsConfirmRejected.self,
         SeatsHoldExpired.self,
+        // bookings
+        CreateBooking.self, CancelBooking.self,
+        BookingRequested.self, BookingConfirmed.self, BookingFailed.self, BookingExpired.self, BookingCancelled.self,
+        BookingDeduplicated.self, BookingRejected.self, BookingCancelRejected.self,
+        GetBooking.self, ListBookings.self,
+        // payments
+        ChargePayment.self, RefundPayment.self,
+        PaymentCaptured.self, PaymentDeclined.self, PaymentFailed.self, PaymentRefunded.self, PaymentRefundFailed.self,
+        GetPayment.self,
     ]
 
     /// The type whose wire name (`booking.create.v1`) is given.

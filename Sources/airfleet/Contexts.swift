@@ -1,8 +1,10 @@
+import Bookings
 import Contracts
 import Customers
 import Fleet
 import Flights
 import Foundation
+import Payments
 
 /// The bounded contexts built into this binary, each with its handlers and migrations.
 enum Contexts {
@@ -16,6 +18,8 @@ enum Contexts {
                 },
             FlightsContext.definition(
                 holdSweepInterval: try EnvironmentSetting.duration("AIRFLEET_HOLD_SWEEP_INTERVAL", in: environment, default: .seconds(1))),
+            BookingsContext.definition(settings: try SagaSettings.bookings(environment)),
+            PaymentsContext.definition(gateway: try SagaSettings.gateway(environment), settings: try SagaSettings.payments(environment)),
         ]
     }
 

@@ -17,7 +17,7 @@ enum HoldSeatsHandler {
 
         // Idempotent by holdId: the same command again gets the first answer, and holds nothing more.
         if let existing = try HoldStore.load(db, command.holdId) {
-            if let outcome = existing.holdOutcome() {
+            if let outcome = existing.holdOutcome(departure: flight?.departure) {
                 try emit(outcome, context)
             } else {
                 // A release of this holdId came before its hold: the hold is not made.
@@ -64,7 +64,8 @@ enum HoldSeatsHandler {
         let held = SeatsHeld(
             holdId: command.holdId, bookingId: command.bookingId, flightId: flight.flightId, cabin: cabin.rawValue,
             seats: chosen.map(\.description), pricePerSeat: pricePerSeat, total: pricePerSeat * chosen.count,
-            currency: flight.currency, expiresAt: context.now.addingTimeInterval(Double(command.effectiveHoldSeconds)))
+            currency: flight.currency, expiresAt: context.now.addingTimeInterval(Double(command.effectiveHoldSeconds)),
+            departure: flight.departure)
         try db.execute(
             """
             INSERT INTO holds (hold_id, booking_id, flight_id, cabin, status, seats, price_per_seat, total, currency, expires_at)

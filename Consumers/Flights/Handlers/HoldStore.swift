@@ -20,7 +20,7 @@ struct HoldRecord {
 
     /// The event that answered the `seats.hold.v1` that made this row, to send again when the
     /// same holdId comes back.
-    func holdOutcome() -> (any Event)? {
+    func holdOutcome(departure: Date?) -> (any Event)? {
         guard let bookingId, let flightId else { return nil }
         if status == "rejected" {
             let reason = rejectReason.flatMap(SeatsHoldRejected.Reason.init(rawValue:)) ?? .flightNotFound
@@ -29,7 +29,8 @@ struct HoldRecord {
         }
         guard let cabin, let pricePerSeat, let total, let currency, let expiresAt else { return nil }
         return SeatsHeld(holdId: holdId, bookingId: bookingId, flightId: flightId, cabin: cabin, seats: seats,
-                         pricePerSeat: pricePerSeat, total: total, currency: currency, expiresAt: expiresAt)
+                         pricePerSeat: pricePerSeat, total: total, currency: currency, expiresAt: expiresAt,
+                         departure: departure)
     }
 }
 
@@ -54,10 +55,12 @@ enum HoldStore {
             currency: try row.decode(String?.self, at: 10), expiresAt: try row.decode(Date?.self, at: 11))
     }
 
-    /// Gives a held hold's seats back to its flight; the caller holds the flight's row lock.
-    static func freeSeats(_ db: PostgresConnection, _ hold: HoldRecord, status: String, at now: Date) throws {
+    /// Gives a held hold's seats back to its flight (sold ones too with `includeSold`); the
+    /// caller holds the flight's row lock.
+    static func freeSeats(_ db: PostgresConnection, _ hold: HoldRecord, status: String, at now: Date,
+                          includeSold: Bool = false) throws {
         guard let flightId = hold.flightId, let cabin = hold.cabin else { return }
-        let freed = try db.execute("DELETE FROM seat_assignments WHERE hold_id = $1 AND NOT sold", hold.holdId)
+        let freed = try db.execute("DELETE FROM seat_assignments WHERE hold_id = $1 AND (NOT sold OR $2)", hold.holdId, includeSold)
         try db.execute("UPDATE flight_cabins SET taken = taken - $3 WHERE flight_id = $1 AND cabin = $2",
                        flightId, cabin, freed)
         try db.execute("UPDATE holds SET status = $2, ended_at = $3 WHERE hold_id = $1", hold.holdId, status, now)

@@ -2,7 +2,7 @@ import Contracts
 import Fleet
 import Foundation
 
-/// `seats.release.v1` → `seats.released.v1`; `seats.confirm.v1` → `seats.confirmed.v1` or
+/// `seats.release.v1` → `seats.released.v1` (sold seats too with `includeSold`); `seats.confirm.v1` → `seats.confirmed.v1` or
 /// `seats.confirm-rejected.v1`. Both lock the flight's row before the hold's, in the same order
 /// as holds and the expiry job, so they cannot deadlock with them.
 enum ReleaseAndConfirmHandlers {
@@ -27,7 +27,12 @@ enum ReleaseAndConfirmHandlers {
         case "held":
             try HoldStore.freeSeats(db, hold, status: "released", at: context.now)
         case "confirmed":
-            throw HandlerError.permanent("holdId: hold \(holdId) is confirmed; sold seats are not released by seats.release.v1")
+            // A cancelled booking gives its sold seats back; without includeSold, a release of a
+            // sold hold is a mistake worth an operator's look.
+            guard envelope.data.includeSold == true else {
+                throw HandlerError.permanent("holdId: hold \(holdId) is confirmed; sold seats are released only with includeSold")
+            }
+            try HoldStore.freeSeats(db, hold, status: "released", at: context.now, includeSold: true)
         default:
             break  // Released, expired or refused already: the seats are free; say so again.
         }

@@ -60,11 +60,17 @@ public struct HoldSeats: Command, Equatable {
     }
 }
 
-/// Gives a hold's seats back before it expires (the booking gave up).
+/// Gives a hold's seats back before it expires (the booking gave up). Sold seats stay sold
+/// unless `includeSold` is true (a confirmed booking was cancelled).
 public struct ReleaseSeats: Command, Equatable {
     public static let messageType = MessageType("seats.release", version: 1)
     public var holdId: UUID
-    public init(holdId: UUID) { self.holdId = holdId }
+    public var includeSold: Bool?
+
+    public init(holdId: UUID, includeSold: Bool? = nil) {
+        self.holdId = holdId
+        self.includeSold = includeSold
+    }
 }
 
 /// Turns a hold into sold seats (the booking paid).

@@ -14,9 +14,11 @@ public struct SeatsHeld: Event, Equatable {
     public var total: Int
     public var currency: String
     public var expiresAt: Date
+    /// The flight's departure when the seats were held, for the booking's cancellation policy.
+    public var departure: Date?
 
     public init(holdId: UUID, bookingId: UUID, flightId: UUID, cabin: String, seats: [String], pricePerSeat: Int,
-                total: Int, currency: String, expiresAt: Date) {
+                total: Int, currency: String, expiresAt: Date, departure: Date? = nil) {
         self.holdId = holdId
         self.bookingId = bookingId
         self.flightId = flightId
@@ -26,6 +28,7 @@ public struct SeatsHeld: Event, Equatable {
         self.total = total
         self.currency = currency
         self.expiresAt = expiresAt
+        self.departure = departure
     }
 }
 

@@ -1,0 +1,127 @@
+import Contracts
+import Fleet
+import Foundation
+import Postgres
+
+/// A row of `bookings`.
+struct BookingRecord {
+    var bookingId: UUID
+    var customerId: UUID
+    var flightId: UUID
+    var cabin: String
+    var passengers: [BookedPassenger]
+    var contactEmail: String
+    var paymentToken: String?
+    var idempotencyKey: String?
+    var fingerprint: String
+    var state: BookingState
+    var reason: String?
+    var detail: String?
+    var holdId: UUID
+    var seats: [String]
+    var pricePerSeat: Int?
+    var total: Int?
+    var currency: String?
+    var holdExpiresAt: Date?
+    var departure: Date?
+    var pnr: String?
+    var captured: Int?
+    var refundId: UUID?
+    var refundAmount: Int?
+    var refundStatus: String?
+    var cancelledBy: UUID?
+    var deadlineAt: Date?
+    var createdAt: Date
+    var updatedAt: Date
+    var confirmedAt: Date?
+    var closedAt: Date?
+
+    var subject: String { bookingId.uuidString.lowercased() }
+
+    var view: BookingView {
+        BookingView(
+            bookingId: bookingId, pnr: pnr, customerId: customerId, flightId: flightId, cabin: cabin, state: state,
+            reason: reason, detail: detail, passengers: passengers, seats: seats, pricePerSeat: pricePerSeat, total: total,
+            currency: currency, charged: captured,
+            refund: refundAmount.map { BookingView.Refund(amount: $0, status: .init(rawValue: refundStatus ?? "") ?? .pending) },
+            contactEmail: contactEmail, idempotencyKey: idempotencyKey, holdExpiresAt: holdExpiresAt, departure: departure,
+            createdAt: createdAt, updatedAt: updatedAt, confirmedAt: confirmedAt, closedAt: closedAt)
+    }
+}
+
+enum BookingStore {
+    static let columns = """
+        booking_id, customer_id, flight_id, cabin, passengers, contact_email, payment_token, idempotency_key, fingerprint,
+        state, reason, detail, hold_id, seats, price_per_seat, total, currency, hold_expires_at, departure, pnr, captured,
+        refund_id, refund_amount, refund_status, cancelled_by, deadline_at, created_at, updated_at, confirmed_at, closed_at
+        """
+
+    static func load(_ db: PostgresConnection, _ bookingId: UUID, lock: Bool = false) throws -> BookingRecord? {
+        try db.query("SELECT \(columns) FROM bookings WHERE booking_id = $1\(lock ? " FOR UPDATE" : "")", bookingId)
+            .first.map(record)
+    }
+
+    static func record(_ row: PostgresRow) throws -> BookingRecord {
+        BookingRecord(
+            bookingId: try row.decode(UUID.self, at: 0), customerId: try row.decode(UUID.self, at: 1),
+            flightId: try row.decode(UUID.self, at: 2), cabin: try row.decode(String.self, at: 3),
+            passengers: try row.decode(PostgresJSON.self, at: 4).decode([BookedPassenger].self),
+            contactEmail: try row.decode(String.self, at: 5), paymentToken: try row.decode(String?.self, at: 6),
+            idempotencyKey: try row.decode(String?.self, at: 7), fingerprint: try row.decode(String.self, at: 8),
+            state: BookingState(rawValue: try row.decode(String.self, at: 9))!, reason: try row.decode(String?.self, at: 10),
+            detail: try row.decode(String?.self, at: 11), holdId: try row.decode(UUID.self, at: 12),
+            seats: try row.decode([String].self, at: 13), pricePerSeat: try row.decode(Int?.self, at: 14),
+            total: try row.decode(Int?.self, at: 15), currency: try row.decode(String?.self, at: 16),
+            holdExpiresAt: try row.decode(Date?.self, at: 17), departure: try row.decode(Date?.self, at: 18),
+            pnr: try row.decode(String?.self, at: 19), captured: try row.decode(Int?.self, at: 20),
+            refundId: try row.decode(UUID?.self, at: 21), refundAmount: try row.decode(Int?.self, at: 22),
+            refundStatus: try row.decode(String?.self, at: 23), cancelledBy: try row.decode(UUID?.self, at: 24),
+            deadlineAt: try row.decode(Date?.self, at: 25), createdAt: try row.decode(Date.self, at: 26),
+            updatedAt: try row.decode(Date.self, at: 27), confirmedAt: try row.decode(Date?.self, at: 28),
+            closedAt: try row.decode(Date?.self, at: 29))
+    }
+
+    /// Inserts a new booking; false when one with its id or its idempotency key is there already
+    /// (committed by another process, or waited for until it committed).
+    static func insert(_ db: PostgresConnection, _ booking: BookingRecord) throws -> Bool {
+        try db.execute(
+            """
+            INSERT INTO bookings (booking_id, customer_id, flight_id, cabin, passengers, contact_email, payment_token,
+                idempotency_key, fingerprint, state, hold_id, deadline_at, created_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+            ON CONFLICT DO NOTHING
+            """,
+            booking.bookingId, booking.customerId, booking.flightId, booking.cabin,
+            try PostgresJSON(encoding: booking.passengers), booking.contactEmail, booking.paymentToken, booking.idempotencyKey,
+            booking.fingerprint, booking.state.rawValue, booking.holdId, booking.deadlineAt, booking.createdAt) == 1
+    }
+
+    /// Writes back a booking the caller loaded with `lock: true`, guarded by the state it was
+    /// loaded in: a transition never overwrites one it did not see.
+    static func save(_ db: PostgresConnection, _ booking: BookingRecord, from state: BookingState) throws {
+        let changed = try db.execute(
+            """
+            UPDATE bookings SET passengers = $3, payment_token = $4, state = $5, reason = $6, detail = $7, seats = $8,
+                price_per_seat = $9, total = $10, currency = $11, hold_expires_at = $12, departure = $13, pnr = $14,
+                captured = $15, refund_id = $16, refund_amount = $17, refund_status = $18, cancelled_by = $19,
+                deadline_at = $20, updated_at = $21, confirmed_at = $22, closed_at = $23
+            WHERE booking_id = $1 AND state = $2
+            """,
+            parameters: [
+                booking.bookingId, state.rawValue, try PostgresJSON(encoding: booking.passengers), booking.paymentToken,
+                booking.state.rawValue, booking.reason, booking.detail, booking.seats, booking.pricePerSeat, booking.total,
+                booking.currency, booking.holdExpiresAt, booking.departure, booking.pnr, booking.captured, booking.refundId,
+                booking.refundAmount, booking.refundStatus, booking.cancelledBy, booking.deadlineAt, booking.updatedAt,
+                booking.confirmedAt, booking.closedAt,
+            ])
+        guard changed == 1 else {
+            throw HandlerError.transient("booking \(booking.subject) left state \(state.rawValue) meanwhile; deciding again")
+        }
+    }
+
+    /// The booking that holds this idempotency key for this customer.
+    static func load(_ db: PostgresConnection, customerId: UUID, idempotencyKey: String) throws -> BookingRecord? {
+        try db.query("SELECT \(columns) FROM bookings WHERE customer_id = $1 AND idempotency_key = $2", customerId, idempotencyKey)
+            .first.map(record)
+    }
+}

@@ -1,0 +1,71 @@
+import Contracts
+import Fleet
+import Foundation
+import Postgres
+
+/// `booking.create.v1` → `booking.requested.v1` and `seats.hold.v1`; or, for a request seen
+/// before, `booking.deduplicated.v1` (same body) or `booking.rejected.v1` (another body).
+///
+/// A request is "seen before" when its bookingId exists (the command published twice), or when
+/// the customer used its idempotency key already. The unique index on (customer, key) settles
+/// two processes racing with one key: the loser's insert waits for the winner's commit, does
+/// nothing, and answers as a duplicate.
+struct CreateBookingHandler {
+    let settings: BookingSettings
+
+    func handle(_ envelope: Envelope<CreateBooking>, _ context: HandlerContext) throws {
+        let command = envelope.data
+        let db = context.database
+        let fingerprint = try BookingFingerprint.of(command)
+        if let existing = try earlier(command, db) {
+            return try answerDuplicate(command, existing, fingerprint, context)
+        }
+        let passengers = command.passengers.map {
+            BookedPassenger(firstName: $0.firstName.trimmingCharacters(in: .whitespacesAndNewlines),
+                            lastName: $0.lastName.trimmingCharacters(in: .whitespacesAndNewlines),
+                            dateOfBirth: $0.dateOfBirth, seat: $0.seat)
+        }
+        let booking = BookingRecord(
+            bookingId: command.bookingId, customerId: command.customerId, flightId: command.flightId, cabin: command.cabin,
+            passengers: passengers, contactEmail: CustomerRules.normalizedEmail(command.contactEmail),
+            paymentToken: command.paymentToken, idempotencyKey: command.idempotencyKey, fingerprint: fingerprint,
+            state: .requested, holdId: UUID(), seats: [], deadlineAt: context.now.addingTimeInterval(settings.stepTimeoutInterval),
+            createdAt: context.now, updatedAt: context.now)
+        guard try BookingStore.insert(db, booking) else {
+            guard let existing = try earlier(command, db) else {
+                throw HandlerError.transient("booking \(booking.subject) collided with a booking that is gone; trying again")
+            }
+            return try answerDuplicate(command, existing, fingerprint, context)
+        }
+        let seats = passengers.compactMap(\.seat)
+        try context.send(HoldSeats(holdId: booking.holdId, bookingId: booking.bookingId, flightId: booking.flightId,
+                                   cabin: booking.cabin, seats: seats.isEmpty ? nil : seats,
+                                   count: seats.isEmpty ? passengers.count : nil, holdSeconds: settings.holdSeconds),
+                         subject: booking.subject)
+        try context.emit(BookingRequested(
+            bookingId: booking.bookingId, customerId: booking.customerId, flightId: booking.flightId, cabin: booking.cabin,
+            passengers: command.passengers, contactEmail: booking.contactEmail, requestedAt: context.now),
+            subject: booking.subject)
+    }
+
+    private func earlier(_ command: CreateBooking, _ db: PostgresConnection) throws -> BookingRecord? {
+        if let existing = try BookingStore.load(db, command.bookingId) { return existing }
+        guard let key = command.idempotencyKey else { return nil }
+        return try BookingStore.load(db, customerId: command.customerId, idempotencyKey: key)
+    }
+
+    private func answerDuplicate(_ command: CreateBooking, _ existing: BookingRecord, _ fingerprint: String,
+                                 _ context: HandlerContext) throws {
+        let subject = command.bookingId.uuidString.lowercased()
+        guard existing.fingerprint == fingerprint else {
+            let what = existing.bookingId == command.bookingId
+                ? "bookingId \(existing.subject) was used before with another request"
+                : "idempotency key was used before for booking \(existing.subject) with another request"
+            return try context.emit(BookingRejected(bookingId: command.bookingId, customerId: command.customerId,
+                                                    reason: .idempotencyConflict, existingBookingId: existing.bookingId,
+                                                    detail: what), subject: subject)
+        }
+        try context.emit(BookingDeduplicated(bookingId: command.bookingId, existingBookingId: existing.bookingId,
+                                             customerId: existing.customerId, state: existing.state), subject: subject)
+    }
+}

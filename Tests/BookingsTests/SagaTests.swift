@@ -1,0 +1,164 @@
+@testable import Bookings
+import Contracts
+import Fleet
+import FleetTestSupport
+import Flights
+import Foundation
+@testable import Payments
+import XCTest
+
+/// The booking saga end to end through messages: flights, bookings and payments consumers on a
+/// real broker and database, the sandbox provider behind payments.
+final class SagaTests: BookingsTestCase {
+    func testABookingIsConfirmedWithARecordLocatorTicketsAndItsSeatsSold() throws {
+        try startFleet()
+        let flight = try scheduleFlight()
+        let request = booking(flight, passengers: 2, seats: ["12A", "12B"])
+        try publish([request])
+        try waitUntilSettled([request.bookingId])
+
+        let booking = try view(request.bookingId)
+        XCTAssertEqual(booking.state, .confirmed)
+        let pnr = try XCTUnwrap(booking.pnr)
+        XCTAssertTrue(RecordLocator.isValid(pnr), pnr)
+        XCTAssertEqual(booking.passengers.map(\.seat), ["12A", "12B"])
+        let tickets = booking.passengers.compactMap(\.ticketNumber)
+        XCTAssertEqual(tickets.count, 2)
+        XCTAssertTrue(tickets.allSatisfy(TicketNumber.isValid), "\(tickets)")
+        XCTAssertEqual(Set(tickets).count, 2)
+        XCTAssertEqual(booking.total, 80_000)
+        XCTAssertEqual(booking.charged, 80_000)
+        XCTAssertEqual(booking.customerId, customer)
+        XCTAssertEqual(booking.departure, flight.departure)
+        XCTAssertNotNil(booking.confirmedAt)
+
+        // The record locator finds it too, and the customer's and the flight's lists hold it.
+        let client = try QueryClient(amqp: fleet.configuration.amqp, source: "airfleet/tests", logger: fleet.logger)
+        defer { client.close() }
+        XCTAssertEqual(try client.ask(GetBooking(pnr: pnr)).booking.bookingId, request.bookingId)
+        XCTAssertEqual(try client.ask(ListBookings(customerId: customer)).bookings.map(\.bookingId), [request.bookingId])
+        XCTAssertEqual(try client.ask(ListBookings(flightId: flight.flightId, states: [.confirmed])).total, 1)
+        XCTAssertEqual(try client.ask(ListBookings(customerId: UUID())).total, 0)
+        XCTAssertThrowsError(try client.ask(GetBooking(bookingId: UUID()))) { XCTAssertTrue("\($0)".contains("not-found"), "\($0)") }
+
+        // The seat map shows the seats taken, and the provider charged once.
+        let seatMap = try client.ask(GetSeatMap(flightId: flight.flightId))
+        XCTAssertEqual(seatMap.seats.filter { $0.state == .sold }.map(\.seat).sorted(), ["12A", "12B"])
+        XCTAssertEqual(try captures(of: request.bookingId), 1)
+        let payment = try paymentView(request.bookingId)
+        XCTAssertEqual(payment.state, .captured)
+        XCTAssertEqual(payment.cardLast4, "4242")
+        XCTAssertFalse(payment.tokenReference.contains("tok_visa"), "no whole token kept")
+        XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(bookings).bookings WHERE payment_token IS NOT NULL"), 0,
+                       "the token is forgotten once the charge is sent")
+
+        let confirmed = try tap.events(BookingConfirmed.self)
+        XCTAssertEqual(confirmed.map(\.pnr), [pnr])
+        XCTAssertEqual(try tap.events(BookingRequested.self).count, 1)
+    }
+
+    func testADeclinedCardFailsTheBookingAndReleasesTheSeats() throws {
+        try startFleet()
+        let flight = try scheduleFlight()
+        let declined = booking(flight, passengers: 1, seats: ["14C"], token: "tok_declined")
+        let poor = booking(flight, passengers: 2, token: "tok_insufficient_funds")
+        try publish([declined, poor])
+        try waitUntilSettled([declined.bookingId, poor.bookingId])
+
+        let first = try view(declined.bookingId), second = try view(poor.bookingId)
+        XCTAssertEqual(first.state, .failed)
+        XCTAssertEqual(first.reason, "payment-declined")
+        XCTAssertEqual(first.detail, "card-declined")
+        XCTAssertEqual(second.reason, "payment-declined")
+        XCTAssertEqual(second.detail, "insufficient-funds")
+        XCTAssertNil(first.pnr)
+        try fleet.eventually("the seats are released") { try seatCounts(flight.flightId) == (0, 0) }
+        XCTAssertEqual(try captures(), 0)
+        XCTAssertEqual(Set(try tap.events(BookingFailed.self).map(\.reason)), [.paymentDeclined])
+        XCTAssertEqual(try paymentView(poor.bookingId).state, .declined)
+
+        // The seat is free again for the next customer.
+        let next = booking(flight, passengers: 1, seats: ["14C"])
+        try publish([next])
+        try waitUntilSettled([next.bookingId])
+        XCTAssertEqual(try view(next.bookingId).state, .confirmed)
+    }
+
+    func testAGatewayThatFailsOrTimesOutAndRecoversChargesOnce() throws {
+        var settings = Self.paymentSettings
+        settings.breakerFailures = 20  // these failures are not an outage
+        try startFleet(paymentSettings: settings)
+        let flight = try scheduleFlight()
+        // Fails 4 times: three calls in the first delivery, one more after the first rung.
+        let failing = booking(flight, token: "tok_fail_4")
+        // Takes the money, then the answer is lost twice; the third call with the key gets the charge.
+        let slow = booking(flight, token: "tok_timeout_2")
+        try publish([failing, slow])
+        try waitUntilSettled([failing.bookingId, slow.bookingId])
+
+        XCTAssertEqual(try view(failing.bookingId).state, .confirmed)
+        XCTAssertEqual(try view(slow.bookingId).state, .confirmed)
+        XCTAssertEqual(try providerCalls(failing.bookingId), 5)
+        XCTAssertEqual(try providerCalls(slow.bookingId), 3)
+        XCTAssertEqual(try captures(of: failing.bookingId), 1)
+        XCTAssertEqual(try captures(of: slow.bookingId), 1, "the timed-out calls charged once in all")
+        XCTAssertEqual(try tap.events(PaymentCaptured.self).count, 2)
+    }
+
+    func testAGatewayThatIsDownOpensTheBreakerBookingsFailFastAndItClosesOnRecovery() throws {
+        var settings = Self.paymentSettings
+        settings.breakerFailures = 3
+        settings.breakerCoolDown = .seconds(3)
+        try startFleet(paymentSettings: settings)
+        let flight = try scheduleFlight()
+
+        // Three failed calls open the breaker; the charge's next delivery fails fast.
+        let down = booking(flight, passengers: 2, token: "tok_unavailable")
+        try publish([down])
+        try waitUntilSettled([down.bookingId])
+        XCTAssertEqual(try view(down.bookingId).reason, "payment-unavailable")
+        XCTAssertEqual(try providerCalls(down.bookingId), 3, "not called while the breaker is open")
+        XCTAssertEqual(try paymentView(down.bookingId).reason, "circuit-open")
+
+        // While it is open, a good card fails at once without reaching the provider.
+        let meanwhile = booking(flight, token: "tok_visa")
+        try publish([meanwhile])
+        try waitUntilSettled([meanwhile.bookingId])
+        XCTAssertEqual(try view(meanwhile.bookingId).reason, "payment-unavailable")
+        XCTAssertEqual(try providerCalls(meanwhile.bookingId), 0)
+        try fleet.eventually("every seat is released") { try seatCounts(flight.flightId) == (0, 0) }
+
+        // After the cool-down a trial call goes through and closes the breaker.
+        Thread.sleep(forTimeInterval: 3)
+        let later = booking(flight, token: "tok_visa")
+        try publish([later])
+        try waitUntilSettled([later.bookingId])
+        XCTAssertEqual(try view(later.bookingId).state, .confirmed)
+        XCTAssertEqual(try captures(), 1)
+        XCTAssertEqual(try seatCounts(flight.flightId).sold, 1)
+    }
+
+    func testAHoldThatExpiresBeforeThePaymentExpiresTheBookingAndTheLatePaymentIsRefunded() throws {
+        // The provider takes 2.5 s to answer; the seats are held for 1 s.
+        try startFleet(bookingSettings: BookingSettings(holdTime: .seconds(1), stepTimeout: .seconds(20),
+                                                        timeoutSweepInterval: .milliseconds(250)),
+                       sandboxSettings: SandboxGateway.Settings(latency: .milliseconds(2500), clientTimeout: .seconds(5)))
+        let flight = try scheduleFlight()
+        let request = booking(flight, passengers: 2)
+        try publish([request])
+        try waitUntilSettled([request.bookingId])
+        XCTAssertEqual(try state(request.bookingId), "expired")
+        try fleet.eventually("the late payment is refunded") {
+            try view(request.bookingId).refund?.status == .refunded
+        }
+        let booking = try view(request.bookingId)
+        XCTAssertEqual(booking.state, .expired, "the late payment did not revive it")
+        XCTAssertEqual(booking.charged, 80_000)
+        XCTAssertEqual(booking.refund?.amount, 80_000)
+        XCTAssertEqual(try capturedAmount(), 80_000)
+        XCTAssertEqual(try refundedAmount(), 80_000)
+        XCTAssertEqual(try seatCounts(flight.flightId).sold, 0)
+        XCTAssertEqual(try tap.events(BookingExpired.self).count, 1)
+        XCTAssertEqual(try tap.events(BookingConfirmed.self).count, 0)
+    }
+}
