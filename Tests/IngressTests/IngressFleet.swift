@@ -1,4 +1,5 @@
 import Contracts
+import Bookings
 import Customers
 import Fleet
 import FleetTestSupport
@@ -10,6 +11,7 @@ import HummingbirdTesting
 import Ingress
 import Logging
 import NIOCore
+import Payments
 import XCTest
 
 /// Customers and flights consumers running in this process on the test's own virtual host and
@@ -21,8 +23,18 @@ final class IngressFleet: @unchecked Sendable {
     let secret = (0..<3).map { _ in UUID().uuidString }.joined()
 
     init() throws {
-        fleet = try TestFleet(contexts: [CustomersContext.definition(bcryptCost: 4), FlightsContext.definition()])
-        for definition in fleet.contexts { _ = try fleet.start(definition) }
+        let bookings = BookingsContext.definition(settings: BookingSettings(holdTime: .seconds(30), stepTimeout: .seconds(20),
+                                                                            timeoutSweepInterval: .milliseconds(250)))
+        fleet = try TestFleet(contexts: [CustomersContext.definition(bcryptCost: 4), FlightsContext.definition(),
+                                         PaymentsContext.definition(gateway: UnstartedGateway()), bookings])
+        let sandbox = SandboxGateway(database: try fleet.configuration.database(for: "payments"),
+                                     schema: fleet.configuration.schema(for: "payments"),
+                                     settings: SandboxGateway.Settings(latency: .milliseconds(2), clientTimeout: .milliseconds(200)),
+                                     logger: fleet.logger)
+        for definition in [CustomersContext.definition(bcryptCost: 4), FlightsContext.definition(holdSweepInterval: .milliseconds(250)),
+                           PaymentsContext.definition(gateway: sandbox), bookings] {
+            _ = try fleet.start(definition)
+        }
         gateway = BrokerGateway(amqp: fleet.configuration.amqp, topology: fleet.topology, source: "airfleet/ingress-tests",
                                 logger: fleet.logger)
         gateway.start()
@@ -177,4 +189,12 @@ class IngressTestCase: XCTestCase, @unchecked Sendable {
         }
         return id
     }
+}
+
+/// Stands in for the payment provider where a payments definition only names the context's
+/// topology and schema; the running payments service uses the sandbox.
+struct UnstartedGateway: PaymentGateway {
+    func charge(_ request: ChargeRequest) throws(Payments.GatewayError) -> ChargeOutcome { throw .unavailable("not started") }
+    func refund(_ request: RefundRequest) throws(Payments.GatewayError) -> RefundOutcome { throw .unavailable("not started") }
+    func status(idempotencyKey: String) throws(Payments.GatewayError) -> ChargeOutcome? { nil }
 }

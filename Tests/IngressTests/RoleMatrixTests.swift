@@ -25,8 +25,11 @@ final class RoleMatrixTests: IngressTestCase {
             let flight = try await self.createFlight(self.newFlight(), admin: admin, client: client)
             let id = flight.uuidString.lowercased()
             let delay: [String: Any] = ["departure": self.timestamp(self.day(11)), "arrival": self.timestamp(self.day(11, hour: 20))]
-            let (ok, accepted, unauthorized, forbidden): (HTTPResponse.Status, HTTPResponse.Status, HTTPResponse.Status, HTTPResponse.Status)
-                = (.ok, .accepted, .unauthorized, .forbidden)
+            let (ok, accepted, unauthorized, forbidden, notFound): (HTTPResponse.Status, HTTPResponse.Status, HTTPResponse.Status,
+                                                                    HTTPResponse.Status, HTTPResponse.Status)
+                = (.ok, .accepted, .unauthorized, .forbidden, .notFound)
+            let booking: [String: Any] = ["flightId": id, "cabin": "economy", "paymentToken": "tok_visa",
+                                          "passengers": [["firstName": "Ann", "lastName": "Lee", "dateOfBirth": "1990-04-01"]]]
             let date = ISO8601DateFormatter.string(from: self.day(10), timeZone: .gmt, formatOptions: [.withFullDate])
 
             let matrix: [Expectation] = [
@@ -48,6 +51,12 @@ final class RoleMatrixTests: IngressTestCase {
                 .init(method: .post, path: "/v1/flights/\(id)/gate", body: ["gate": "B12"], statuses: [unauthorized, forbidden, accepted, accepted]),
                 .init(method: .post, path: "/v1/flights/\(id)/cancel", body: ["reason": "tested"], statuses: [unauthorized, forbidden, accepted, accepted]),
                 .init(method: .get, path: "/v1/flights/\(id)/seats", body: nil, statuses: [ok, ok, ok, ok]),
+                .init(method: .post, path: "/v1/bookings", body: booking, statuses: [unauthorized, accepted, accepted, accepted]),
+                .init(method: .get, path: "/v1/bookings", body: nil, statuses: [unauthorized, ok, ok, ok]),
+                // A booking nobody has: 404 for everyone signed in (as for someone else's booking).
+                .init(method: .get, path: "/v1/bookings/\(id)", body: nil, statuses: [unauthorized, notFound, notFound, notFound]),
+                .init(method: .post, path: "/v1/bookings/\(id)/cancel", body: [:], statuses: [unauthorized, notFound, notFound, notFound]),
+                .init(method: .get, path: "/v1/flights/\(id)/bookings", body: nil, statuses: [unauthorized, forbidden, ok, ok]),
                 .init(method: .get, path: "/healthz", body: nil, statuses: [ok, ok, ok, ok]),
                 .init(method: .get, path: "/readyz", body: nil, statuses: [ok, ok, ok, ok]),
                 .init(method: .get, path: "/metrics", body: nil, statuses: [ok, ok, ok, ok]),
@@ -56,7 +65,9 @@ final class RoleMatrixTests: IngressTestCase {
             // The matrix must name every route the router serves, and no other.
             let routes = Set(await IngressServer.routeRules().map { "\($0.method) \($0.path)" })
             let tried = Set(matrix.map { expectation in
-                let path = expectation.path.split(separator: "?")[0].replacingOccurrences(of: id, with: ":flightId")
+                let path = expectation.path.split(separator: "?")[0]
+                    .replacingOccurrences(of: "/v1/bookings/\(id)", with: "/v1/bookings/:booking")
+                    .replacingOccurrences(of: id, with: ":flightId")
                 return "\(expectation.method) \(path)"
             })
             XCTAssertEqual(tried, routes, "the role matrix and the router disagree")

@@ -61,7 +61,7 @@ public final class BrokerGateway: Sendable {
             return Dispatch(commandId: id, outcome: nil)
         }
         guard let replyQueue = replies.queueName else {
-            throw GatewayError.unavailable("RabbitMQ is not reachable from this ingress right now; try again shortly")
+            throw BrokerGatewayError.unavailable("RabbitMQ is not reachable from this ingress right now; try again shortly")
         }
         let ticket = replies.waiters.open(key: correlationId, deadline: .now + wait) { message in
             // A dead-lettered copy of this very command also settles it.
@@ -89,15 +89,15 @@ public final class BrokerGateway: Sendable {
         switch outcome {
         case .confirmed: return
         case .returned(let code, let text):
-            throw GatewayError.notDelivered("no queue takes \(outgoing.type) (\(code) \(text)): is its context's topology declared?")
+            throw BrokerGatewayError.notDelivered("no queue takes \(outgoing.type) (\(code) \(text)): is its context's topology declared?")
         case .nacked:
-            throw GatewayError.notDelivered("RabbitMQ refused \(outgoing.type) (its queue may be full); try again later")
+            throw BrokerGatewayError.notDelivered("RabbitMQ refused \(outgoing.type) (its queue may be full); try again later")
         }
     }
 
     // MARK: Queries
 
-    /// Asks and waits for the answer; throws the context's `QueryError`, or a `GatewayError`.
+    /// Asks and waits for the answer; throws the context's `QueryError`, or a `BrokerGatewayError`.
     public func ask<Q: Query>(_ query: Q, correlationId: String, timeout: Duration) async throws -> Q.Response {
         let started = ContinuousClock.now
         defer {
@@ -105,7 +105,7 @@ public final class BrokerGateway: Sendable {
                 .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
         }
         guard let replyQueue = replies.queueName else {
-            throw GatewayError.unavailable("RabbitMQ is not reachable from this ingress right now; try again shortly")
+            throw BrokerGatewayError.unavailable("RabbitMQ is not reachable from this ingress right now; try again shortly")
         }
         let outgoing = try OutgoingMessage.make(query, source: source, correlationId: correlationId)
         var message = outgoing.amqpMessage
@@ -123,20 +123,20 @@ public final class BrokerGateway: Sendable {
         }
         guard case .confirmed = outcome else {
             replies.waiters.close(ticket)
-            throw GatewayError.unavailable("no context answers \(Q.messageType) right now: is a process of it running?")
+            throw BrokerGatewayError.unavailable("no context answers \(Q.messageType) right now: is a process of it running?")
         }
         guard let reply = try await replies.waiters.wait(ticket) else {
-            throw GatewayError.timedOut("\(Q.messageType) got no answer within \(timeout.seconds) s: its context is not keeping up or not running")
+            throw BrokerGatewayError.timedOut("\(Q.messageType) got no answer within \(timeout.seconds) s: its context is not keeping up or not running")
         }
         let decoded: QueryReply<Q.Response>
         do {
             decoded = try FleetJSON.decoder().decode(QueryReply<Q.Response>.self, from: reply.body)
         } catch {
-            throw GatewayError.unavailable("the answer to \(Q.messageType) could not be read: \(error)")
+            throw BrokerGatewayError.unavailable("the answer to \(Q.messageType) could not be read: \(error)")
         }
         if let error = decoded.error { throw error }
         guard decoded.ok, let data = decoded.data else {
-            throw GatewayError.unavailable("the answer to \(Q.messageType) held neither data nor error")
+            throw BrokerGatewayError.unavailable("the answer to \(Q.messageType) held neither data nor error")
         }
         return data
     }

@@ -60,7 +60,7 @@ final class ReplyLane: Sendable {
                 logger.error("ingress reply queue lost; reconnecting", metadata: ["error": "\(error)"])
             }
             queue.withLock { $0 = nil }
-            waiters.failAll(GatewayError.unavailable("the connection to RabbitMQ dropped while waiting for the answer; try again"))
+            waiters.failAll(BrokerGatewayError.unavailable("the connection to RabbitMQ dropped while waiting for the answer; try again"))
             if !stop.isRequested { _ = stop.sleep(backoff.next()) }
         }
     }

@@ -49,7 +49,7 @@ final class SenderLane: Sendable {
     /// Publishes with confirm; the outcome the broker gave.
     func publish(_ message: AMQPOutgoingMessage) async throws -> AMQPPublishOutcome {
         guard isConnected, !stop.isRequested else {
-            throw GatewayError.unavailable("RabbitMQ is not reachable from this ingress right now; try again shortly")
+            throw BrokerGatewayError.unavailable("RabbitMQ is not reachable from this ingress right now; try again shortly")
         }
         return try await withCheckedThrowingContinuation { continuation in
             jobs.withLock { $0.append(Job(message: message) { continuation.resume(with: $0) }) }
@@ -77,7 +77,7 @@ final class SenderLane: Sendable {
             }
         }
         connected.store(false, ordering: .relaxed)
-        failWaiting(GatewayError.unavailable("the ingress is shutting down"))
+        failWaiting(BrokerGatewayError.unavailable("the ingress is shutting down"))
     }
 
     private func serve(_ connection: AMQPConnection, _ channel: AMQPChannel) throws {
@@ -94,7 +94,7 @@ final class SenderLane: Sendable {
                 for (job, outcome) in zip(batch, outcomes) { job.completion(.success(outcome)) }
             } catch {
                 for job in batch {
-                    job.completion(.failure(GatewayError.unavailable("RabbitMQ did not confirm the message (\(error)); it may or may not have been taken")))
+                    job.completion(.failure(BrokerGatewayError.unavailable("RabbitMQ did not confirm the message (\(error)); it may or may not have been taken")))
                 }
                 throw error
             }
@@ -106,7 +106,7 @@ final class SenderLane: Sendable {
             defer { jobs.removeAll() }
             return jobs
         }
-        let failure = GatewayError.unavailable("RabbitMQ is not reachable from this ingress right now (\(error)); try again shortly")
+        let failure = BrokerGatewayError.unavailable("RabbitMQ is not reachable from this ingress right now (\(error)); try again shortly")
         for job in waiting { job.completion(.failure(failure)) }
     }
 }

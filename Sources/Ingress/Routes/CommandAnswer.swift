@@ -18,14 +18,14 @@ struct CommandAnswer {
     /// 202 when the outcome is not known (yet); a problem when the command was dead-lettered;
     /// otherwise what `settled` makes of the outcome.
     static func respond(_ dispatch: BrokerGateway.Dispatch, statusURL: String, context: IngressRequestContext,
-                        settled: (ReplyMessage) throws -> Response) throws -> Response {
+                        settled: (ReplyMessage) async throws -> Response) async throws -> Response {
         guard let outcome = dispatch.outcome else {
             return try .json(Accepted(commandId: dispatch.commandId, status: "accepted", statusUrl: statusURL,
                                       correlationId: context.requestId),
                              status: .accepted, headers: [.location: statusURL])
         }
         if let failure = outcome.failure { throw problem(for: failure) }
-        return try settled(outcome)
+        return try await settled(outcome)
     }
 
     /// A dead letter's reason as a problem. Handlers write reasons as `field: what is wrong`.

@@ -25,6 +25,7 @@ struct IngressRoutes: Sendable {
         registerProfile(on: table)
         registerAirports(on: table)
         registerFlights(on: table)
+        registerBookings(on: table)
         registerOperational(on: table)
     }
 
@@ -37,12 +38,12 @@ struct IngressRoutes: Sendable {
     /// Checks a command's rules, publishes it and answers as `CommandAnswer` says.
     func send<C: Command>(_ command: C, subject: UUID, statusURL: String, request: Request, context: IngressRequestContext,
                           settles: @escaping @Sendable (ReplyMessage, String) -> Bool = BrokerGateway.causedDirectly,
-                          settled: (ReplyMessage) throws -> Response) async throws -> Response {
+                          settled: (ReplyMessage) async throws -> Response) async throws -> Response {
         try command.validate()
         let wait = try WaitPreference.parse(request, maximum: configuration.maximumWait)
         let dispatch = try await gateway.send(command, subject: subject.uuidString.lowercased(), correlationId: context.requestId,
                                               wait: wait, settles: settles)
-        return try CommandAnswer.respond(dispatch, statusURL: statusURL, context: context, settled: settled)
+        return try await CommandAnswer.respond(dispatch, statusURL: statusURL, context: context, settled: settled)
     }
 
     /// A path parameter that must be a UUID.

@@ -1,5 +1,5 @@
 /// Why the broker could not carry a request.
-public enum GatewayError: Error, Sendable, CustomStringConvertible {
+public enum BrokerGatewayError: Error, Sendable, CustomStringConvertible {
     /// No connection to RabbitMQ right now.
     case unavailable(String)
     /// The broker refused or could not route the message.

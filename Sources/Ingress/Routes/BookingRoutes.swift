@@ -1,0 +1,155 @@
+import Contracts
+import Crypto
+import Fleet
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Booking seats and paying, reading bookings, cancelling them.
+extension IngressRoutes {
+    struct NewBooking: Decodable, Sendable {
+        var flightId: UUID
+        var cabin: String
+        var passengers: [PassengerDetails]
+        /// Where the confirmation goes; the account's email when absent.
+        var contactEmail: String?
+        var paymentToken: String
+    }
+
+    struct BookingCancellation: Decodable, Sendable {
+        var reason: String?
+    }
+
+    /// The messages that end a booking's creation for a client that waits.
+    static let bookingOutcomes: Set<String> = [
+        BookingConfirmed.messageType.description, BookingFailed.messageType.description,
+        BookingExpired.messageType.description, BookingCancelled.messageType.description,
+    ]
+    static let bookingReplies: Set<String> = [BookingDeduplicated.messageType.description, BookingRejected.messageType.description]
+
+    func registerBookings(on table: RouteTable) {
+        table.add(.post, "/v1/bookings", access: .signedIn) { request, context in
+            let identity = try context.authenticated()
+            let new = try await body.decode(NewBooking.self, from: request, context: context)
+            let key = request.headers[.idempotencyKey]
+            if let key { try BookingRules.idempotencyKey(key, field: "Idempotency-Key") }
+            let bookingId = key.map { Self.bookingId(customer: identity.customerId, idempotencyKey: $0) } ?? UUID()
+            let command = CreateBooking(bookingId: bookingId, customerId: identity.customerId, flightId: new.flightId, cabin: new.cabin,
+                                        passengers: new.passengers, contactEmail: new.contactEmail ?? identity.email,
+                                        paymentToken: new.paymentToken, idempotencyKey: key)
+            let subject = bookingId.uuidString.lowercased()
+            let location = "/v1/bookings/\(subject)"
+            return try await send(command, subject: bookingId, statusURL: location, request: request, context: context,
+                                  settles: { message, _ in
+                                      guard let type = message.type, message.envelope?.subject == subject else { return false }
+                                      return Self.bookingOutcomes.contains(type) || Self.bookingReplies.contains(type)
+                                  }) { message in
+                if message.type == BookingRejected.messageType.description {
+                    let rejection = try message.data(as: BookingRejected.self)
+                    throw Problem.conflict(rejection.detail, field: key == nil ? "bookingId" : "Idempotency-Key")
+                }
+                // The final booking as GET shows it: 201 when it was confirmed now, 200 otherwise.
+                let view = try await ask(GetBooking(bookingId: bookingId), context).booking
+                let status: HTTPResponse.Status = message.type == BookingConfirmed.messageType.description ? .created : .ok
+                return try .json(view, status: status, headers: [.location: location])
+            }
+        }
+
+        table.add(.get, "/v1/bookings", access: .signedIn) { request, context in
+            let identity = try context.authenticated()
+            let parameters = request.uri.queryParameters
+            let query = ListBookings(customerId: identity.customerId, states: try Self.states(parameters),
+                                     page: try Self.integer("page", parameters), pageSize: try Self.integer("pageSize", parameters))
+            try query.validate()
+            return try .json(try await ask(query, context))
+        }
+
+        table.add(.get, "/v1/bookings/:booking", access: .signedIn) { _, context in
+            try .json(try await visibleBooking(context))
+        }
+
+        table.add(.post, "/v1/bookings/:booking/cancel", access: .signedIn) { request, context in
+            let identity = try context.authenticated()
+            let booking = try await visibleBooking(context).booking
+            let cancellation = try await body.decode(BookingCancellation.self, from: request, context: context)
+            let actor: BookingActor = identity.roles.contains(.admin) ? .admin : identity.roles.contains(.agent) ? .agent : .customer
+            let command = CancelBooking(bookingId: booking.bookingId, requestedBy: identity.customerId, actor: actor,
+                                        reason: cancellation.reason)
+            let subject = booking.bookingId.uuidString.lowercased()
+            let location = "/v1/bookings/\(subject)"
+            return try await send(command, subject: booking.bookingId, statusURL: location, request: request, context: context,
+                                  settles: { message, _ in
+                                      message.envelope?.subject == subject
+                                          && (message.type == BookingCancelled.messageType.description
+                                              || message.type == BookingCancelRejected.messageType.description)
+                                  }) { message in
+                if message.type == BookingCancelRejected.messageType.description {
+                    let rejection = try message.data(as: BookingCancelRejected.self)
+                    switch rejection.reason {
+                    case .notFound: throw Problem.notFound("no booking \(subject)")
+                    case .notCancellable, .alreadyCancelled:
+                        throw Problem.conflict("booking \(subject) cannot be cancelled: \(rejection.reason.rawValue)")
+                    }
+                }
+                return try .json(try await ask(GetBooking(bookingId: booking.bookingId), context).booking, headers: [.location: location])
+            }
+        }
+
+        table.add(.get, "/v1/flights/:flightId/bookings", access: .staff) { request, context in
+            let parameters = request.uri.queryParameters
+            let query = ListBookings(flightId: try uuid("flightId", context), states: try Self.states(parameters),
+                                     page: try Self.integer("page", parameters), pageSize: try Self.integer("pageSize", parameters))
+            try query.validate()
+            return try .json(try await ask(query, context))
+        }
+    }
+
+    /// The booking the path names (by id or record locator), if the caller may see it: its owner,
+    /// agents and admins. Anyone else gets 404, as if it did not exist.
+    private func visibleBooking(_ context: IngressRequestContext) async throws -> GetBooking.Response {
+        let identity = try context.authenticated()
+        let reference = context.parameters.get("booking") ?? ""
+        let query: GetBooking
+        if let id = UUID(uuidString: reference) {
+            query = GetBooking(bookingId: id)
+        } else {
+            query = GetBooking(pnr: reference.uppercased())
+            do { try query.validate() } catch { throw Problem.invalid("booking", "must be a booking id (UUID) or a 6-character record locator") }
+        }
+        let answer = try await ask(query, context)
+        guard answer.booking.customerId == identity.customerId || identity.isStaff else {
+            throw Problem.notFound("no booking \(reference)")
+        }
+        return answer
+    }
+
+    /// The same customer and key always name the same booking, so a retried request finds the
+    /// booking its first attempt started, and its status URL is right from the first answer.
+    static func bookingId(customer: UUID, idempotencyKey: String) -> UUID {
+        var bytes = Array(SHA256.hash(data: Data("airfleet-booking:\(customer.uuidString.lowercased()):\(idempotencyKey)".utf8)).prefix(16))
+        bytes[6] = (bytes[6] & 0x0F) | 0x50  // version 5 layout (name-based)
+        bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 4122 variant
+        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+    }
+
+    static func states(_ parameters: Parameters) throws -> [BookingState]? {
+        guard let text = parameters.get("state") else { return nil }
+        return try text.split(separator: ",").map { name in
+            guard let state = BookingState(rawValue: String(name)) else {
+                throw Problem.invalid("state", "must be one or more of \(BookingState.allCases.map(\.rawValue).joined(separator: ", ")), comma-separated")
+            }
+            return state
+        }
+    }
+
+    static func integer(_ name: String, _ parameters: Parameters) throws -> Int? {
+        guard let text = parameters.get(name) else { return nil }
+        guard let value = Int(text) else { throw Problem.invalid(name, "must be a whole number, not '\(text)'") }
+        return value
+    }
+}
+
+extension HTTPField.Name {
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+}
