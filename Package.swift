@@ -56,6 +56,7 @@ let package = Package(
         ], path: "Consumers/Flights", exclude: ["README.md"], resources: [.copy("Migrations")]),
         .target(name: "Bookings", dependencies: [
             "Fleet", "Contracts", "Postgres",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Consumers/Bookings", exclude: ["README.md"], resources: [.copy("Migrations")]),
         .target(name: "Payments", dependencies: [

@@ -1,4 +1,5 @@
 import Contracts
+import Crypto
 import Foundation
 
 /// The identity of a booking request for idempotency: everything the customer asked for, not
@@ -11,6 +12,6 @@ public enum BookingFingerprint {
         request.contactEmail = CustomerRules.normalizedEmail(request.contactEmail)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return SHA256.hex(try encoder.encode(request))
+        return SHA256.hash(data: try encoder.encode(request)).map { String(format: "%02x", $0) }.joined()
     }
 }
