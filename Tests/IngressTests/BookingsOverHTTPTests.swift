@@ -101,6 +101,15 @@ final class BookingsOverHTTPTests: IngressTestCase {
                                           "passengers": [passenger]], "paymentToken"),
                 ("bad flight id", ["flightId": "nope", "cabin": "economy", "paymentToken": "tok_visa", "passengers": [passenger]], "flightId"),
             ]
+            // A page so far out that (page - 1) × pageSize would overflow once crashed the bookings process.
+            let farPage = try await client.get("/v1/bookings?page=\(Int.max)", token: customer.token)
+            XCTAssertEqual(farPage.status, .badRequest, farPage.text)
+            XCTAssertEqual(farPage.problemField, "page")
+            let noState = try await client.get("/v1/bookings?state=", token: customer.token)
+            XCTAssertEqual(noState.problemField, "state")
+            let stillAnswering = try await client.get("/v1/bookings", token: customer.token)
+            XCTAssertEqual(stillAnswering.status, .ok)
+
             for (what, body, field) in cases {
                 let response = try await client.post("/v1/bookings", token: customer.token, json: body)
                 XCTAssertEqual(response.status, .badRequest, "\(what): \(response.text)")

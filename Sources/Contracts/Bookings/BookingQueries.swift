@@ -56,7 +56,8 @@ public struct ListBookings: Query, Equatable {
         guard customerId != nil || flightId != nil else {
             throw ValidationError(field: "customerId", "give customerId, flightId or both")
         }
-        if let page, page < 1 { throw ValidationError(field: "page", "must be 1 or more") }
+        // Bounded so that (page - 1) × pageSize can never overflow in the query.
+        if let page, !(1...10_000).contains(page) { throw ValidationError(field: "page", "must be 1 to 10000") }
         if let pageSize, !(1...200).contains(pageSize) { throw ValidationError(field: "pageSize", "must be 1 to 200") }
     }
 

@@ -9,6 +9,14 @@ struct JSONBody: Sendable {
     let limit: Int
 
     func decode<T: Decodable>(_ type: T.Type, from request: Request, context: IngressRequestContext) async throws -> T {
+        guard let value = try await decodeIfPresent(type, from: request, context: context) else {
+            throw Problem.invalid("body", "a JSON object is required")
+        }
+        return value
+    }
+
+    /// nil for an empty body, for routes whose every field is optional.
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, from request: Request, context: IngressRequestContext) async throws -> T? {
         if let mediaType = request.headers[.contentType],
            !(mediaType.lowercased().hasPrefix("application/json") || mediaType.lowercased().contains("+json")) {
             throw Problem.unsupportedMediaType(mediaType)
@@ -24,7 +32,7 @@ struct JSONBody: Sendable {
         } catch is NIOTooManyBytesError {
             throw Problem.bodyTooLarge(limit: limit)
         }
-        guard buffer.readableBytes > 0 else { throw Problem.invalid("body", "a JSON object is required") }
+        guard buffer.readableBytes > 0 else { return nil }
         do {
             return try FleetJSON.decoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {

@@ -48,8 +48,12 @@ extension IngressRoutes {
                     let rejection = try message.data(as: BookingRejected.self)
                     throw Problem.conflict(rejection.detail, field: key == nil ? "bookingId" : "Idempotency-Key")
                 }
-                // The final booking as GET shows it: 201 when it was confirmed now, 200 otherwise.
-                let view = try await ask(GetBooking(bookingId: bookingId), context).booking
+                // The final booking as GET shows it: 201 when it was confirmed now, 200 otherwise. If it
+                // cannot be read just now, the client is told where to look rather than given an error
+                // for a booking that went through.
+                guard let view = try? await ask(GetBooking(bookingId: bookingId), context).booking else {
+                    return try CommandAnswer.accepted(commandId: nil, statusURL: location, context: context)
+                }
                 let status: HTTPResponse.Status = message.type == BookingConfirmed.messageType.description ? .created : .ok
                 return try .json(view, status: status, headers: [.location: location])
             }
@@ -70,8 +74,9 @@ extension IngressRoutes {
 
         table.add(.post, "/v1/bookings/:booking/cancel", access: .signedIn) { request, context in
             let identity = try context.authenticated()
-            let booking = try await visibleBooking(context).booking
-            let cancellation = try await body.decode(BookingCancellation.self, from: request, context: context)
+            let booking = try await visibleBooking(context)
+            let cancellation = try await body.decodeIfPresent(BookingCancellation.self, from: request, context: context)
+                ?? BookingCancellation(reason: nil)
             let actor: BookingActor = identity.roles.contains(.admin) ? .admin : identity.roles.contains(.agent) ? .agent : .customer
             let command = CancelBooking(bookingId: booking.bookingId, requestedBy: identity.customerId, actor: actor,
                                         reason: cancellation.reason)
@@ -106,7 +111,7 @@ extension IngressRoutes {
 
     /// The booking the path names (by id or record locator), if the caller may see it: its owner,
     /// agents and admins. Anyone else gets 404, as if it did not exist.
-    private func visibleBooking(_ context: IngressRequestContext) async throws -> GetBooking.Response {
+    private func visibleBooking(_ context: IngressRequestContext) async throws -> BookingView {
         let identity = try context.authenticated()
         let reference = context.parameters.get("booking") ?? ""
         let query: GetBooking
@@ -116,11 +121,16 @@ extension IngressRoutes {
             query = GetBooking(pnr: reference.uppercased())
             do { try query.validate() } catch { throw Problem.invalid("booking", "must be a booking id (UUID) or a 6-character record locator") }
         }
-        let answer = try await ask(query, context)
-        guard answer.booking.customerId == identity.customerId || identity.isStaff else {
-            throw Problem.notFound("no booking \(reference)")
+        // Someone else's booking and no booking at all get the same answer.
+        let hidden = Problem.notFound("no booking \(reference)")
+        let booking: BookingView
+        do {
+            booking = try await ask(query, context).booking
+        } catch let error as QueryError where error.kind == "not-found" {
+            throw hidden
         }
-        return answer
+        guard booking.customerId == identity.customerId || identity.isStaff else { throw hidden }
+        return booking
     }
 
     /// The same customer and key always name the same booking, so a retried request finds the
@@ -135,7 +145,9 @@ extension IngressRoutes {
 
     static func states(_ parameters: Parameters) throws -> [BookingState]? {
         guard let text = parameters.get("state") else { return nil }
-        return try text.split(separator: ",").map { name in
+        let names = text.split(separator: ",", omittingEmptySubsequences: true)
+        guard !names.isEmpty else { throw Problem.invalid("state", "name at least one state, or leave the parameter out") }
+        return try names.map { name in
             guard let state = BookingState(rawValue: String(name)) else {
                 throw Problem.invalid("state", "must be one or more of \(BookingState.allCases.map(\.rawValue).joined(separator: ", ")), comma-separated")
             }

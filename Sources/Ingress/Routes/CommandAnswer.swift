@@ -8,7 +8,8 @@ import Hummingbird
 struct CommandAnswer {
     /// What a 202 says.
     struct Accepted: Codable, Sendable {
-        var commandId: String
+        /// Absent when the answer comes after the command was handled.
+        var commandId: String?
         var status: String
         /// Where the command's effect shows once handled.
         var statusUrl: String
@@ -20,12 +21,15 @@ struct CommandAnswer {
     static func respond(_ dispatch: BrokerGateway.Dispatch, statusURL: String, context: IngressRequestContext,
                         settled: (ReplyMessage) async throws -> Response) async throws -> Response {
         guard let outcome = dispatch.outcome else {
-            return try .json(Accepted(commandId: dispatch.commandId, status: "accepted", statusUrl: statusURL,
-                                      correlationId: context.requestId),
-                             status: .accepted, headers: [.location: statusURL])
+            return try accepted(commandId: dispatch.commandId, statusURL: statusURL, context: context)
         }
         if let failure = outcome.failure { throw problem(for: failure) }
         return try await settled(outcome)
+    }
+
+    static func accepted(commandId: String?, statusURL: String, context: IngressRequestContext) throws -> Response {
+        try .json(Accepted(commandId: commandId, status: "accepted", statusUrl: statusURL, correlationId: context.requestId),
+                  status: .accepted, headers: [.location: statusURL])
     }
 
     /// A dead letter's reason as a problem. Handlers write reasons as `field: what is wrong`.
