@@ -13,17 +13,21 @@ public final class BrokerGateway: Sendable {
     private let sender: SenderLane
     private let replies: ReplyLane
     private let source: String
+    /// Flight status events for live-update streams.
+    public let flightUpdates: FlightUpdateFeed
 
     /// - Parameter topology: declared when the publisher connects (nil: leave the broker as it is).
     public init(amqp: AMQPConfiguration, topology: Topology?, source: String, logger: Logger) {
         sender = SenderLane(amqp: amqp, topology: topology, logger: logger)
         replies = ReplyLane(amqp: amqp, logger: logger)
+        flightUpdates = FlightUpdateFeed(amqp: amqp, logger: logger)
         self.source = source
     }
 
     public func start() {
         sender.start()
         replies.start()
+        flightUpdates.start()
     }
 
     /// Waits until both connections are up, or `timeout` passes; whether they are.
@@ -36,10 +40,11 @@ public final class BrokerGateway: Sendable {
     public func shutdown() {
         sender.shutdown()
         replies.shutdown()
+        flightUpdates.shutdown()
     }
 
     /// Both connections are up: commands can be published and answers received.
-    public var isReady: Bool { sender.isConnected && replies.queueName != nil }
+    public var isReady: Bool { sender.isConnected && replies.queueName != nil && flightUpdates.isListening }
 
     // MARK: Commands
 

@@ -26,6 +26,7 @@ struct IngressRoutes: Sendable {
         registerAirports(on: table)
         registerFlights(on: table)
         registerBookings(on: table)
+        registerFlightUpdates(on: table)
         registerOperational(on: table)
     }
 

@@ -1,0 +1,104 @@
+import AMQP
+import Fleet
+import Foundation
+import Logging
+import Synchronization
+
+/// Flight status events as they are published, handed to whoever in this process follows
+/// that flight (the server-sent-event streams of `/v1/flights/{id}/updates`).
+///
+/// One thread and connection per process, with an exclusive queue bound to every `flight.*`
+/// event: the broker fans the events out to each ingress, and each ingress to its clients.
+public final class FlightUpdateFeed: Sendable {
+    /// One event for a follower: its type, id and `data` as JSON.
+    public struct Update: Sendable, Equatable {
+        public let type: String
+        public let id: String
+        public let data: Data
+    }
+
+    private let amqp: AMQPConfiguration
+    private let logger: Logger
+    private let stop = StopSignal()
+    private let finished = DispatchSemaphore(value: 0)
+    private let followers = Mutex<[String: [UInt64: AsyncStream<Update>.Continuation]]>([:])
+    private let nextFollower = Atomic<UInt64>(0)
+    private let bound = Atomic<Bool>(false)
+
+    init(amqp: AMQPConfiguration, logger: Logger) {
+        self.amqp = amqp.withConnectionName("\(amqp.connectionName ?? "airfleet ingress") flight updates")
+        self.logger = logger
+    }
+
+    /// The queue is bound: events published from now on reach followers.
+    public var isListening: Bool { bound.load(ordering: .relaxed) }
+
+    /// The updates of one flight from now on; the stream ends when the caller stops iterating.
+    public func follow(_ flightId: UUID) -> AsyncStream<Update> {
+        let key = flightId.uuidString.lowercased()
+        let number = nextFollower.wrappingAdd(1, ordering: .relaxed).newValue
+        let (stream, continuation) = AsyncStream<Update>.makeStream(bufferingPolicy: .bufferingNewest(100))
+        followers.withLock { $0[key, default: [:]][number] = continuation }
+        continuation.onTermination = { [weak self] _ in
+            self?.followers.withLock { followers in
+                followers[key]?[number] = nil
+                if followers[key]?.isEmpty == true { followers[key] = nil }
+            }
+        }
+        return stream
+    }
+
+    var followerCount: Int { followers.withLock { $0.values.reduce(0) { $0 + $1.count } } }
+
+    func start() {
+        let thread = Thread { [self] in run(); finished.signal() }
+        thread.name = "ingress-flight-updates"
+        thread.start()
+    }
+
+    func shutdown() {
+        stop.request()
+        finished.wait()
+        let all = followers.withLock { followers in
+            defer { followers = [:] }
+            return followers.values.flatMap(\.values)
+        }
+        for continuation in all { continuation.finish() }
+    }
+
+    private func run() {
+        var backoff = Backoff()
+        while !stop.isRequested {
+            do {
+                let connection = try AMQPConnection(amqp, logger: logger)
+                defer { connection.close() }
+                let channel = try connection.openChannel()
+                let queue = try channel.declareQueue("", durable: false, exclusive: true, autoDelete: true,
+                                                     arguments: ["x-queue-type": .string("classic")]).name
+                try channel.bindQueue(queue, exchange: Topology.eventsExchange, routingKey: "flight.#")
+                try channel.consume(queue: queue, noAck: true)
+                bound.store(true, ordering: .relaxed)
+                backoff.reset()
+                while !stop.isRequested {
+                    if let delivery = try connection.nextDelivery(timeout: 0.25) { dispatch(delivery) }
+                }
+                withExtendedLifetime(channel) {}
+            } catch {
+                logger.error("flight updates feed lost RabbitMQ; reconnecting", metadata: ["error": "\(error)"])
+            }
+            bound.store(false, ordering: .relaxed)
+            if !stop.isRequested { _ = stop.sleep(backoff.next()) }
+        }
+    }
+
+    private func dispatch(_ delivery: AMQPDelivery) {
+        guard let document = try? JSONSerialization.jsonObject(with: delivery.body) as? [String: Any],
+              let subject = (document["subject"] as? String)?.lowercased(),
+              let payload = document["data"],
+              let data = try? JSONSerialization.data(withJSONObject: payload, options: [.withoutEscapingSlashes]) else { return }
+        let update = Update(type: delivery.properties.type ?? (document["type"] as? String ?? "flight.event"),
+                            id: delivery.properties.messageId ?? (document["id"] as? String ?? ""), data: data)
+        let targets = followers.withLock { $0[subject].map { Array($0.values) } ?? [] }
+        for continuation in targets { continuation.yield(update) }
+    }
+}
