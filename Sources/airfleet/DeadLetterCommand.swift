@@ -72,10 +72,9 @@ struct DeadLetterCommand: ParsableCommand {
             let configuration = try Environment.load()
             let sweep = try DeadLetterSweep(amqp: configuration.amqp, name: "airfleet dlq show", logger: Environment.logger)
             defer { sweep.close() }
-            let selection = DeadLetterSelection(contexts: contexts, ids: [id])
-            let queues = try selection.queues(sweep)
+            let queues = try DeadLetterSelection.queues(of: contexts, sweep)
             var found: [DeadLetter] = []
-            _ = try sweep.run(queues, action: .inspect, options: .init(filter: try selection.filter())) { event in
+            _ = try sweep.run(queues, action: .inspect, options: .init(filter: DeadLetterFilter(ids: [id]))) { event in
                 if case .letter(let letter, _) = event { found.append(letter) }
             }
             guard !found.isEmpty else {
@@ -114,13 +113,6 @@ struct DeadLetterSelection: ParsableArguments {
     @Option(name: .customLong("id"), help: "Only the message with this id (repeatable).")
     var ids: [String] = []
 
-    init() {}
-
-    init(contexts: [String], ids: [String]) {
-        self.contexts = contexts
-        self.ids = ids
-    }
-
     func filter(now: Date = Date()) throws -> DeadLetterFilter {
         do {
             return DeadLetterFilter(types: types, reason: reason,
@@ -135,6 +127,10 @@ struct DeadLetterSelection: ParsableArguments {
     /// The dead-letter queues to go through: those of the named contexts, each of which must
     /// exist, or those of every context known here that exist on the broker.
     func queues(_ sweep: DeadLetterSweep) throws -> [DeadLetterSweep.QueueCount] {
+        try Self.queues(of: contexts, sweep)
+    }
+
+    static func queues(of contexts: [String], _ sweep: DeadLetterSweep) throws -> [DeadLetterSweep.QueueCount] {
         let known = try Contexts.names()
         let queues = try sweep.count(contexts: contexts.isEmpty ? known : contexts)
         if !contexts.isEmpty, let missing = queues.first(where: { $0.messages == nil }) {

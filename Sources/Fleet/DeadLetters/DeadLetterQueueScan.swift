@@ -6,10 +6,14 @@ import Foundation
 ///
 /// A message the broker gets back goes to the head of a quorum queue and would be delivered
 /// again at once, so the pass keeps everything it does not remove unacknowledged until it ends,
-/// and then gives it all back in one `nack`. The broker holds those messages, not this process:
-/// only their delivery tags are kept here. The consumer has no prefetch limit, since a limit
-/// would stall the pass once that many messages were held; the process reads the socket only as
-/// fast as it works, so TCP flow control keeps what waits on this side small.
+/// and then gives it all back at once. The broker holds those messages, not this process:
+/// only their delivery tags are counted here.
+///
+/// Messages come from consumers with a prefetch limit, so the broker never pushes more than
+/// that ahead, and the process reads its socket only as fast as it works, so TCP flow control
+/// keeps what waits on this side small. A consumer holding `prefetch` messages gets no more, so
+/// once every consumer of the pass is full of held messages the pass starts one more on the
+/// same channel: the held ones stay held, and the new consumer takes the next messages.
 ///
 /// Whatever ends the pass (its end, an error, a killed process, a lost broker), nothing is lost:
 /// a message leaves the queue only by `remove`, and anything unacknowledged goes back.
@@ -18,59 +22,70 @@ final class DeadLetterQueueScan {
     let queue: String
     /// Messages ready when the pass began; later arrivals wait for the next pass.
     let expected: Int
+    private let prefetch: Int
     private let connection: AMQPConnection
     /// Kept for as long as the pass runs: dropping a channel closes it.
     private let channel: AMQPChannel
-    private var consumerTag: String?
+    private var consumerTags: [String] = []
     private(set) var delivered = 0
-    /// The newest delivery tag, and whether that delivery was removed.
-    private var newestTag: UInt64 = 0
-    private var newestRemoved = false
+    private var removed = 0
 
-    init(connection: AMQPConnection, context: String, expected: Int) throws {
+    init(connection: AMQPConnection, context: String, expected: Int, prefetch: Int = 10_000) throws {
         self.connection = connection
         self.context = context
         self.queue = Topology.deadLetterQueue(of: context)
         self.expected = expected
+        self.prefetch = max(1, min(prefetch, Int(UInt16.max)))
         channel = try connection.openChannel()
-        try channel.setPrefetch(0)
-        consumerTag = try channel.consume(queue: queue, consumerTag: "airfleet-dlq-\(UUID().uuidString.prefix(8).lowercased())")
+        try channel.setPrefetch(UInt16(self.prefetch))
+        try addConsumer()
     }
 
     /// True once every message counted at the start was delivered.
     var isComplete: Bool { delivered >= expected }
 
+    /// Messages delivered and not removed: held by this pass, or waiting for a replay's confirm.
+    var held: Int { delivered - removed }
+
     /// The next message of the pass; nil when none arrives within `timeout` seconds (0: only
     /// what is already here).
     func next(timeout: Double) throws -> AMQPDelivery? {
-        guard !isComplete, let delivery = try connection.nextDelivery(timeout: timeout) else { return nil }
+        guard !isComplete else { return nil }
+        if held >= consumerTags.count * prefetch { try addConsumer() }
+        guard let delivery = try connection.nextDelivery(timeout: timeout) else { return nil }
         delivered += 1
-        note(delivery.deliveryTag)
         return delivery
     }
 
     /// Takes a delivered message out of the queue for good.
     func remove(_ delivery: AMQPDelivery) throws {
         try channel.ack(delivery.deliveryTag)
-        if delivery.deliveryTag == newestTag { newestRemoved = true }
+        removed += 1
     }
 
-    /// Stops the consumer and gives back every message not removed.
+    /// Gives back every message not removed, by closing the channel: the broker requeues what
+    /// a closed channel left unacknowledged, and a quorum queue does that far sooner than it
+    /// settles one `nack` of as many messages. Then waits until the broker counts them ready
+    /// again (it may take seconds to start, then count them all at once), so whatever runs next
+    /// sees them all.
     func finish() throws {
-        if let tag = consumerTag {
-            consumerTag = nil
-            for late in try channel.cancel(consumerTag: tag) { note(late.deliveryTag) }
-        }
-        // A nack naming a removed tag would be refused, and closing the channel gives back
-        // whatever is unacknowledged anyway; the nack only says so first.
-        if newestTag > 0, !newestRemoved { try channel.nack(newestTag, multiple: true, requeue: true) }
+        consumerTags = []
         channel.close()
+        let returned = held
+        guard returned > 0 else { return }
+        let inspector = try connection.openChannel()
+        defer { inspector.close() }
+        var ready = -1
+        var lastChange = ContinuousClock.now
+        while ContinuousClock.now - lastChange < .seconds(30) {
+            let count = try inspector.inspectQueue(queue)?.messageCount ?? returned
+            if count >= returned { return }
+            if count != ready { (ready, lastChange) = (count, ContinuousClock.now) }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
     }
 
-    private func note(_ tag: UInt64) {
-        if tag > newestTag {
-            newestTag = tag
-            newestRemoved = false
-        }
+    private func addConsumer() throws {
+        consumerTags.append(try channel.consume(queue: queue, consumerTag: "airfleet-dlq-\(UUID().uuidString.prefix(8).lowercased())"))
     }
 }

@@ -32,14 +32,17 @@ public final class DeadLetterSweep {
         public var batchSize: Int
         /// A pass ends when no message arrives for this long (another client holds the rest).
         public var idleTimeout: Duration
+        /// Messages the broker pushes ahead; past this many held, a pass gets them one by one.
+        public var prefetch: Int
 
         public init(filter: DeadLetterFilter = DeadLetterFilter(), limit: Int? = nil, rate: ReplayRate? = nil,
-                    batchSize: Int = 500, idleTimeout: Duration = .seconds(3)) {
+                    batchSize: Int = 500, idleTimeout: Duration = .seconds(3), prefetch: Int = 10_000) {
             self.filter = filter
             self.limit = limit
             self.rate = rate
             self.batchSize = batchSize
             self.idleTimeout = idleTimeout
+            self.prefetch = prefetch
         }
     }
 
@@ -119,7 +122,7 @@ public final class DeadLetterSweep {
             guard let messages = queue.messages, messages > 0 else { continue }
             guard !pass.isDone, !stop.isRequested else { break }
             try observe(.queueStarted(context: queue.context, queue: queue.queue, messages: messages))
-            let scan = try DeadLetterQueueScan(connection: source, context: queue.context, expected: messages)
+            let scan = try DeadLetterQueueScan(connection: source, context: queue.context, expected: messages, prefetch: options.prefetch)
             do {
                 try sweep(scan, &pass)
             } catch {
