@@ -78,6 +78,12 @@ public final class DeadLetterSweep {
         public let context: String
         public let queue: String
         public let messages: Int?
+
+        public init(context: String, queue: String, messages: Int?) {
+            self.context = context
+            self.queue = queue
+            self.messages = messages
+        }
     }
 
     private let amqp: AMQPConfiguration
