@@ -53,6 +53,21 @@ final class DeadLetterSweepTests: XCTestCase {
                        Set(messages.filter { $0.type == ProbeRecord.messageType }.map(\.id)))
     }
 
+    func testEveryReplayedMessageLeavesTheDeadLettersForGood() throws {
+        // Thousands of acknowledgements right before the channel closes: a quorum queue may drop
+        // those its channel still holds back, and the messages would stay though replayed.
+        try DeadLetterSeed.publish(try (0..<5000).map { index in
+            DeadLetterSeed.deadLetter(try OutgoingMessage.make(ProbeRecord(key: "all\(index)"), source: "t"), context: "probe")
+        }, amqp: fleet.configuration.amqp, logger: fleet.logger)
+        let sweep = try sweep()
+        defer { sweep.close() }
+        let progress = try sweep.run(try sweep.count(contexts: ["probe"]), action: .replay(dryRun: false), options: .init()) { _ in }
+        XCTAssertEqual(progress.moved, 5000)
+        Thread.sleep(forTimeInterval: 1)
+        XCTAssertEqual(try fleet.queueState(deadLetters).messageCount, 0)
+        XCTAssertEqual(try fleet.queueState("airfleet.probe").messageCount, 5000)
+    }
+
     func testAStopFinishesTheBatchInHandAndGivesTheRestBack() throws {
         let messages = try seed(40)
         let stop = StopSignal()

@@ -29,6 +29,8 @@ final class DeadLetterQueueScan {
     private var consumerTags: [String] = []
     private(set) var delivered = 0
     private var removed = 0
+    /// Every delivery tag up to this one was removed (delivery tags count up from 1 per channel).
+    private var removedThrough: UInt64 = 0
 
     init(connection: AMQPConnection, context: String, expected: Int, prefetch: Int = 10_000) throws {
         self.connection = connection
@@ -57,10 +59,18 @@ final class DeadLetterQueueScan {
         return delivery
     }
 
-    /// Takes a delivered message out of the queue for good.
-    func remove(_ delivery: AMQPDelivery) throws {
-        try channel.ack(delivery.deliveryTag)
-        removed += 1
+    /// Takes delivered messages out of the queue for good. When they are all the pass holds
+    /// (a replay of everything), one acknowledgement covers them: fewer settlements in flight.
+    func remove(_ deliveries: [AMQPDelivery]) throws {
+        let tags = deliveries.map(\.deliveryTag).sorted()
+        guard let last = tags.last else { return }
+        if tags.first == removedThrough + 1, last - removedThrough == UInt64(tags.count) {
+            try channel.ack(last, multiple: true)
+            removedThrough = last
+        } else {
+            for tag in tags { try channel.ack(tag) }
+        }
+        removed += tags.count
     }
 
     /// Gives back every message not removed, by closing the channel: the broker requeues what
@@ -69,6 +79,7 @@ final class DeadLetterQueueScan {
     /// again (it may take seconds to start, then count them all at once), so whatever runs next
     /// sees them all.
     func finish() throws {
+        if removed > 0 { try settleAcknowledgements() }
         consumerTags = []
         channel.close()
         let returned = held
@@ -83,6 +94,21 @@ final class DeadLetterQueueScan {
             if count != ready { (ready, lastChange) = (count, ContinuousClock.now) }
             Thread.sleep(forTimeInterval: 0.05)
         }
+    }
+
+    /// Gives the broker time to settle every acknowledgement before the channel closes.
+    ///
+    /// A quorum queue's channel holds back settlements once 32 are in flight and sends them as
+    /// earlier ones are applied; closing the channel before then drops those it still holds
+    /// (rabbitmq-server issue 10327), and their messages come back although they were removed.
+    /// Cancelling each consumer goes through the queue's log after the settlements sent so far;
+    /// the pause lets the channel send the rest. A message that still comes back this way was
+    /// replayed already, and its id meets the inbox again, so it costs a duplicate, not a loss.
+    private func settleAcknowledgements() throws {
+        for tag in consumerTags { _ = try channel.cancel(consumerTag: tag) }
+        Thread.sleep(forTimeInterval: 0.2)
+        _ = try channel.inspectQueue(queue)
+        Thread.sleep(forTimeInterval: 0.2)
     }
 
     private func addConsumer() throws {

@@ -176,7 +176,7 @@ public final class DeadLetterSweep {
                 try pass.observe(.letter(letter, .matched))
             case .remove:
                 pass.progress.matched += 1
-                try scan.remove(delivery)
+                try scan.remove([delivery])
                 pass.progress.moved += 1
                 try pass.observe(.letter(letter, .removed))
             case .replay(dryRun: true):
@@ -208,10 +208,10 @@ public final class DeadLetterSweep {
         let now = Date()
         let outcomes = try sinkChannel().publishConfirmed(batch.map { $0.replayMessage(at: now) }, timeout: 60)
         lastSinkService = ContinuousClock.now
+        try scan.remove(zip(batch, outcomes).filter { $0.1 == .confirmed }.map(\.0.delivery))
         for (letter, outcome) in zip(batch, outcomes) {
             switch outcome {
             case .confirmed:
-                try scan.remove(letter.delivery)
                 pass.progress.moved += 1
                 try pass.observe(.letter(letter, .replayed))
             case .returned(let code, let text):
