@@ -56,7 +56,11 @@ final class SweepReport {
         let count = dryRun ? progress.matched : progress.moved
         print("\(verb) \(count) of \(progress.scanned) dead letter(s) looked at in \(String(format: "%.1f", progress.elapsedSeconds)) s"
               + (dryRun ? "" : " (\(Int(rate))/s)") + (progress.failed > 0 ? "; \(progress.failed) could not be replayed" : ""))
-        if progress.interrupted { print("interrupted: the rest stay in the dead letters; run the same command again to continue") }
+        if progress.interrupted {
+            print("interrupted: the rest stay in the dead letters; run the same command again to continue")
+        } else if progress.scanned < progress.total, limit.map({ count < $0 }) ?? true {
+            print("\(progress.total - progress.scanned) dead letter(s) were not reached (another client holds them, or they left meanwhile); run the same command again to go through them")
+        }
         let groups = summary.sortedGroups
         guard !groups.isEmpty else { return }
         let rows = groups.map { [$0.queue, $0.type, $0.kind, String($0.count)] }

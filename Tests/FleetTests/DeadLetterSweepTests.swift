@@ -82,10 +82,12 @@ final class DeadLetterSweepTests: XCTestCase {
             }
         }
         XCTAssertTrue(progress.interrupted)
-        XCTAssertEqual(progress.moved, 10, "the batch in hand is finished, no more is started")
+        // What was published when the stop came is settled (one batch may wait for its confirms
+        // while the next goes out); nothing more is started.
+        XCTAssertTrue([10, 15].contains(progress.moved), "\(progress.moved) replayed")
         let inQueue = try fleet.drain("airfleet.probe").compactMap(\.properties.messageId)
         let stillDead = try fleet.drain(deadLetters).compactMap(\.properties.messageId)
-        XCTAssertEqual(inQueue.count, 10)
+        XCTAssertEqual(inQueue.count, progress.moved)
         XCTAssertEqual(Set(inQueue).intersection(stillDead), [])
         XCTAssertEqual(Set(inQueue + stillDead), Set(messages.map(\.id)))
     }

@@ -36,7 +36,7 @@ public final class DeadLetterSweep {
         public var prefetch: Int
 
         public init(filter: DeadLetterFilter = DeadLetterFilter(), limit: Int? = nil, rate: ReplayRate? = nil,
-                    batchSize: Int = 500, idleTimeout: Duration = .seconds(3), prefetch: Int = 10_000) {
+                    batchSize: Int = 500, idleTimeout: Duration = .seconds(5), prefetch: Int = 10_000) {
             self.filter = filter
             self.limit = limit
             self.rate = rate
@@ -150,19 +150,23 @@ public final class DeadLetterSweep {
         let started: ContinuousClock.Instant
         let observe: (Event) throws -> Void
         var progress = Progress()
+        /// Matching messages not yet published.
         var batch: [DeadLetter] = []
+        /// Published batches waiting for their confirms, oldest first.
+        var inFlight: [(letters: [DeadLetter], sequences: [UInt64])] = []
         var lastReport = ContinuousClock.now
 
-        /// Taken so far; a replay counts the batch waiting for its confirms, not its failures.
-        var taken: Int { action == .replay(dryRun: false) ? progress.moved + batch.count : progress.matched }
+        var unsettled: Int { batch.count + inFlight.reduce(0) { $0 + $1.letters.count } }
+        /// Taken so far; a replay counts what waits for its confirms, not its failures.
+        var taken: Int { action == .replay(dryRun: false) ? progress.moved + unsettled : progress.matched }
         var isDone: Bool { options.limit.map { taken >= $0 } ?? false }
     }
 
     private func sweep(_ scan: DeadLetterQueueScan, _ pass: inout Pass) throws {
         let idle = pass.options.idleTimeout.seconds
         while !pass.isDone, !stop.isRequested, !scan.isComplete {
-            guard let delivery = try scan.next(timeout: pass.batch.isEmpty ? idle : 0) else {
-                if pass.batch.isEmpty { break }
+            guard let delivery = try scan.next(timeout: pass.unsettled == 0 ? idle : 0) else {
+                if pass.unsettled == 0 { break }
                 try flush(scan, &pass)
                 continue
             }
@@ -184,7 +188,7 @@ public final class DeadLetterSweep {
                 try pass.observe(.letter(letter, .wouldReplay))
             case .replay(dryRun: false):
                 let wait = ReplayPacer(rate: pass.options.rate)
-                    .delay(beforeMessage: pass.progress.moved + pass.batch.count, elapsed: ContinuousClock.now - pass.started)
+                    .delay(beforeMessage: pass.progress.moved + pass.unsettled, elapsed: ContinuousClock.now - pass.started)
                 if wait > .zero {
                     try flush(scan, &pass)
                     try pause(wait)
@@ -193,22 +197,55 @@ public final class DeadLetterSweep {
                 }
                 pass.progress.matched += 1
                 pass.batch.append(letter)
-                if pass.batch.count >= pass.options.batchSize || pass.isDone { try flush(scan, &pass) }
+                if pass.isDone {
+                    try flush(scan, &pass)
+                } else if pass.batch.count >= pass.options.batchSize {
+                    // The next batch is read and sent while the broker confirms this one.
+                    try send(&pass)
+                    try settle(scan, &pass, keeping: 1)
+                }
             }
         }
         try flush(scan, &pass)
         try report(&pass, force: true)
     }
 
-    /// Publishes the batch with confirms, then removes from the dead letters what was confirmed.
+    /// Publishes what is batched and settles everything in flight.
     private func flush(_ scan: DeadLetterQueueScan, _ pass: inout Pass) throws {
+        try send(&pass)
+        try settle(scan, &pass, keeping: 0)
+    }
+
+    /// Publishes the batch without waiting for its confirms.
+    private func send(_ pass: inout Pass) throws {
         guard !pass.batch.isEmpty else { return }
-        let batch = pass.batch
-        pass.batch = []
+        let channel = try sinkChannel()
         let now = Date()
-        let outcomes = try sinkChannel().publishConfirmed(batch.map { $0.replayMessage(at: now) }, timeout: 60)
-        lastSinkService = ContinuousClock.now
-        try scan.remove(zip(batch, outcomes).filter { $0.1 == .confirmed }.map(\.0.delivery))
+        var sequences: [UInt64] = []
+        sequences.reserveCapacity(pass.batch.count)
+        for (index, letter) in pass.batch.enumerated() {
+            sequences.append(try channel.publish(letter.replayMessage(at: now)))
+            // Read confirms as they come, so they never pile up unread in the socket.
+            if index % 256 == 255 { try sink?.connection.serviceHeartbeats() }
+        }
+        pass.inFlight.append((pass.batch, sequences))
+        pass.batch = []
+    }
+
+    /// Waits for the confirms of the oldest batches in flight until at most `keeping` remain,
+    /// and removes from the dead letters what the broker confirmed.
+    private func settle(_ scan: DeadLetterQueueScan, _ pass: inout Pass, keeping: Int) throws {
+        while pass.inFlight.count > keeping {
+            let (batch, sequences) = pass.inFlight.removeFirst()
+            let outcomes = try sinkChannel().waitForConfirms(sequences, timeout: 60)
+            lastSinkService = ContinuousClock.now
+            try scan.remove(zip(batch, outcomes).filter { $0.1 == .confirmed }.map(\.0.delivery))
+            try record(batch, outcomes, &pass)
+        }
+    }
+
+    /// Counts and reports what the broker said about each message of a settled batch.
+    private func record(_ batch: [DeadLetter], _ outcomes: [AMQPPublishOutcome], _ pass: inout Pass) throws {
         for (letter, outcome) in zip(batch, outcomes) {
             switch outcome {
             case .confirmed:
