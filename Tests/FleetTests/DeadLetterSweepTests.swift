@@ -82,9 +82,10 @@ final class DeadLetterSweepTests: XCTestCase {
             }
         }
         XCTAssertTrue(progress.interrupted)
-        // What was published when the stop came is settled (one batch may wait for its confirms
-        // while the next goes out); nothing more is started.
-        XCTAssertTrue([10, 15].contains(progress.moved), "\(progress.moved) replayed")
+        // What was published when the stop came is settled (a batch may wait for its confirms
+        // while the next goes out, and a batch is cut short when no delivery is at hand);
+        // nothing more is started.
+        XCTAssertTrue((10..<20).contains(progress.moved), "\(progress.moved) replayed")
         let inQueue = try fleet.drain("airfleet.probe").compactMap(\.properties.messageId)
         let stillDead = try fleet.drain(deadLetters).compactMap(\.properties.messageId)
         XCTAssertEqual(inQueue.count, progress.moved)

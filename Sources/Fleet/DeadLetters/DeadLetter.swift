@@ -55,21 +55,17 @@ public struct DeadLetter: Sendable {
         consumer = headers[FailureHeaders.consumer]?.stringValue
 
         let death = BrokerDeath(headers: headers)
+        failedAt = headers[FailureHeaders.failedAt]?.stringValue.flatMap(FleetJSON.parseTimestamp) ?? death?.time
+        origin = headers[FailureHeaders.queue]?.stringValue ?? death?.queue ?? Topology.queue(of: context)
         if let error = headers[FailureHeaders.error]?.stringValue {
             self.error = error
             kind = headers[FailureHeaders.errorKind]?.stringValue ?? "unknown"
-            failedAt = headers[FailureHeaders.failedAt]?.stringValue.flatMap(FleetJSON.parseTimestamp) ?? death?.time
-            origin = headers[FailureHeaders.queue]?.stringValue ?? death?.queue ?? Topology.queue(of: context)
         } else if let death {
             error = death.description
             kind = death.kind
-            failedAt = death.time
-            origin = death.queue ?? Topology.queue(of: context)
         } else {
             error = "no reason recorded"
             kind = "unknown"
-            failedAt = nil
-            origin = Topology.queue(of: context)
         }
     }
 

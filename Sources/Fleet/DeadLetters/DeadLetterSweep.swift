@@ -7,10 +7,11 @@ import Logging
 /// failed in. Messages the filter leaves stay where they are.
 ///
 /// A replayed message is acknowledged in the dead letters only after the broker confirmed its
-/// copy in the original queue, so an interruption at any point loses nothing. It can double a
-/// message only in the window between that confirm and the acknowledgement, and the copy keeps
-/// its message id, so the context's inbox handles it once. Running the same sweep again
-/// continues where the last one stopped.
+/// copy in the original queue, so an interruption at any point loses nothing. A message can
+/// stay behind although replayed only when the process dies between that confirm and the
+/// acknowledgement (or the broker drops the acknowledgement, see `DeadLetterQueueScan`); its
+/// copy keeps the message id, so the context's inbox handles it once whichever arrives. Running
+/// the same sweep again continues where the last one stopped.
 ///
 /// Blocking, and used from one thread, like the AMQP connections it owns.
 public final class DeadLetterSweep {
@@ -205,6 +206,11 @@ public final class DeadLetterSweep {
                     try settle(scan, &pass, keeping: 1)
                 }
             }
+        }
+        if stop.isRequested {
+            // Asked to stop: what is published gets settled, what is not stays in the dead letters.
+            pass.progress.matched -= pass.batch.count
+            pass.batch = []
         }
         try flush(scan, &pass)
         try report(&pass, force: true)
