@@ -10,6 +10,8 @@ import Postgres
 //   bare      - consume and acknowledge those messages, nothing else (prefetch 300, ack per 100)
 //   runtime   - one probe consumer draining a backlog: inbox, handler write, outbox, confirms, acks
 // Usage: airfleet-bench runtime [--messages N] [--runs R]   (AIRFLEET_AMQP_URL, AIRFLEET_DATABASE_URL)
+// and:   airfleet-bench replay [--messages N] [--runs R]    (dead-letter replay; see ReplayBench.swift)
+//        airfleet-bench fill-dlq [--messages N]             (dead letters to rehearse with)
 
 struct Options {
     var messages = 20_000
@@ -112,6 +114,21 @@ func measure(_ options: Options) throws -> [String: [Double]] {
 }
 
 do {
+    if CommandLine.arguments.dropFirst().first == "fill-dlq" {
+        let options = try Options(["runtime"] + CommandLine.arguments.dropFirst(2))
+        let configuration = try FleetConfiguration.fromEnvironment()
+        let setup = try AMQPConnection(configuration.amqp, logger: Logger(label: "bench"))
+        try ProbeContexts.topology(settings: configuration.topology).declare(on: try setup.openChannel())
+        setup.close()
+        let elapsed = try ReplayBench.fill(options.messages, amqp: configuration.amqp, logger: Logger(label: "bench"))
+        print("published \(options.messages) dead letters into airfleet.probe.dlq in \(String(format: "%.1f", elapsed.seconds)) s")
+        exit(0)
+    }
+    if CommandLine.arguments.dropFirst().first == "replay" {
+        let options = try Options(["runtime"] + CommandLine.arguments.dropFirst(2))
+        try ReplayBench.run(messages: options.messages, runs: options.runs)
+        exit(0)
+    }
     let options = try Options(Array(CommandLine.arguments.dropFirst()))
     let results = try measure(options)
     print("benchmark (\(options.messages) messages, \(options.runs) runs)   median      min      max   msg/s")

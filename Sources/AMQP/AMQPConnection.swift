@@ -126,6 +126,19 @@ public final class AMQPConnection {
         try readAvailableFrames(operation: "service heartbeats")
     }
 
+    /// Sends one heartbeat frame without reading anything. For a consumer connection that must
+    /// stay quiet for a while (a paced replay): `serviceHeartbeats` would also read, and so buffer,
+    /// whatever deliveries the broker pushed meanwhile.
+    public func sendHeartbeat() throws {
+        let operation = "send a heartbeat"
+        let handle = try requireOpen(operation)
+        var frame = amqp_frame_t()
+        frame.frame_type = UInt8(AMQP_FRAME_HEARTBEAT)
+        frame.channel = 0
+        let status = amqp_send_frame(handle, &frame)
+        guard status == AMQP_STATUS_OK.rawValue else { throw sendFailed(status, operation) }
+    }
+
     /// Closes gracefully (connection.close, waiting a few seconds for close-ok), then frees
     /// everything. Safe to call twice, and called by deinit.
     public func close() {

@@ -32,15 +32,15 @@ final class StatusReader {
         return StatusRow(
             context: context, ready: queue?.messageCount ?? 0, unacknowledged: unacknowledged(Topology.queue(of: context)),
             consumers: queue?.consumerCount ?? 0, retrying: retrying, dead: dead,
-            oldestDeadSeconds: dead > 0 ? try oldestAge(deadLetters) : nil, outbox: try outboxBacklog(context))
+            oldestDeadSeconds: dead > 0 ? try oldestAge(deadLetters, context: context) : nil, outbox: try outboxBacklog(context))
     }
 
     /// Peeks the head of a dead-letter queue and puts it back; the age is from when it failed.
-    private func oldestAge(_ queue: String) throws -> Int? {
+    private func oldestAge(_ queue: String, context: String) throws -> Int? {
         guard let head = try channel.get(queue: queue, noAck: false) else { return nil }
         try channel.nack(head.deliveryTag, requeue: true)
-        let failedAt = head.properties.headers[FailureHeaders.failedAt]?.stringValue.flatMap(FleetJSON.parseTimestamp)
-            ?? head.properties.headers["x-first-death-time"]?.dateValue ?? head.properties.timestamp
+        // Read as dlq reads it: the runtime's failed-at, or the time in the broker's own x-death.
+        let failedAt = DeadLetter(delivery: head, context: context).failedAt ?? head.properties.timestamp
         return failedAt.map { max(0, Int(Date().timeIntervalSince($0))) }
     }
 

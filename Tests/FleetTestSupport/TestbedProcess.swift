@@ -22,7 +22,7 @@ public final class TestbedProcess {
     }
 
     /// The testbed binary beside the test bundle (both are products of the same build).
-    static func executable() throws -> URL {
+    public static func executable() throws -> URL {
         if let path = ProcessInfo.processInfo.environment["AIRFLEET_TESTBED"] { return URL(fileURLWithPath: path) }
         var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         if folder.pathExtension == "xctest" { folder.deleteLastPathComponent() }

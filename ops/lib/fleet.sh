@@ -1,100 +1,165 @@
 # shellcheck shell=bash
-# The fleet's consumer processes under supervisord: one program per context, its process count
-# from ops/fleet.conf (or AIRFLEET_PROCESSES_<CONTEXT>), each process restarted if it dies and
-# stopped with SIGTERM, so it drains before it exits; and the HTTP ingress. Logs per process
-# under <state>/logs/.
+# The fleet's consumer processes under supervisord: one program per process, named
+# <context>-<n>, their counts from ops/fleet.conf (or AIRFLEET_PROCESSES_<CONTEXT>), each
+# restarted with a growing pause if it keeps dying, and stopped with SIGTERM and time enough to
+# drain. One program per process (not one program with numprocs) is what lets ops/scale add or
+# remove a process without restarting its siblings: supervisorctl update restarts a changed
+# program, and an added or removed one changes nothing else. The same supervisord runs the HTTP ingress. Logs per process under <state>/logs/.
 # Requires common.sh.
 
 _fleet_dir() { printf '%s/supervisor' "$1"; }
 
-# Prints "context count" lines: ops/fleet.conf, with the environment's overrides applied.
+# The plan file: the process count of each context as last applied (by ops/up or ops/scale).
+_fleet_plan_file() { printf '%s/plan' "$(_fleet_dir "$1")"; }
+
+# Prints "context count" lines: ops/fleet.conf (or the file AIRFLEET_FLEET_CONF names), with
+# the environment's overrides applied.
 fleet_plan() {
-    local line context count override
+    local line context count override conf=${AIRFLEET_FLEET_CONF:-$OPS_DIR/fleet.conf}
+    [[ -r $conf ]] || die "cannot read the fleet's process counts from $conf"
     while IFS= read -r line; do
         line=${line%%#*}
         line=${line//[[:space:]]/}
         [[ -n $line ]] || continue
-        [[ $line =~ ^([a-z][a-z0-9-]*)=([0-9]+)$ ]] || die "ops/fleet.conf: '$line' is not <context>=<count>"
+        [[ $line =~ ^([a-z][a-z0-9-]*)=([0-9]+)$ ]] || die "$conf: '$line' is not <context>=<count>"
         context=${BASH_REMATCH[1]}
         count=${BASH_REMATCH[2]}
         override="AIRFLEET_PROCESSES_$(tr 'a-z-' 'A-Z_' <<<"$context")"
         count=${!override:-$count}
         [[ $count =~ ^[0-9]+$ ]] || die "$override: '$count' is not a process count"
         printf '%s %s\n' "$context" "$count"
-    done <"$OPS_DIR/fleet.conf"
+    done <"$conf"
 }
 
-# Writes supervisord.conf for the plan. Usage: fleet_write_config STATE BINARY
+# Prints the plan in effect (what ops/up or ops/scale last applied), or nothing.
+fleet_current_plan() {
+    local file
+    file=$(_fleet_plan_file "$1")
+    [[ -r $file ]] && cat "$file"
+    return 0
+}
+
+# Whole seconds of an airfleet duration (500ms, 30s, 2m, 1h, or bare seconds), rounded up.
+_fleet_seconds() {
+    local text=$1
+    case $text in
+        *ms) printf '%d' $(((${text%ms} + 999) / 1000)) ;;
+        *s) printf '%d' "${text%s}" ;;
+        *m) printf '%d' $((${text%m} * 60)) ;;
+        *h) printf '%d' $((${text%h} * 3600)) ;;
+        *) printf '%d' "$text" ;;
+    esac
+}
+
+# How long supervisord waits for a stopped process before SIGKILL: the process's own drain
+# timeout (AIRFLEET_DRAIN_TIMEOUT, 30 s by default) and ten seconds to close and exit.
+fleet_stop_wait() {
+    local drain=${AIRFLEET_DRAIN_TIMEOUT:-30s}
+    [[ $drain =~ ^[0-9]+(ms|s|m|h)?$ ]] || die "AIRFLEET_DRAIN_TIMEOUT: '$drain' is not a duration such as 30s or 2m"
+    printf '%d' $(($(_fleet_seconds "$drain") + 10))
+}
+
+# Writes supervisord.conf for a plan read from standard input ("context count" lines) and
+# keeps that plan as the one in effect. Usage: fleet_plan | fleet_write_config STATE BINARY
 fleet_write_config() {
-    local state=$1 binary=$2 dir context count
+    local state=$1 binary=$2 dir context count n stop_wait plan
     dir=$(_fleet_dir "$state")
-    mkdir -p "$dir" "$state/logs"
+    mkdir -p "$dir/backoff" "$state/logs"
+    stop_wait=$(fleet_stop_wait)
+    plan=$(cat)
     {
-        printf '; Written by ops/up from ops/fleet.conf; edits are overwritten.\n'
+        printf '; Written by ops/up and ops/scale from ops/fleet.conf; edits are overwritten.\n'
         printf '[unix_http_server]\nfile=%s/supervisor.sock\nchmod=0700\n\n' "$dir"
         printf '[supervisord]\npidfile=%s/supervisord.pid\nlogfile=%s/logs/supervisord.log\n' "$dir" "$state"
         printf 'childlogdir=%s/logs\nnodaemon=false\nminfds=4096\n\n' "$state"
         printf '[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n'
         printf '[supervisorctl]\nserverurl=unix://%s/supervisor.sock\n\n' "$dir"
         while read -r context count; do
-            ((count > 0)) || continue
-            printf '[program:%s]\n' "$context"
-            printf 'command=%s consume %s\n' "$binary" "$context"
-            printf 'process_name=%%(program_name)s-%%(process_num)d\nnumprocs=%d\n' "$count"
-            # SIGTERM drains (finish what is in hand, acknowledge, exit 0); the drain timeout is 30 s.
-            printf 'stopsignal=TERM\nstopwaitsecs=40\nstopasgroup=true\n'
-            printf 'autostart=true\nautorestart=true\nstartsecs=2\nstartretries=20\n'
-            printf 'stdout_logfile=%s/logs/%%(program_name)s-%%(process_num)d.log\nredirect_stderr=true\n' "$state"
-            printf 'stdout_logfile_maxbytes=20MB\nstdout_logfile_backups=3\n\n'
-        done < <(fleet_plan)
+            [[ -n $context ]] || continue
+            for ((n = 1; n <= count; n++)); do
+                printf '[program:%s-%d]\n' "$context" "$n"
+                # The launcher pauses before a process that keeps dying young, then execs it.
+                printf 'command=%s %s/backoff/%s-%d %s consume %s\n' \
+                    "$OPS_DIR/lib/supervised" "$dir" "$context" "$n" "$binary" "$context"
+                # SIGTERM drains: finish what is in hand, acknowledge, exit 0.
+                printf 'stopsignal=TERM\nstopwaitsecs=%d\nstopasgroup=true\nkillasgroup=true\n' "$stop_wait"
+                # startsecs=0: supervisord never gives a process up as FATAL; the launcher's
+                # pause is the backoff.
+                printf 'autostart=true\nautorestart=true\nstartsecs=0\n'
+                printf 'stdout_logfile=%s/logs/%s-%d.log\nredirect_stderr=true\n' "$state" "$context" "$n"
+                printf 'stdout_logfile_maxbytes=20MB\nstdout_logfile_backups=3\n\n'
+            done
+        done <<<"$plan"
         # One HTTP ingress on AIRFLEET_HTTP_PORT (it binds the port, so one per machine);
         # SIGTERM lets requests in flight finish.
-        printf '[program:ingress]\ncommand=%s ingress\n' "$binary"
-        printf 'stopsignal=TERM\nstopwaitsecs=20\nstopasgroup=true\n'
-        printf 'autostart=true\nautorestart=true\nstartsecs=2\nstartretries=20\n'
+        printf '[program:ingress]\ncommand=%s %s/backoff/ingress %s ingress\n' "$OPS_DIR/lib/supervised" "$dir" "$binary"
+        printf 'stopsignal=TERM\nstopwaitsecs=20\nstopasgroup=true\nkillasgroup=true\n'
+        printf 'autostart=true\nautorestart=true\nstartsecs=0\n'
         printf 'stdout_logfile=%s/logs/ingress.log\nredirect_stderr=true\n' "$state"
         printf 'stdout_logfile_maxbytes=20MB\nstdout_logfile_backups=3\n\n'
     } >"$dir/supervisord.conf"
+    printf '%s\n' "$plan" >"$(_fleet_plan_file "$state")"
+    printf '%s\n' "$binary" >"$dir/binary"
 }
 
 fleet_pid() { live_pid_from_file "$(_fleet_dir "$1")/supervisord.pid" supervisord; }
 _fleet_running() { fleet_pid "$1" >/dev/null; }
 
-# Starts supervisord for the plan, or makes a running one take the new config.
-# Usage: fleet_start STATE BINARY
+_fleet_ctl() {
+    local state=$1
+    shift
+    supervisorctl -c "$(_fleet_dir "$state")/supervisord.conf" "$@"
+}
+
+# Starts supervisord for the plan of ops/fleet.conf, or makes a running one take it; programs
+# whose settings did not change keep running. Usage: fleet_start STATE BINARY
 fleet_start() {
-    local state=$1 binary=$2 dir
-    dir=$(_fleet_dir "$state")
-    fleet_write_config "$state" "$binary"
+    local state=$1 binary=$2
+    fleet_plan | fleet_write_config "$state" "$binary"
     if [[ -z $(fleet_plan | awk '$2 > 0') ]]; then
         ok "no consumer processes to run (ops/fleet.conf lists none)"
         return 0
     fi
     if fleet_pid "$state" >/dev/null; then
-        supervisorctl -c "$dir/supervisord.conf" update >/dev/null || die "supervisorctl update failed"
+        _fleet_ctl "$state" update >/dev/null || die "supervisorctl update failed"
         ok "fleet already supervised; configuration applied"
     else
-        (close_inherited_fds; exec supervisord -c "$dir/supervisord.conf") </dev/null >/dev/null 2>&1 ||
+        (close_inherited_fds; exec supervisord -c "$(_fleet_dir "$state")/supervisord.conf") </dev/null >/dev/null 2>&1 ||
             die "supervisord did not start; see $state/logs/supervisord.log"
         wait_for "supervisord" 15 "$state/logs/supervisord.log" '' _fleet_running "$state" || die "the fleet did not start"
     fi
     sleep 3
-    supervisorctl -c "$dir/supervisord.conf" status >&2 || true
+    _fleet_ctl "$state" status >&2 || true
+}
+
+# Changes one context's process count under the running supervisord; the other contexts, and
+# the processes of this one that stay, keep running. A removed process is stopped with SIGTERM
+# and drains; supervisorctl update waits for it. Usage: fleet_scale STATE CONTEXT COUNT
+fleet_scale() {
+    local state=$1 context=$2 count=$3 binary plan known
+    fleet_pid "$state" >/dev/null || die "the fleet is not running under supervisord in $state (ops/up starts it)"
+    binary=$(cat "$(_fleet_dir "$state")/binary" 2>/dev/null) || die "$(_fleet_dir "$state")/binary is missing; run ops/up once"
+    plan=$(fleet_current_plan "$state")
+    known=$( (printf '%s\n' "$plan"; fleet_plan) | awk 'NF { print $1 }' | sort -u | tr '\n' ' ')
+    [[ " $known" == *" $context "* ]] || die "unknown context '$context' (known: ${known% })"
+    { printf '%s\n' "$plan" | awk -v c="$context" -v n="$count" 'NF && $1 != c { print } $1 == c { print c, n; done = 1 } END { if (!done) print c, n }'; } |
+        fleet_write_config "$state" "$binary"
+    _fleet_ctl "$state" update >/dev/null || die "supervisorctl update failed"
+    _fleet_ctl "$state" status | awk -v c="$context" 'index($1, c "-") == 1' >&2 || true
 }
 
 # Stops every consumer (each drains on SIGTERM), then supervisord. Usage: fleet_stop STATE
 fleet_stop() {
-    local state=$1 dir pid
-    dir=$(_fleet_dir "$state")
+    local state=$1 pid
     pid=$(fleet_pid "$state") || { ok "fleet not running"; return 0; }
     step "Stopping the fleet (each process drains on SIGTERM)"
-    supervisorctl -c "$dir/supervisord.conf" shutdown >/dev/null 2>&1 || kill -TERM "$pid" 2>/dev/null || true
-    wait_gone "$pid" 60 supervisord
+    _fleet_ctl "$state" shutdown >/dev/null 2>&1 || kill -TERM "$pid" 2>/dev/null || true
+    wait_gone "$pid" $(($(fleet_stop_wait) + 20)) supervisord
     ok "fleet stopped"
 }
 
 fleet_status() {
     local state=$1
     fleet_pid "$state" >/dev/null || { echo "fleet: not running"; return 0; }
-    supervisorctl -c "$(_fleet_dir "$state")/supervisord.conf" status
+    _fleet_ctl "$state" status
 }
