@@ -133,7 +133,7 @@ let package = Package(
         ]),
         // The airfleet command line, run as a process against real servers.
         .testTarget(name: "AirfleetTests", dependencies: [
-            "airfleet", "Flights", "Contracts", "Fleet", "AMQP", "FleetTestSupport", "TestServers",
+            "airfleet", "Flights", "Notifications", "Contracts", "Fleet", "AMQP", "FleetTestSupport", "TestServers",
         ]),
         // The ingress over real HTTP, with customers and flights consumers on a real broker and database.
         .testTarget(name: "IngressTests", dependencies: [
