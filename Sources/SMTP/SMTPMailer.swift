@@ -77,29 +77,39 @@ public final class SMTPMailer: Sendable {
         _ = airfleet_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &replyCode)
         let detail = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         throw Self.classify(code: code, curlMessage: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail,
-                            replyCode: replyCode, lastReply: exchange.lastReply)
+                            replyCode: replyCode, refusal: exchange.refusal)
     }
 
     /// Sorts a failed exchange into transient and permanent, keeping the server's words.
-    static func classify(code: CURLcode, curlMessage: String, replyCode: Int, lastReply: String?) -> SMTPError {
-        let reply = lastReply.map { " (server said: \($0))" } ?? ""
+    /// A refusal the server gave (4xx or 5xx to MAIL, RCPT or DATA) decides first: curl reports
+    /// those as send errors, and its last reply code may be QUIT's 221.
+    static func classify(code: CURLcode, curlMessage: String, replyCode: Int, refusal: SMTPReply?) -> SMTPError {
+        if let refusal, code != CURLE_LOGIN_DENIED {
+            return refusal.code >= 500
+                ? SMTPError(.permanentReply, "SMTP server refused: \(refusal.text)", replyCode: refusal.code)
+                : SMTPError(.temporaryReply, "SMTP server refused for now: \(refusal.text)", replyCode: refusal.code)
+        }
+        let reply = refusal.map { " (server said: \($0.text))" } ?? ""
+        let lastCode = replyCode == 0 ? nil : replyCode
         switch code {
-        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_OPERATION_TIMEDOUT, CURLE_SEND_ERROR, CURLE_RECV_ERROR,
-             CURLE_GOT_NOTHING, CURLE_WEIRD_SERVER_REPLY, CURLE_PARTIAL_FILE:
-            return SMTPError(.connection, "cannot deliver through the SMTP server: \(curlMessage)\(reply)",
-                             replyCode: replyCode == 0 ? nil : replyCode)
         case CURLE_LOGIN_DENIED, CURLE_USE_SSL_FAILED, CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE:
             return SMTPError(.security, "SMTP TLS or login failed: \(curlMessage)\(reply); check AIRFLEET_SMTP_URL, AIRFLEET_SMTP_STARTTLS and AIRFLEET_SMTP_CA_BUNDLE",
-                             replyCode: replyCode == 0 ? nil : replyCode)
+                             replyCode: lastCode)
         default:
-            break
+            return SMTPError(.connection, "cannot deliver through the SMTP server: \(curlMessage)\(reply)", replyCode: lastCode)
         }
-        let text = lastReply ?? "\(replyCode) \(curlMessage)"
-        switch replyCode {
-        case 400..<500: return SMTPError(.temporaryReply, "SMTP server refused for now: \(text)", replyCode: replyCode)
-        case 500..<600: return SMTPError(.permanentReply, "SMTP server refused: \(text)", replyCode: replyCode)
-        default: return SMTPError(.connection, "SMTP exchange failed: \(curlMessage)\(reply)", replyCode: replyCode == 0 ? nil : replyCode)
-        }
+    }
+}
+
+/// One reply line of the server: `550 5.1.1 mailbox unavailable`.
+struct SMTPReply: Equatable {
+    let code: Int
+    let text: String
+
+    init?(line: String) {
+        guard line.count >= 3, let code = Int(line.prefix(3)), (200..<600).contains(code) else { return nil }
+        self.code = code
+        self.text = line
     }
 }
 
@@ -107,8 +117,8 @@ public final class SMTPMailer: Sendable {
 private final class Exchange {
     let payload: Data
     var offset = 0
-    /// The last reply line the server sent.
-    var lastReply: String?
+    /// The last 4xx or 5xx reply line the server sent.
+    var refusal: SMTPReply?
 
     init(payload: Data) { self.payload = payload }
 
@@ -131,7 +141,9 @@ private final class Exchange {
         let exchange = Unmanaged<Exchange>.fromOpaque(user).takeUnretainedValue()
         let bytes = UnsafeRawBufferPointer(start: data, count: size)
         let line = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        if !line.isEmpty { exchange.lastReply = line }
+        for part in line.split(whereSeparator: \.isNewline) {
+            if let reply = SMTPReply(line: String(part)), reply.code >= 400 { exchange.refusal = reply }
+        }
         return 0
     }
 }
