@@ -105,6 +105,17 @@ final class DeliveryTests: NotificationsTestCase {
         XCTAssertTrue(error.contains("550 5.1.1 mailbox unavailable"), error)
         XCTAssertEqual(letters[0].properties.headers[FailureHeaders.errorKind]?.stringValue, "rejected")
         XCTAssertEqual(try ledgerState("booking:\(refused.bookingId.uuidString.lowercased()):booking-confirmed:1"), "failed")
+        XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(schema).bookings WHERE booking_id = $1", refused.bookingId), 0,
+                       "the dead-lettered message changed nothing")
+
+        // Replayed, it sends nothing and lets the booking be recorded.
+        try fleet.publishRaw([(String(decoding: letters[0].body, as: UTF8.self), letters[0].properties.type)],
+                             to: Topology.queue(of: NotificationsContext.name))
+        try fleet.eventually("the replayed booking is recorded") {
+            try fleet.integer("SELECT count(*) FROM \(schema).bookings WHERE booking_id = $1", refused.bookingId) == 1
+        }
+        XCTAssertTrue(try deadLetters().isEmpty)
+        XCTAssertEqual(try sink.messages().count, 1)
 
         // In a fan-out the refused subscriber is announced and the others still hear.
         try publish(SubscriptionCreated(subscriptionId: UUID(), customerId: UUID(), flightId: flight.flightId,
@@ -115,8 +126,9 @@ final class DeliveryTests: NotificationsTestCase {
         let gates = try waitForMail(1, "gate change") { $0.kind == "gate-changed" }
         XCTAssertEqual(gates.map(\.recipient), ["fine@example.com"])
         XCTAssertEqual(gates[0].decoded("Subject"), "AF1234 now leaves from gate L12")
-        try fleet.eventually("the refusal is settled in the ledger") {
-            try fleet.integer("SELECT count(*) FROM \(schema).deliveries WHERE kind = 'gate-changed' AND state = 'failed'") == 1
+        // Refused twice: the subscriber, and the contact of the booking recorded by the replay.
+        try fleet.eventually("the refusals are settled in the ledger") {
+            try fleet.integer("SELECT count(*) FROM \(schema).deliveries WHERE kind = 'gate-changed' AND state = 'failed'") == 2
         }
         settle()
         XCTAssertTrue(try deadLetters().isEmpty, "a refused subscriber does not dead-letter the flight's news")

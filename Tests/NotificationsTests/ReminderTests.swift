@@ -65,4 +65,26 @@ final class ReminderTests: NotificationsTestCase {
         settle()
         XCTAssertTrue(try sink.messages().filter { $0.kind.hasPrefix("reminder") }.isEmpty)
     }
+
+    func testSeveralProcessesShareTheDueRemindersAndSendEachOnce() throws {
+        try startConsumer()
+        let second = try fleet.start(try definition())
+        defer { second.stop() }
+        let flight = flight(departingIn: hours(30))
+        try publish(FlightScheduled(flight: flight))
+        let bookings = (1...12).map { confirmed(flight, email: "shared\($0)@example.com") }
+        let publisher = try fleet.publisher()
+        defer { publisher.close() }
+        for booking in bookings { _ = try publisher.publish(booking) }
+        try waitForMail(bookings.count, "confirmations")
+
+        try setClock(to: flight.departure.addingTimeInterval(-hours(24) + 60))
+        try waitForMail(bookings.count, "24-hour reminders") { $0.kind == "reminder-24h" }
+        settle()
+        let reminders = try sink.messages().filter { $0.kind == "reminder-24h" }
+        XCTAssertEqual(reminders.count, bookings.count, "each reminder once, whichever process took it")
+        XCTAssertEqual(Set(reminders.map(\.recipient)).count, bookings.count)
+        let senders = try fleet.integer("SELECT count(*) FROM \(schema).reminders WHERE kind = 'reminder-24h' AND sent_at IS NOT NULL")
+        XCTAssertEqual(senders, bookings.count)
+    }
 }

@@ -52,7 +52,11 @@ final class Postman: @unchecked Sendable {
             try context.emit(NotificationSent(deliveryKey: letter.key.description, kind: kind, to: letter.addressee,
                                               flightId: letter.flightId, messageId: messageId, sentAt: context.now))
             return .skipped
-        case .alreadyFailed:
+        case .alreadyFailed(let error):
+            // Announced again: a booking's own refused email dead-letters its message, which
+            // rolls back the first announcement.
+            try context.emit(NotificationFailed(deliveryKey: letter.key.description, kind: kind, to: letter.addressee,
+                                                flightId: letter.flightId, reason: .rejected, detail: error, failedAt: context.now))
             return .skipped
         case .inDoubt:
             context.logger.warning("email is in doubt (another process is sending it, or one died while sending it); not sent again",
