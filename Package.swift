@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // C libraries from Debian, found through pkg-config.
@@ -35,6 +36,9 @@ let package = Package(
         .target(name: "Postgres", dependencies: [
             "CLibPQ",
             .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "SMTP", dependencies: [
+            "CCurl", "CShims",
         ]),
         .target(name: "Fleet", dependencies: [
             "AMQP", "Postgres",
@@ -64,6 +68,11 @@ let package = Package(
             "Fleet", "Contracts", "Postgres",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Consumers/Payments", exclude: ["README.md"], resources: [.copy("Migrations")]),
+        .target(name: "Notifications", dependencies: [
+            "Fleet", "Contracts", "Postgres", "SMTP",
+            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Consumers/Notifications", exclude: ["README.md"], resources: [.copy("Migrations"), .copy("Templates")]),
 
         // HTTP → commands and queries; knows the contracts, never a context.
         .target(name: "Ingress", dependencies: [
@@ -80,7 +89,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "airfleet", dependencies: [
-            "Fleet", "Contracts", "Customers", "Flights", "Bookings", "Payments", "Postgres", "Ingress",
+            "Fleet", "Contracts", "Customers", "Flights", "Bookings", "Payments", "Notifications", "SMTP", "Postgres", "Ingress",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -126,7 +135,7 @@ let package = Package(
         ]),
         // The airfleet command line, run as a process against real servers.
         .testTarget(name: "AirfleetTests", dependencies: [
-            "airfleet", "Flights", "Contracts", "Fleet", "AMQP", "FleetTestSupport", "TestServers",
+            "airfleet", "Flights", "Notifications", "Contracts", "Fleet", "AMQP", "FleetTestSupport", "TestServers",
         ]),
         // The ingress over real HTTP, with customers and flights consumers on a real broker and database.
         .testTarget(name: "IngressTests", dependencies: [
@@ -144,6 +153,11 @@ let package = Package(
         .testTarget(name: "BookingsTests", dependencies: [
             "Bookings", "Payments", "Flights", "airfleet", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport",
             "TestServers",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "SMTPTests", dependencies: ["SMTP", "CCurl"]),
+        .testTarget(name: "NotificationsTests", dependencies: [
+            "Notifications", "SMTP", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "PaymentsTests", dependencies: [

@@ -25,6 +25,8 @@ public enum MessageTypes {
         ChargePayment.self, RefundPayment.self,
         PaymentCaptured.self, PaymentDeclined.self, PaymentFailed.self, PaymentRefunded.self, PaymentRefundFailed.self,
         GetPayment.self,
+        // notifications
+        NotificationSent.self, NotificationFailed.self, ListNotifications.self,
     ]
 
     /// The type whose wire name (`booking.create.v1`) is given.

@@ -16,7 +16,9 @@ struct Airfleet: AsyncParsableCommand {
             AIRFLEET_DELIVERY_LIMIT and the others listed in the README.
             """,
         version: version,
-        subcommands: [TopologyCommand.self, MigrateCommand.self, ConsumeCommand.self, IngressCommand.self, PublishCommand.self, DeadLetterCommand.self, StatusCommand.self, SeedCommand.self, UserCommand.self, VersionCommand.self])
+        subcommands: [TopologyCommand.self, MigrateCommand.self, ConsumeCommand.self, IngressCommand.self, PublishCommand.self,
+                      DeadLetterCommand.self, StatusCommand.self, SeedCommand.self, UserCommand.self, NotificationsCommand.self,
+                      VersionCommand.self])
 }
 
 struct VersionCommand: ParsableCommand {

@@ -4,6 +4,7 @@ import Customers
 import Fleet
 import Flights
 import Foundation
+import Notifications
 import Payments
 
 /// The bounded contexts built into this binary, each with its handlers and migrations.
@@ -20,6 +21,7 @@ enum Contexts {
                 holdSweepInterval: try EnvironmentSetting.duration("AIRFLEET_HOLD_SWEEP_INTERVAL", in: environment, default: .seconds(1))),
             BookingsContext.definition(settings: try SagaSettings.bookings(environment)),
             PaymentsContext.definition(gateway: try SagaSettings.gateway(environment), settings: try SagaSettings.payments(environment)),
+            try NotificationsContext.definition(settings: try NotificationsContext.settings(environment)),
         ]
     }
 

@@ -1,0 +1,77 @@
+import Contracts
+import Fleet
+import Foundation
+import Postgres
+
+/// booking.confirmed/cancelled/failed/expired: keep the booking, schedule or drop its
+/// reminders, and write to its contact.
+struct BookingHandlers {
+    let notifier: Notifier
+
+    func confirmed(_ envelope: Envelope<BookingConfirmed>, _ context: HandlerContext) throws {
+        let event = envelope.data
+        let db = context.database
+        let booking = BookingRecord(bookingId: event.bookingId, customerId: event.customerId, flightId: event.flightId,
+                                    pnr: event.pnr, cabin: event.cabin, passengers: event.passengers, total: event.total,
+                                    currency: event.currency, contactEmail: event.contactEmail, state: "confirmed")
+        try ReadModel.save(db, booking)
+        let flight = try notifier.flight(db, event.flightId)
+        if let flight, flight.status != "cancelled" {
+            try Reminders.schedule(db, bookingId: event.bookingId, departure: flight.departure, now: try ReadModel.now(db))
+        }
+        try notifier.deliverOne(letter(.bookingConfirmed, booking, flight: flight, db), context)
+    }
+
+    func cancelled(_ envelope: Envelope<BookingCancelled>, _ context: HandlerContext) throws {
+        let event = envelope.data
+        let db = context.database
+        var booking = try ReadModel.booking(db, event.bookingId) ?? BookingRecord(
+            bookingId: event.bookingId, customerId: event.customerId, flightId: event.flightId, pnr: event.pnr, cabin: nil,
+            passengers: [], total: nil, currency: event.currency, contactEmail: event.contactEmail, state: "cancelled")
+        booking.state = "cancelled"
+        booking.contactEmail = event.contactEmail
+        try ReadModel.save(db, booking)
+        try Reminders.drop(db, bookingId: event.bookingId)
+        let flight = try ReadModel.flight(db, event.flightId)
+        var extra: [String: Any] = ["reason": event.reason.rawValue.replacingOccurrences(of: "-", with: " ")]
+        if event.refundAmount > 0 { extra["refund"] = EmailFormatting.money(event.refundAmount, currency: event.currency ?? booking.currency) }
+        try notifier.deliverOne(letter(.bookingCancelled, booking, flight: flight, db, extra: extra), context)
+    }
+
+    func failed(_ envelope: Envelope<BookingFailed>, _ context: HandlerContext) throws {
+        let event = envelope.data
+        let booking = try closed(event.bookingId, event.customerId, event.flightId, event.contactEmail, state: "failed", context)
+        var extra: [String: Any] = ["reason": event.reason.rawValue.replacingOccurrences(of: "-", with: " ")]
+        if let detail = event.detail { extra["detail"] = detail }
+        try notifier.deliverOne(letter(.bookingFailed, booking, flight: try ReadModel.flight(context.database, event.flightId),
+                                       context.database, extra: extra), context)
+    }
+
+    func expired(_ envelope: Envelope<BookingExpired>, _ context: HandlerContext) throws {
+        let event = envelope.data
+        let booking = try closed(event.bookingId, event.customerId, event.flightId, event.contactEmail, state: "expired", context)
+        try notifier.deliverOne(letter(.bookingExpired, booking, flight: try ReadModel.flight(context.database, event.flightId),
+                                       context.database), context)
+    }
+
+    private func closed(_ bookingId: UUID, _ customerId: UUID, _ flightId: UUID, _ email: String, state: String,
+                        _ context: HandlerContext) throws -> BookingRecord {
+        var booking = try ReadModel.booking(context.database, bookingId) ?? BookingRecord(
+            bookingId: bookingId, customerId: customerId, flightId: flightId, pnr: nil, cabin: nil, passengers: [], total: nil,
+            currency: nil, contactEmail: email, state: state)
+        booking.state = state
+        try ReadModel.save(context.database, booking)
+        try Reminders.drop(context.database, bookingId: bookingId)
+        return booking
+    }
+
+    private func letter(_ kind: NotificationKind, _ booking: BookingRecord, flight: FlightRecord?, _ db: PostgresConnection,
+                        extra: [String: Any] = [:]) throws -> Letter {
+        var model = EmailModel.booking(booking, flight: flight, zones: try notifier.zones(db, flight))
+        model.merge(extra) { $1 }
+        return Letter(key: DeliveryKey(.booking(booking.bookingId), kind),
+                      addressee: NotificationAddressee(bookingId: booking.bookingId, customerId: booking.customerId,
+                                                       email: booking.contactEmail),
+                      recipientName: EmailModel.contactName(booking.passengers), flightId: booking.flightId, model: model)
+    }
+}

@@ -1,0 +1,54 @@
+import Contracts
+import Fleet
+import Foundation
+import Postgres
+
+/// What the handlers share: the postman, the flight directory, and the way a delivery's outcome
+/// becomes the handler's result.
+struct Notifier {
+    let postman: Postman
+    let flights: FlightDirectory
+
+    /// The flight from the read model, or from the flights context when the read model has not
+    /// heard of it (then remembered).
+    func flight(_ db: PostgresConnection, _ flightId: UUID) throws -> FlightRecord? {
+        if let known = try ReadModel.flight(db, flightId) { return known }
+        let snapshot: FlightSnapshot?
+        do {
+            snapshot = try flights.flight(flightId)
+        } catch {
+            throw HandlerError.transient("flight \(flightId.uuidString.lowercased()) is not known here and flights did not answer: \(error)")
+        }
+        guard let snapshot else { return nil }
+        try ReadModel.upsert(db, flight: snapshot)
+        return try ReadModel.flight(db, flightId)
+    }
+
+    func zones(_ db: PostgresConnection, _ flight: FlightRecord?) throws -> [String: String] {
+        guard let flight else { return [:] }
+        return try ReadModel.timeZones(db, [flight.origin, flight.destination])
+    }
+
+    /// One email that is the whole point of its message: a passing failure retries the message,
+    /// a refusal dead-letters it with the server's words.
+    func deliverOne(_ letter: Letter, _ context: HandlerContext) throws {
+        switch try postman.deliver(letter, context) {
+        case .sent, .skipped: return
+        case .retryLater(let reason): throw HandlerError.transient("\(letter.key): \(reason)")
+        case .refused(let reason): throw HandlerError.permanent("\(letter.key): \(reason)")
+        }
+    }
+
+    /// Many emails for one message: each is tried; a refusal is announced and does not hold up
+    /// the rest; a passing failure retries the message once all have been tried, and the
+    /// ledger keeps those already sent from going twice.
+    func deliverAll(_ letters: [Letter], _ context: HandlerContext) throws {
+        var retry: [String] = []
+        for letter in letters {
+            if case .retryLater(let reason) = try postman.deliver(letter, context) { retry.append("\(letter.key): \(reason)") }
+        }
+        if !retry.isEmpty {
+            throw HandlerError.transient("\(retry.count) of \(letters.count) emails not sent yet; first: \(retry[0])")
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Contracts
+import Foundation
+import Postgres
+
+/// A flight as notifications knows it from the flights context's events.
+struct FlightRecord {
+    var flightId: UUID
+    var number: String
+    var origin: String
+    var destination: String
+    var departure: Date
+    var arrival: Date
+    var gate: String?
+    var status: String
+}
+
+/// A booking as notifications knows it from the bookings context's events.
+struct BookingRecord {
+    var bookingId: UUID
+    var customerId: UUID
+    var flightId: UUID
+    var pnr: String?
+    var cabin: String?
+    var passengers: [BookedPassenger]
+    var total: Int?
+    var currency: String?
+    var contactEmail: String
+    var state: String
+}
+
+struct SubscriptionRecord {
+    var subscriptionId: UUID
+    var customerId: UUID
+    var flightId: UUID
+    var email: String
+}
+
+/// The notifications context's own tables: flights, bookings, subscriptions, airports' zones.
+enum ReadModel {
+    static func upsert(_ db: PostgresConnection, flight: FlightSnapshot) throws {
+        try db.execute(
+            """
+            INSERT INTO flights (flight_id, number, origin, destination, departure, arrival, gate, status, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
+            ON CONFLICT (flight_id) DO UPDATE SET number = $2, origin = $3, destination = $4, departure = $5, arrival = $6,
+                gate = $7, status = $8, updated_at = now()
+            """,
+            flight.flightId, flight.number, flight.origin, flight.destination, flight.departure, flight.arrival, flight.gate,
+            flight.status)
+    }
+
+    static func flight(_ db: PostgresConnection, _ flightId: UUID) throws -> FlightRecord? {
+        try db.query("SELECT flight_id, number, origin, destination, departure, arrival, gate, status FROM flights WHERE flight_id = $1",
+                     flightId).first.map { row in
+            FlightRecord(flightId: try row.decode(UUID.self, at: 0), number: try row.decode(String.self, at: 1),
+                         origin: try row.decode(String.self, at: 2), destination: try row.decode(String.self, at: 3),
+                         departure: try row.decode(Date.self, at: 4), arrival: try row.decode(Date.self, at: 5),
+                         gate: try row.decode(String?.self, at: 6), status: try row.decode(String.self, at: 7))
+        }
+    }
+
+    /// IATA code → IANA zone, for the airports of a flight.
+    static func timeZones(_ db: PostgresConnection, _ codes: [String]) throws -> [String: String] {
+        var zones: [String: String] = [:]
+        for row in try db.query("SELECT code, time_zone FROM airports WHERE code = ANY($1)", codes) {
+            zones[try row.decode(String.self, at: 0)] = try row.decode(String.self, at: 1)
+        }
+        return zones
+    }
+
+    static let bookingColumns = "booking_id, customer_id, flight_id, pnr, cabin, passengers, total, currency, contact_email, state"
+
+    static func booking(from row: PostgresRow) throws -> BookingRecord {
+        BookingRecord(
+            bookingId: try row.decode(UUID.self, at: 0), customerId: try row.decode(UUID.self, at: 1),
+            flightId: try row.decode(UUID.self, at: 2), pnr: try row.decode(String?.self, at: 3),
+            cabin: try row.decode(String?.self, at: 4),
+            passengers: try row.decode(PostgresJSON.self, at: 5).decode([BookedPassenger].self),
+            total: try row.decode(Int?.self, at: 6), currency: try row.decode(String?.self, at: 7),
+            contactEmail: try row.decode(String.self, at: 8), state: try row.decode(String.self, at: 9))
+    }
+
+    static func booking(_ db: PostgresConnection, _ bookingId: UUID) throws -> BookingRecord? {
+        try db.query("SELECT \(bookingColumns) FROM bookings WHERE booking_id = $1", bookingId).first.map(booking(from:))
+    }
+
+    static func confirmedBookings(_ db: PostgresConnection, flightId: UUID) throws -> [BookingRecord] {
+        try db.query("SELECT \(bookingColumns) FROM bookings WHERE flight_id = $1 AND state = 'confirmed' ORDER BY booking_id",
+                     flightId).map(booking(from:))
+    }
+
+    static func save(_ db: PostgresConnection, _ booking: BookingRecord) throws {
+        try db.execute(
+            """
+            INSERT INTO bookings (booking_id, customer_id, flight_id, pnr, cabin, passengers, total, currency, contact_email, state, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
+            ON CONFLICT (booking_id) DO UPDATE SET pnr = COALESCE($4, bookings.pnr), cabin = COALESCE($5, bookings.cabin),
+                passengers = CASE WHEN $6::jsonb = '[]'::jsonb THEN bookings.passengers ELSE $6::jsonb END,
+                total = COALESCE($7, bookings.total), currency = COALESCE($8, bookings.currency), contact_email = $9,
+                state = $10, updated_at = now()
+            """,
+            booking.bookingId, booking.customerId, booking.flightId, booking.pnr, booking.cabin,
+            try PostgresJSON(encoding: booking.passengers), booking.total, booking.currency, booking.contactEmail, booking.state)
+    }
+
+    static func activeSubscriptions(_ db: PostgresConnection, flightId: UUID) throws -> [SubscriptionRecord] {
+        try db.query("SELECT subscription_id, customer_id, flight_id, email FROM subscriptions WHERE flight_id = $1 AND active ORDER BY subscription_id",
+                     flightId).map { row in
+            SubscriptionRecord(subscriptionId: try row.decode(UUID.self, at: 0), customerId: try row.decode(UUID.self, at: 1),
+                               flightId: try row.decode(UUID.self, at: 2), email: try row.decode(String.self, at: 3))
+        }
+    }
+
+    /// The clock reminders are due by (see the `clock` table).
+    static func now(_ db: PostgresConnection) throws -> Date {
+        try db.query("SELECT clock_timestamp() + offset_ms * interval '1 millisecond' FROM clock").first?.decode(Date.self, at: 0) ?? Date()
+    }
+}

@@ -1,0 +1,79 @@
+import Contracts
+import Fleet
+import Foundation
+import Logging
+import Postgres
+import SMTP
+
+/// The Notifications bounded context: follows bookings, flights and subscriptions, keeps what
+/// it needs in its own schema, and writes emails through SMTP, at most one per delivery key.
+public enum NotificationsContext {
+    public static let name = "notifications"
+
+    public struct Settings: Sendable {
+        public var smtp: SMTPSettings
+        /// How often each process looks for due reminders (`AIRFLEET_REMINDER_SWEEP_INTERVAL`).
+        public var reminderSweepInterval: Duration
+        /// Reminders one sweep takes at most.
+        public var reminderBatch: Int
+
+        public init(smtp: SMTPSettings = SMTPSettings(), reminderSweepInterval: Duration = .seconds(5), reminderBatch: Int = 50) {
+            self.smtp = smtp
+            self.reminderSweepInterval = reminderSweepInterval
+            self.reminderBatch = reminderBatch
+        }
+    }
+
+    public static func definition(settings: Settings = Settings()) throws -> ContextDefinition {
+        let logger = Logger(label: "airfleet.notifications")
+        let ledger = DeliveryLedger(logger: logger)
+        let directory = FlightDirectory(logger: logger)
+        let postman = Postman(templates: try NotificationTemplates(), mailer: SMTPMailer(settings: settings.smtp), ledger: ledger)
+        let notifier = Notifier(postman: postman, flights: directory)
+        let bookings = BookingHandlers(notifier: notifier)
+        let flights = FlightHandlers(notifier: notifier)
+
+        var registry = HandlerRegistry(context: name)
+        registry.handle(BookingConfirmed.self, bookings.confirmed)
+        registry.handle(BookingCancelled.self, bookings.cancelled)
+        registry.handle(BookingFailed.self, bookings.failed)
+        registry.handle(BookingExpired.self, bookings.expired)
+        registry.handle(FlightScheduled.self, flights.scheduled)
+        registry.handle(FlightUpdated.self, flights.updated)
+        registry.handle(FlightDelayed.self, flights.delayed)
+        registry.handle(FlightGateChanged.self, flights.gateChanged)
+        registry.handle(FlightCancelled.self, flights.cancelled)
+        registry.handle(SubscriptionCreated.self, SubscriptionHandlers.created)
+        registry.handle(SubscriptionDeleted.self, SubscriptionHandlers.deleted)
+        registry.answer(ListNotifications.self, NotificationQueries.list)
+        let batch = settings.reminderBatch
+        registry.schedule("reminders", every: settings.reminderSweepInterval) { context in
+            try Reminders.sendDue(notifier, batch: batch, context)
+        }
+        return ContextDefinition(registry: registry, migrations: migrations()).withStartup { configuration, _ in
+            ledger.configure(try configuration.database(for: name), schema: configuration.schema(for: name))
+            directory.configure(configuration)
+        }
+    }
+
+    /// Reads the SMTP settings (`AIRFLEET_SMTP_*`) and `AIRFLEET_REMINDER_SWEEP_INTERVAL`.
+    public static func settings(_ environment: [String: String]) throws -> Settings {
+        var settings = Settings(smtp: try SMTPSettings.fromEnvironment(environment))
+        if let text = environment["AIRFLEET_REMINDER_SWEEP_INTERVAL"], !text.isEmpty {
+            settings.reminderSweepInterval = try parseDuration(text, setting: "AIRFLEET_REMINDER_SWEEP_INTERVAL")
+        }
+        return settings
+    }
+
+    /// The context's SQL migrations, shipped as the target's resources.
+    public static func migrations() -> [Migration] {
+        guard let folder = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
+            fatalError("the Notifications migrations are missing from the resources bundle; ship airfleet_Notifications.resources beside the binary")
+        }
+        do {
+            return try Migration.load(from: folder)
+        } catch {
+            fatalError("the Notifications migrations cannot be loaded: \(error)")
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Contracts
+import Foundation
+import Notifications
+import XCTest
+
+/// Pure logic: reminder times, delivery keys, local times, every template rendering.
+final class DomainTests: XCTestCase {
+    func testRemindersAreDueAt24And2HoursBeforeDepartureWhileStillAhead() {
+        let departure = Date(timeIntervalSince1970: 2_000_000_000)
+        let both = ReminderSchedule.due(departure: departure, now: departure.addingTimeInterval(-48 * 3600))
+        XCTAssertEqual(both.map(\.kind), [.reminder24h, .reminder2h])
+        XCTAssertEqual(both.map(\.dueAt), [departure.addingTimeInterval(-24 * 3600), departure.addingTimeInterval(-2 * 3600)])
+        XCTAssertEqual(ReminderSchedule.due(departure: departure, now: departure.addingTimeInterval(-5 * 3600)).map(\.kind), [.reminder2h])
+        XCTAssertTrue(ReminderSchedule.due(departure: departure, now: departure.addingTimeInterval(-3600)).isEmpty)
+    }
+
+    func testDeliveryKeysAndMessageIdsDeriveFromWhatTheEmailIsAbout() {
+        let id = UUID(uuidString: "9A1D2F30-7B4E-4C8A-A1F2-6E5D4C3B2A10")!
+        let key = DeliveryKey(.booking(id), .flightDelayed, occurrence: DeliveryKey.occurrence(of: Date(timeIntervalSince1970: 1_800_000_000)))
+        XCTAssertEqual(key.description, "booking:9a1d2f30-7b4e-4c8a-a1f2-6e5d4c3b2a10:flight-delayed:1800000000")
+        XCTAssertEqual(key.messageId(domain: "airfleet.dev"), "flight-delayed.1800000000.b.9a1d2f30-7b4e-4c8a-a1f2-6e5d4c3b2a10@airfleet.dev")
+        XCTAssertEqual(DeliveryKey(.subscription(id), .gateChanged, occurrence: "B 12<x>").occurrence, "B_12_x_",
+                       "occurrences cannot break a Message-ID")
+    }
+
+    func testLocalTimesNameTheAirportsZone() {
+        let date = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-18 11:06:40 UTC
+        XCTAssertEqual(EmailFormatting.localTime(date, timeZone: "Europe/Paris"), "Wed 18 Nov 2026, 12:06 (GMT+1, Europe/Paris)")
+        XCTAssertEqual(EmailFormatting.localTime(date, timeZone: "Asia/Kolkata"), "Wed 18 Nov 2026, 16:36 (GMT+5:30, Asia/Kolkata)")
+        XCTAssertEqual(EmailFormatting.localTime(date, timeZone: nil), "Wed 18 Nov 2026, 11:06 (GMT, UTC)")
+        XCTAssertEqual(EmailFormatting.money(123_450, currency: "EUR"), "EUR 1,234.50")
+    }
+
+    func testEveryKindRendersASubjectATextAndAnHTMLBody() throws {
+        let templates = try NotificationTemplates()
+        for kind in NotificationKind.allCases {
+            let email = try templates.render(kind, SampleEmails.model(kind))
+            XCTAssertFalse(email.subject.isEmpty, "\(kind)")
+            XCTAssertFalse(email.subject.contains("{{"), "\(kind): \(email.subject)")
+            XCTAssertTrue(email.text.hasPrefix("Hello Zoë Ångström,"), "\(kind): \(email.text)")
+            XCTAssertTrue(email.text.contains("AF1234"), "\(kind): \(email.text)")
+            XCTAssertTrue(email.html.contains("<p>Hello Zoë Ångström,</p>"), "\(kind): \(email.html)")
+            XCTAssertFalse(email.text.contains("&"), "the text part is not HTML-escaped: \(kind)")
+        }
+        let confirmed = try templates.render(.bookingConfirmed, SampleEmails.model(.bookingConfirmed))
+        XCTAssertTrue(confirmed.text.contains("Departure: Wed 18 Nov 2026, 12:06 (GMT+1, Europe/Paris)"), confirmed.text)
+        XCTAssertTrue(confirmed.text.contains("Total paid: EUR 1,234.50"), confirmed.text)
+        XCTAssertTrue(confirmed.html.contains("<td>Zoë Ångström</td><td>12A</td><td>9991234567897</td>"), confirmed.html)
+    }
+
+    func testTemplateValuesAreEscapedInHTML() throws {
+        var model = SampleEmails.model(.bookingFailed)
+        model["detail"] = "<script>alert(1)</script>"
+        let email = try NotificationTemplates().render(.bookingFailed, model)
+        XCTAssertFalse(email.html.contains("<script>"))
+        XCTAssertTrue(email.text.contains("<script>alert(1)</script>"))
+    }
+}

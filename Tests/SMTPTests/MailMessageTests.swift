@@ -1,0 +1,144 @@
+import Foundation
+import SMTP
+import XCTest
+
+/// Building messages: encodings, CRLF, the MIME structure. No network.
+final class MailMessageTests: XCTestCase {
+    private func sample(subject: String = "Booking K7QZ2M confirmed", name: String? = "Zoë Ångström") -> MailMessage {
+        MailMessage(from: MailAddress("no-reply@airfleet.local", name: "Airfleet"), to: MailAddress("zoe@example.com", name: name),
+                    subject: subject, text: "Hello Zoë Ångström,\nyour seat is 12A.\n", html: "<p>Hello Zoë Ångström</p>\n",
+                    messageId: "booking-confirmed.1.b.42@airfleet.local", date: Date(timeIntervalSince1970: 1_795_000_000))
+    }
+
+    private func headers(_ data: Data) -> [String: String] {
+        let text = String(decoding: data, as: UTF8.self)
+        let head = text.components(separatedBy: "\r\n\r\n")[0].replacingOccurrences(of: "\r\n ", with: " ")
+        var result: [String: String] = [:]
+        for line in head.components(separatedBy: "\r\n") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            result[String(line[..<colon])] = String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+        }
+        return result
+    }
+
+    func testNonASCIIDisplayNamesAndSubjectsAreEncodedWordsThatDecodeBackIntact() throws {
+        let data = sample(subject: "Zoë Ångström, your flight leaves tomorrow – gate K42").rendered()
+        let head = headers(data)
+        XCTAssertEqual(head["To"], "=?UTF-8?B?\(Data("Zoë Ångström".utf8).base64EncodedString())?= <zoe@example.com>")
+        XCTAssertEqual(head["From"], "Airfleet <no-reply@airfleet.local>")
+        let subject = try XCTUnwrap(head["Subject"])
+        let words = subject.split(separator: " ")
+        XCTAssertGreaterThan(words.count, 1, "a long subject is split into several encoded words")
+        let decoded = try words.map { word -> String in
+            XCTAssertLessThanOrEqual(word.count, 75, "RFC 2047 limits an encoded word to 75 characters")
+            XCTAssertTrue(word.hasPrefix("=?UTF-8?B?") && word.hasSuffix("?="))
+            let payload = Data(base64Encoded: String(word.dropFirst(10).dropLast(2)))!
+            return try XCTUnwrap(String(data: payload, encoding: .utf8), "each word holds whole UTF-8 characters")
+        }.joined()
+        XCTAssertEqual(decoded, "Zoë Ångström, your flight leaves tomorrow – gate K42")
+    }
+
+    func testASCIIHeadersStayReadableAndSpecialsAreQuoted() {
+        XCTAssertEqual(MIMEEncoding.headerText("Booking K7QZ2M confirmed"), "Booking K7QZ2M confirmed")
+        XCTAssertEqual(MailAddress("a@b.c", name: "Dupont, Jean").headerValue, "\"Dupont, Jean\" <a@b.c>")
+        XCTAssertEqual(MailAddress("a@b.c").headerValue, "<a@b.c>")
+    }
+
+    func testEveryLineEndsInCRLFAndTheStandardHeadersArePresent() {
+        let data = sample().rendered()
+        let bytes = [UInt8](data)
+        for (index, byte) in bytes.enumerated() where byte == 0x0A {
+            XCTAssertEqual(index > 0 ? bytes[index - 1] : 0, 0x0D, "a bare LF at byte \(index)")
+        }
+        let head = headers(data)
+        XCTAssertEqual(head["Date"], "Wed, 18 Nov 2026 11:06:40 +0000")
+        XCTAssertEqual(head["Message-ID"], "<booking-confirmed.1.b.42@airfleet.local>")
+        XCTAssertEqual(head["MIME-Version"], "1.0")
+        XCTAssertTrue(head["Content-Type"]?.hasPrefix("multipart/alternative; boundary=") ?? false)
+        XCTAssertTrue(data.allSatisfy { $0 < 0x80 }, "the whole message is 7-bit: bodies are quoted-printable")
+    }
+
+    func testMultipartAlternativeHoldsTheTextPartFirstThenTheHTMLPart() {
+        let text = String(decoding: sample().rendered(boundary: "BOUNDARY"), as: UTF8.self)
+        let plain = text.range(of: "--BOUNDARY\r\nContent-Type: text/plain; charset=UTF-8")
+        let html = text.range(of: "--BOUNDARY\r\nContent-Type: text/html; charset=UTF-8")
+        XCTAssertNotNil(plain)
+        XCTAssertNotNil(html)
+        XCTAssertLessThan(plain!.lowerBound, html!.lowerBound)
+        XCTAssertTrue(text.hasSuffix("--BOUNDARY--\r\n"))
+        XCTAssertTrue(text.contains("Hello Zo=C3=AB =C3=85ngstr=C3=B6m,\r\nyour seat is 12A."))
+    }
+
+    func testTheSameMessageRendersToTheSameBytes() {
+        XCTAssertEqual(sample().rendered(), sample().rendered(), "a resend must be recognisable as the same message")
+    }
+
+    func testQuotedPrintableBreaksLongLinesSoftlyAndEncodesTrailingSpace() {
+        let encoded = MIMEEncoding.quotedPrintable(String(repeating: "é", count: 40) + " \n")
+        for line in encoded.components(separatedBy: "\r\n") { XCTAssertLessThanOrEqual(line.count, 76) }
+        XCTAssertTrue(encoded.contains("=\r\n"))
+        XCTAssertTrue(encoded.hasSuffix("=20\r\n"), encoded)
+        let joined = encoded.replacingOccurrences(of: "=\r\n", with: "")
+        XCTAssertTrue(joined.hasPrefix(String(repeating: "=C3=A9", count: 40)))
+    }
+
+    func testHeaderInjectionIsRefused() {
+        var message = sample(name: "Zoë\r\nBcc: everyone@example.com")
+        XCTAssertThrowsError(try message.validate())
+        message = sample()
+        message.to = MailAddress("zoe@example.com>\r\nRCPT TO:<x@y.z")
+        XCTAssertThrowsError(try message.validate())
+    }
+}
+
+final class SMTPSettingsTests: XCTestCase {
+    func testCredentialsComeOutOfTheURLAndDefaultsFollowTheScheme() throws {
+        let plain = try SMTPSettings.parsing(url: "smtp://127.0.0.1:2525")
+        XCTAssertEqual(plain.url, "smtp://127.0.0.1:2525")
+        XCTAssertNil(plain.username)
+        XCTAssertEqual(plain.startTLS, .opportunistic)
+
+        let authenticated = try SMTPSettings.parsing(url: "smtp://mailer%40airfleet.dev:p%40ss%3Aword@smtp.example.com")
+        XCTAssertEqual(authenticated.url, "smtp://smtp.example.com:587")
+        XCTAssertEqual(authenticated.username, "mailer@airfleet.dev")
+        XCTAssertEqual(authenticated.password, "p@ss:word")
+        XCTAssertEqual(authenticated.startTLS, .required, "a password never travels in plain text unless asked")
+
+        let implicit = try SMTPSettings.parsing(url: "smtps://u:p@smtp.example.com")
+        XCTAssertEqual(implicit.url, "smtps://smtp.example.com:465")
+        XCTAssertTrue(implicit.isImplicitTLS)
+    }
+
+    func testEnvironmentSettingsAreReadAndBadOnesNamed() throws {
+        let settings = try SMTPSettings.fromEnvironment([
+            "AIRFLEET_SMTP_URL": "smtp://u:p@mail.example.com:2587", "AIRFLEET_SMTP_STARTTLS": "opportunistic",
+            "AIRFLEET_SMTP_CONNECT_TIMEOUT": "750ms", "AIRFLEET_SMTP_TIMEOUT": "20s",
+            "AIRFLEET_SMTP_FROM": "trips@airfleet.dev", "AIRFLEET_SMTP_FROM_NAME": "Airfleet Trips",
+        ])
+        XCTAssertEqual(settings.startTLS, .opportunistic)
+        XCTAssertEqual(settings.connectTimeout, .milliseconds(750))
+        XCTAssertEqual(settings.totalTimeout, .seconds(20))
+        XCTAssertEqual(settings.sender, MailAddress("trips@airfleet.dev", name: "Airfleet Trips"))
+        XCTAssertThrowsError(try SMTPSettings.fromEnvironment(["AIRFLEET_SMTP_STARTTLS": "sometimes"])) { error in
+            XCTAssertTrue("\(error)".contains("AIRFLEET_SMTP_STARTTLS"))
+        }
+        XCTAssertThrowsError(try SMTPSettings.fromEnvironment(["AIRFLEET_SMTP_URL": "http://secret:pw@x"])) { error in
+            XCTAssertTrue("\(error)".contains("AIRFLEET_SMTP_URL"))
+            XCTAssertFalse("\(error)".contains("pw"), "the password stays out of the error")
+        }
+    }
+
+    func testANothingListeningPortIsATransientConnectionFailure() throws {
+        // Port 1 on loopback: nothing listens there, so the connect is refused at once.
+        var settings = try SMTPSettings.parsing(url: "smtp://127.0.0.1:1")
+        settings.connectTimeout = .seconds(2)
+        let mailer = SMTPMailer(settings: settings)
+        let message = MailMessage(from: settings.sender, to: MailAddress("a@example.com"), subject: "s", text: "t",
+                                  messageId: "x@airfleet.local")
+        XCTAssertThrowsError(try mailer.send(message)) { error in
+            let failure = error as! SMTPError
+            XCTAssertEqual(failure.kind, .connection)
+            XCTAssertTrue(failure.isTransient)
+        }
+    }
+}
