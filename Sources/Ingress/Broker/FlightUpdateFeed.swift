@@ -17,17 +17,13 @@ public final class FlightUpdateFeed: Sendable {
         public let data: Data
     }
 
-    private let amqp: AMQPConfiguration
-    private let logger: Logger
-    private let stop = StopSignal()
-    private let finished = DispatchSemaphore(value: 0)
+    private let lane: BrokerLane
     private let followers = Mutex<[String: [UInt64: AsyncStream<Update>.Continuation]]>([:])
     private let nextFollower = Atomic<UInt64>(0)
     private let bound = Atomic<Bool>(false)
 
     init(amqp: AMQPConfiguration, logger: Logger) {
-        self.amqp = amqp.withConnectionName("\(amqp.connectionName ?? "airfleet ingress") flight updates")
-        self.logger = logger
+        lane = BrokerLane(name: "flight-updates", amqp: amqp, logger: logger)
     }
 
     /// The queue is bound: events published from now on reach followers.
@@ -51,44 +47,29 @@ public final class FlightUpdateFeed: Sendable {
     var followerCount: Int { followers.withLock { $0.values.reduce(0) { $0 + $1.count } } }
 
     func start() {
-        let thread = Thread { [self] in run(); finished.signal() }
-        thread.name = "ingress-flight-updates"
-        thread.start()
+        lane.start(serve: { [self] connection in
+            let channel = try connection.openChannel()
+            let queue = try channel.declareQueue("", durable: false, exclusive: true, autoDelete: true,
+                                                 arguments: ["x-queue-type": .string("classic")]).name
+            try channel.bindQueue(queue, exchange: Topology.eventsExchange, routingKey: "flight.#")
+            try channel.consume(queue: queue, noAck: true)
+            bound.store(true, ordering: .relaxed)
+            while !lane.stop.isRequested {
+                if let delivery = try connection.nextDelivery(timeout: 0.25) { dispatch(delivery) }
+            }
+            withExtendedLifetime(channel) {}
+        }, disconnected: { [self] in
+            bound.store(false, ordering: .relaxed)
+        })
     }
 
     func shutdown() {
-        stop.request()
-        finished.wait()
+        lane.shutdown()
         let all = followers.withLock { followers in
             defer { followers = [:] }
             return followers.values.flatMap(\.values)
         }
         for continuation in all { continuation.finish() }
-    }
-
-    private func run() {
-        var backoff = Backoff()
-        while !stop.isRequested {
-            do {
-                let connection = try AMQPConnection(amqp, logger: logger)
-                defer { connection.close() }
-                let channel = try connection.openChannel()
-                let queue = try channel.declareQueue("", durable: false, exclusive: true, autoDelete: true,
-                                                     arguments: ["x-queue-type": .string("classic")]).name
-                try channel.bindQueue(queue, exchange: Topology.eventsExchange, routingKey: "flight.#")
-                try channel.consume(queue: queue, noAck: true)
-                bound.store(true, ordering: .relaxed)
-                backoff.reset()
-                while !stop.isRequested {
-                    if let delivery = try connection.nextDelivery(timeout: 0.25) { dispatch(delivery) }
-                }
-                withExtendedLifetime(channel) {}
-            } catch {
-                logger.error("flight updates feed lost RabbitMQ; reconnecting", metadata: ["error": "\(error)"])
-            }
-            bound.store(false, ordering: .relaxed)
-            if !stop.isRequested { _ = stop.sleep(backoff.next()) }
-        }
     }
 
     private func dispatch(_ delivery: AMQPDelivery) {

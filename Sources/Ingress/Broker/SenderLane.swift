@@ -16,39 +16,40 @@ final class SenderLane: Sendable {
         let completion: Completion
     }
 
-    private let amqp: AMQPConfiguration
+    private let lane: BrokerLane
     private let topology: Topology?
-    private let logger: Logger
     private let jobs = Mutex<[Job]>([])
     private let wake = DispatchSemaphore(value: 0)
-    private let stop = StopSignal()
     private let connected = Atomic<Bool>(false)
-    private let finished = DispatchSemaphore(value: 0)
 
     /// - Parameter topology: declared on every (re)connection, so the queues commands need exist.
     init(amqp: AMQPConfiguration, topology: Topology?, logger: Logger) {
-        self.amqp = amqp.withConnectionName("\(amqp.connectionName ?? "airfleet ingress") publisher")
+        lane = BrokerLane(name: "publisher", amqp: amqp, logger: logger)
         self.topology = topology
-        self.logger = logger
     }
 
     var isConnected: Bool { connected.load(ordering: .relaxed) }
 
     func start() {
-        let thread = Thread { [self] in run(); finished.signal() }
-        thread.name = "ingress-publisher"
-        thread.start()
+        lane.start(serve: { [self] connection in
+            let channel = try connection.openChannel()
+            if let topology { try topology.declare(on: channel) }
+            try channel.enableConfirms()
+            connected.store(true, ordering: .relaxed)
+            try serve(connection, channel)
+        }, disconnected: { [self] in
+            connected.store(false, ordering: .relaxed)
+            failWaiting(BrokerGatewayError.unavailable(lane.stop.isRequested ? "the ingress is shutting down" : "the connection dropped"))
+        })
     }
 
     func shutdown() {
-        stop.request()
-        wake.signal()
-        finished.wait()
+        lane.shutdown { wake.signal() }
     }
 
     /// Publishes with confirm; the outcome the broker gave.
     func publish(_ message: AMQPOutgoingMessage) async throws -> AMQPPublishOutcome {
-        guard isConnected, !stop.isRequested else {
+        guard isConnected, !lane.stop.isRequested else {
             throw BrokerGatewayError.unavailable("RabbitMQ is not reachable from this ingress right now; try again shortly")
         }
         return try await withCheckedThrowingContinuation { continuation in
@@ -57,31 +58,8 @@ final class SenderLane: Sendable {
         }
     }
 
-    private func run() {
-        var backoff = Backoff()
-        while !stop.isRequested {
-            do {
-                let connection = try AMQPConnection(amqp, logger: logger)
-                defer { connection.close() }
-                let channel = try connection.openChannel()
-                if let topology { try topology.declare(on: channel) }
-                try channel.enableConfirms()
-                connected.store(true, ordering: .relaxed)
-                backoff.reset()
-                try serve(connection, channel)
-            } catch {
-                connected.store(false, ordering: .relaxed)
-                logger.error("ingress publisher lost RabbitMQ; reconnecting", metadata: ["error": "\(error)"])
-                failWaiting(error)
-                _ = stop.sleep(backoff.next())
-            }
-        }
-        connected.store(false, ordering: .relaxed)
-        failWaiting(BrokerGatewayError.unavailable("the ingress is shutting down"))
-    }
-
     private func serve(_ connection: AMQPConnection, _ channel: AMQPChannel) throws {
-        while !stop.isRequested {
+        while !lane.stop.isRequested {
             _ = wake.wait(timeout: .now() + 1)
             try connection.serviceHeartbeats()
             let batch = jobs.withLock { jobs in
