@@ -9,7 +9,10 @@ final class BrokerRestartTests: XCTestCase {
     var fleet: TestFleet!
 
     override func setUpWithError() throws { fleet = try TestFleet() }
-    override func tearDown() { fleet?.tearDown() }
+    override func tearDown() {
+        fleet?.tearDown()
+        TestServers.healBrokerAfterRestartTest()
+    }
 
     func testTheConsumerReconnectsByItselfAndLosesNothing() throws {
         let records = "\(fleet.schema("probe")).records"

@@ -11,7 +11,11 @@ final class DeadLetterSweepTests: XCTestCase {
     var fleet: TestFleet!
 
     override func setUpWithError() throws { fleet = try TestFleet() }
-    override func tearDown() { fleet?.tearDown() }
+    private var restartedBroker = false
+    override func tearDown() {
+        fleet?.tearDown()
+        if restartedBroker { TestServers.healBrokerAfterRestartTest() }
+    }
 
     private let deadLetters = "airfleet.probe.dlq"
 
@@ -111,6 +115,7 @@ final class DeadLetterSweepTests: XCTestCase {
             failed.signal()
         }.start()
         Thread.sleep(forTimeInterval: 0.5)
+        restartedBroker = true
         try TestServers.restartBroker()
         XCTAssertEqual(failed.wait(timeout: .now() + 30), .success, "the replay ends when its broker goes")
 
