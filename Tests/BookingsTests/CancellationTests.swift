@@ -85,7 +85,7 @@ final class IdempotencyTests: BookingsTestCase {
         try waitUntilSettled([first.bookingId])
 
         // A retry of the request: the ingress made up a new bookingId, nothing else changed.
-        let replies = try EventTap(fleet, bind: false)
+        let replies = try EventTap(fleet, bindingKey: nil)
         defer { replies.close() }
         var retry = first
         retry.bookingId = UUID()

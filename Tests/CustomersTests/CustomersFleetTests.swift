@@ -73,7 +73,7 @@ final class CustomersFleetTests: XCTestCase {
         let command = try registration("  Zoe.Angstrom@Example.com ", "correct horse battery", name: "  Zoë Ångström ")
         try publish(command)
 
-        let registered = try XCTUnwrap(tap.await(CustomerRegistered.self, in: fleet).first)
+        let registered = try XCTUnwrap(tap.wait(for: CustomerRegistered.self, in: fleet).first)
         XCTAssertEqual(registered.customerId, command.customerId)
         XCTAssertEqual(registered.email, "zoe.angstrom@example.com", "stored lower-cased and trimmed")
         XCTAssertEqual(registered.name, "Zoë Ångström", "trimmed")
@@ -90,7 +90,7 @@ final class CustomersFleetTests: XCTestCase {
     func testAWrongPasswordAndAnUnknownEmailGetTheSameAnswer() throws {
         try start()
         try publish(try registration("zoe@example.com", "correct horse battery"))
-        _ = try tap.await(CustomerRegistered.self, in: fleet)
+        _ = try tap.wait(for: CustomerRegistered.self, in: fleet)
 
         let client = try client()
         func refusal(_ email: String, _ password: String) -> QueryError? {
@@ -116,11 +116,11 @@ final class CustomersFleetTests: XCTestCase {
         try start()
         let first = try registration("zoe@example.com", "correct horse battery")
         try publish(first)
-        _ = try tap.await(CustomerRegistered.self, in: fleet)
+        _ = try tap.wait(for: CustomerRegistered.self, in: fleet)
 
         let second = try registration("ZOE@example.com", "another horse 99", name: "Impostor")
         try publish(second)
-        let rejected = try XCTUnwrap(tap.await(CustomerRegistrationRejected.self, in: fleet).first)
+        let rejected = try XCTUnwrap(tap.wait(for: CustomerRegistrationRejected.self, in: fleet).first)
         XCTAssertEqual(rejected, CustomerRegistrationRejected(customerId: second.customerId, email: "zoe@example.com", reason: .emailTaken,
                                                               message: "a customer with this email is already registered"))
         try waitUntilIdle()
@@ -141,7 +141,7 @@ final class CustomersFleetTests: XCTestCase {
         try publish(command, with: publisher)
         try start()
 
-        let events = try tap.await(CustomerRegistered.self, count: 2, in: fleet)
+        let events = try tap.wait(for: CustomerRegistered.self, count: 2, in: fleet)
         try waitUntilIdle()
         Thread.sleep(forTimeInterval: 0.3)
         XCTAssertEqual(try count("SELECT count(*) FROM \(table)"), 1)
@@ -155,7 +155,7 @@ final class CustomersFleetTests: XCTestCase {
         try start()
         let agent = try registration("desk@airfleet.example", "Front-counter-2026", name: "Desk Agent", role: .agent)
         try publish(agent)
-        _ = try tap.await(CustomerRegistered.self, in: fleet)
+        _ = try tap.wait(for: CustomerRegistered.self, in: fleet)
         XCTAssertEqual(try client().ask(CustomerLogin(email: "desk@airfleet.example", password: "Front-counter-2026")).roles, [.agent])
 
         try publish(try registration("other@example.com", "correct horse battery", id: agent.customerId))
@@ -185,7 +185,7 @@ final class CustomersFleetTests: XCTestCase {
         try start()
         let command = try registration("zoe@example.com", "correct horse battery")
         try publish(command)
-        _ = try tap.await(CustomerRegistered.self, in: fleet)
+        _ = try tap.wait(for: CustomerRegistered.self, in: fleet)
         let id = command.customerId
         let client = try client()
         let before = try client.ask(GetCustomer(customerId: id))
@@ -197,7 +197,7 @@ final class CustomersFleetTests: XCTestCase {
             SavedPassenger(passengerId: UUID(), firstName: "Li", lastName: "Wei", dateOfBirth: "2015-02-28"),
         ]
         try publish(UpdateCustomer(customerId: id, name: "Zoë Å. Ångström", passengers: passengers))
-        let updated = try XCTUnwrap(tap.await(CustomerUpdated.self, in: fleet).first)
+        let updated = try XCTUnwrap(tap.wait(for: CustomerUpdated.self, in: fleet).first)
         XCTAssertEqual(updated.name, "Zoë Å. Ångström")
         XCTAssertEqual(updated.passengers, passengers.map(\.normalized))
         XCTAssertEqual(updated.passengers[0].firstName, "Zoë")
@@ -210,10 +210,10 @@ final class CustomersFleetTests: XCTestCase {
 
         // The name alone leaves the passengers; an empty list clears them, leaving the name.
         try publish(UpdateCustomer(customerId: id, name: "Zoë"))
-        _ = try tap.await(CustomerUpdated.self, count: 2, in: fleet)
+        _ = try tap.wait(for: CustomerUpdated.self, count: 2, in: fleet)
         XCTAssertEqual(try client.ask(GetCustomer(customerId: id)).passengers.count, 2)
         try publish(UpdateCustomer(customerId: id, passengers: [passengers[1]]))
-        _ = try tap.await(CustomerUpdated.self, count: 3, in: fleet)
+        _ = try tap.wait(for: CustomerUpdated.self, count: 3, in: fleet)
         let last = try client.ask(GetCustomer(customerId: id))
         XCTAssertEqual(last.name, "Zoë")
         XCTAssertEqual(last.passengers, [passengers[1]])
@@ -227,7 +227,7 @@ final class CustomersFleetTests: XCTestCase {
         try start()
         let command = try registration("zoe@example.com", "correct horse battery")
         try publish(command)
-        _ = try tap.await(CustomerRegistered.self, in: fleet)
+        _ = try tap.wait(for: CustomerRegistered.self, in: fleet)
 
         let tomorrowAndMore = FleetJSON.formatTimestamp(Date().addingTimeInterval(3 * 86_400)).prefix(10)
         try publish(UpdateCustomer(customerId: command.customerId, passengers: [
@@ -257,21 +257,21 @@ final class CustomersFleetTests: XCTestCase {
         try start()
         let command = try registration("zoe@example.com", "correct horse battery")
         try publish(command)
-        _ = try tap.await(CustomerRegistered.self, in: fleet)
+        _ = try tap.wait(for: CustomerRegistered.self, in: fleet)
         let customer = command.customerId
         let first = UUID(), second = UUID()
 
         let subscribe = CreateSubscription(subscriptionId: UUID(), customerId: customer, flightId: first)
         try publish(subscribe)
         try publish(CreateSubscription(subscriptionId: UUID(), customerId: customer, flightId: first))
-        let created = try tap.await(SubscriptionCreated.self, count: 2, in: fleet)
+        let created = try tap.wait(for: SubscriptionCreated.self, count: 2, in: fleet)
         XCTAssertEqual(created.map(\.subscriptionId), [subscribe.subscriptionId, subscribe.subscriptionId], "the second tells the first again")
         XCTAssertEqual(created[0].email, "zoe@example.com")
         XCTAssertEqual(created[0].flightId, first)
 
         let other = CreateSubscription(subscriptionId: UUID(), customerId: customer, flightId: second)
         try publish(other)
-        _ = try tap.await(SubscriptionCreated.self, count: 3, in: fleet)
+        _ = try tap.wait(for: SubscriptionCreated.self, count: 3, in: fleet)
         let client = try client()
         let list = try client.ask(ListSubscriptions(customerId: customer))
         XCTAssertEqual(list.customerId, customer)
@@ -279,7 +279,7 @@ final class CustomersFleetTests: XCTestCase {
         XCTAssertEqual(list.subscriptions.map(\.flightId), [first, second])
 
         try publish(DeleteSubscription(customerId: customer, flightId: first))
-        let deleted = try XCTUnwrap(tap.await(SubscriptionDeleted.self, in: fleet).first)
+        let deleted = try XCTUnwrap(tap.wait(for: SubscriptionDeleted.self, in: fleet).first)
         XCTAssertEqual(deleted, SubscriptionDeleted(subscriptionId: subscribe.subscriptionId, customerId: customer, flightId: first))
         XCTAssertEqual(try client.ask(ListSubscriptions(customerId: customer)).subscriptions.map(\.flightId), [second])
 
@@ -337,16 +337,16 @@ final class CustomersFleetTests: XCTestCase {
         let password = "Secret-horse-7391"
         let command = try registration("zoe@example.com", password)
         try publish(command, with: publisher)
-        _ = try tap.await(CustomerRegistered.self, in: fleet)
+        _ = try tap.wait(for: CustomerRegistered.self, in: fleet)
         _ = try client.ask(CustomerLogin(email: "zoe@example.com", password: password))
         XCTAssertThrowsError(try client.ask(CustomerLogin(email: "zoe@example.com", password: "Wrong-horse-1111")))
         XCTAssertThrowsError(try client.ask(CustomerLogin(email: "nobody@example.com", password: "Unknown-horse-2222")))
         try publish(try registration("ZOE@example.com", "Other-horse-3333"), with: publisher)
-        _ = try tap.await(CustomerRegistrationRejected.self, in: fleet)
+        _ = try tap.wait(for: CustomerRegistrationRejected.self, in: fleet)
         try publish(RegisterCustomer(customerId: UUID(), email: "ana@example.com", passwordHash: "Plain-horse-4444", name: "Ana"), with: publisher)
         _ = try deadLetters(count: 1)
         try publish(UpdateCustomer(customerId: command.customerId, name: "Zoë"), with: publisher)
-        _ = try tap.await(CustomerUpdated.self, in: fleet)
+        _ = try tap.wait(for: CustomerUpdated.self, in: fleet)
 
         let logs = capture.text
         XCTAssertTrue(logs.contains("customer registered"), "the run logged nothing: \(logs)")

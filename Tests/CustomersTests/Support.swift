@@ -5,46 +5,6 @@ import FleetTestSupport
 import Foundation
 import Logging
 
-/// A queue of the test's own, bound to every event on `airfleet.events` of the test's virtual
-/// host: what the context emitted, as a follower would receive it.
-final class EventTap {
-    private let connection: AMQPConnection
-    private let channel: AMQPChannel
-    private let queue = "test.events.\(UUID().uuidString.prefix(8).lowercased())"
-    private var received: [(type: String, body: Data)] = []
-
-    init(_ fleet: TestFleet) throws {
-        connection = try AMQPConnection(fleet.configuration.amqp, logger: fleet.logger)
-        channel = try connection.openChannel()
-        try channel.declareQueue(queue, durable: false, exclusive: true, autoDelete: true)
-        try channel.bindQueue(queue, exchange: Topology.eventsExchange, routingKey: "#")
-    }
-
-    /// Every event of `type` received so far, decoded.
-    func events<E: Event>(_ type: E.Type) throws -> [E] {
-        while let delivery = try channel.get(queue: queue, noAck: true) {
-            received.append((delivery.routingKey, delivery.body))
-        }
-        return try received.filter { $0.type == E.messageType.description }.map {
-            try FleetJSON.decoder().decode(EventDocument<E>.self, from: $0.body).data
-        }
-    }
-
-    /// Waits until `count` events of `type` arrived, then returns them all.
-    func await<E: Event>(_ type: E.Type, count: Int = 1, in fleet: TestFleet) throws -> [E] {
-        var found: [E] = []
-        try fleet.eventually("\(count) \(E.messageType) event(s) arrive") {
-            found = try events(type)
-            return found.count >= count
-        }
-        return found
-    }
-
-    func close() { connection.close() }
-
-    private struct EventDocument<E: Decodable>: Decodable { let data: E }
-}
-
 /// Keeps every log line of the loggers made from it, for tests that read what was logged.
 final class LogCapture: @unchecked Sendable {
     // `lines` is guarded by `lock`.

@@ -73,7 +73,8 @@ public final class FlightUpdateFeed: Sendable {
     }
 
     private func dispatch(_ delivery: AMQPDelivery) {
-        guard let document = try? JSONSerialization.jsonObject(with: delivery.body) as? [String: Any],
+        // Every flight event reaches every ingress; most have no follower to parse it for.
+        guard followerCount > 0, let document = try? JSONSerialization.jsonObject(with: delivery.body) as? [String: Any],
               let subject = (document["subject"] as? String)?.lowercased(),
               let payload = document["data"],
               let data = try? JSONSerialization.data(withJSONObject: payload, options: [.withoutEscapingSlashes]) else { return }

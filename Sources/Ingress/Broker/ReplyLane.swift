@@ -29,11 +29,17 @@ final class ReplyLane: Sendable {
                                                 arguments: ["x-queue-type": .string("classic")]).name
             try channel.consume(queue: name, noAck: true)
             queue.withLock { $0 = name }
+            // Deadlines are checked every 50 ms, not after every delivery: under load replies
+            // arrive far more often than any wait can run out.
+            var lastExpiry = ContinuousClock.now
             while !lane.stop.isRequested {
-                if let delivery = try connection.nextDelivery(timeout: 0.1) {
+                if let delivery = try connection.nextDelivery(timeout: 0.05) {
                     waiters.deliver(ReplyMessage(delivery))
                 }
-                waiters.expire()
+                if ContinuousClock.now - lastExpiry >= .milliseconds(50) {
+                    waiters.expire()
+                    lastExpiry = .now
+                }
             }
             withExtendedLifetime(channel) {}
         }, disconnected: { [self] in

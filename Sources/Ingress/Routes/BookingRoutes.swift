@@ -63,7 +63,7 @@ extension IngressRoutes {
             let identity = try context.authenticated()
             let parameters = request.uri.queryParameters
             let query = ListBookings(customerId: identity.customerId, states: try Self.states(parameters),
-                                     page: try Self.integer("page", parameters), pageSize: try Self.integer("pageSize", parameters))
+                                     page: try parameters.integer("page"), pageSize: try parameters.integer("pageSize"))
             try query.validate()
             return try .json(try await ask(query, context))
         }
@@ -103,7 +103,7 @@ extension IngressRoutes {
         table.add(.get, "/v1/flights/:flightId/bookings", access: .staff) { request, context in
             let parameters = request.uri.queryParameters
             let query = ListBookings(flightId: try uuid("flightId", context), states: try Self.states(parameters),
-                                     page: try Self.integer("page", parameters), pageSize: try Self.integer("pageSize", parameters))
+                                     page: try parameters.integer("page"), pageSize: try parameters.integer("pageSize"))
             try query.validate()
             return try .json(try await ask(query, context))
         }
@@ -153,12 +153,6 @@ extension IngressRoutes {
             }
             return state
         }
-    }
-
-    static func integer(_ name: String, _ parameters: Parameters) throws -> Int? {
-        guard let text = parameters.get(name) else { return nil }
-        guard let value = Int(text) else { throw Problem.invalid(name, "must be a whole number, not '\(text)'") }
-        return value
     }
 }
 

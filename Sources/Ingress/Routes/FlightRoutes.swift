@@ -125,11 +125,6 @@ enum SearchParameters {
             }
             return value
         }
-        func integer(_ name: String) throws -> Int? {
-            guard let text = parameters.get(name) else { return nil }
-            guard let value = Int(text) else { throw Problem.invalid(name, "must be a whole number, not '\(text)'") }
-            return value
-        }
         func choice<T: RawRepresentable & CaseIterable>(_ name: String, _ type: T.Type) throws -> T? where T.RawValue == String {
             guard let text = parameters.get(name) else { return nil }
             guard let value = T(rawValue: text) else {
@@ -138,8 +133,17 @@ enum SearchParameters {
             return value
         }
         return SearchFlights(origin: try required("origin"), destination: try required("destination"), date: try required("date"),
-                             passengers: try integer("passengers") ?? 1, cabin: try choice("cabin", Cabin.self) ?? .economy,
-                             sort: try choice("sort", SearchFlights.Sort.self), page: try integer("page"),
-                             pageSize: try integer("pageSize"))
+                             passengers: try parameters.integer("passengers") ?? 1, cabin: try choice("cabin", Cabin.self) ?? .economy,
+                             sort: try choice("sort", SearchFlights.Sort.self), page: try parameters.integer("page"),
+                             pageSize: try parameters.integer("pageSize"))
+    }
+}
+
+extension Parameters {
+    /// A whole-number query parameter, or nil when absent; a 400 naming it when it is not one.
+    func integer(_ name: String) throws -> Int? {
+        guard let text = get(name) else { return nil }
+        guard let value = Int(text) else { throw Problem.invalid(name, "must be a whole number, not '\(text)'") }
+        return value
     }
 }
