@@ -48,6 +48,19 @@ extension AMQPChannel {
             ? "publish to exchange '\(first.exchange)' with routing key '\(first.routingKey)'"
             : "publish \(messages.count) messages to exchange '\(first.exchange)'"
         let deadline = Deadline.after(timeout)
+        let sequences = try publish(messages, operation: operation)
+        return try waitForConfirms(sequences, until: deadline, timeout: timeout, operation: operation)
+    }
+
+    /// Publishes a batch without waiting for its confirms; returns their sequence numbers, for
+    /// `waitForConfirms`. Turns confirms on first if needed.
+    public func publish(_ messages: [AMQPOutgoingMessage]) throws -> [UInt64] {
+        guard !messages.isEmpty else { return [] }
+        try enableConfirms()
+        return try publish(messages, operation: "publish \(messages.count) messages on channel \(id)")
+    }
+
+    private func publish(_ messages: [AMQPOutgoingMessage], operation: String) throws -> [UInt64] {
         var sequences: [UInt64] = []
         sequences.reserveCapacity(messages.count)
         for (index, message) in messages.enumerated() {
@@ -55,7 +68,7 @@ extension AMQPChannel {
             // Read confirms while publishing, so they never pile up unread in the socket.
             if index % 256 == 255 { try connection.readAvailableFrames(operation: operation) }
         }
-        return try waitForConfirms(sequences, until: deadline, timeout: timeout, operation: operation)
+        return sequences
     }
 
     /// Waits up to `timeout` seconds for the outcomes of earlier `publish` calls (by their

@@ -102,7 +102,6 @@ public enum ProbeContexts {
     }
 
     private static func record(_ key: String, _ context: HandlerContext) throws {
-        try context.database.execute(
-            "INSERT INTO records (key, attempt, pid) VALUES ($1, $2, $3)", key, context.attempt, Int(getpid()))
+        try context.write("INSERT INTO records (key, attempt, pid) VALUES ($1, $2, $3)", key, context.attempt, Int(getpid()))
     }
 }

@@ -20,10 +20,14 @@ final class CommandWorker {
     private var lastSweep = ContinuousClock.now
     private var lastPrune = ContinuousClock.now
     private var jobsDue: [String: ContinuousClock.Instant] = [:]
+    /// The last batch: committed, its messages sent, its confirms and acknowledgement still to come.
+    private var unconfirmed: SentBatch?
+    private let timings: BatchTimings
 
     init(definition: ContextDefinition, configuration: FleetConfiguration, topology: Topology,
-         database: PostgresConfiguration, stop: StopSignal, logger: Logger) {
+         database: PostgresConfiguration, stop: StopSignal, timings: BatchTimings, logger: Logger) {
         self.definition = definition
+        self.timings = timings
         self.configuration = configuration
         self.topology = topology
         self.stop = stop
@@ -52,6 +56,8 @@ final class CommandWorker {
     }
 
     private func disconnect() {
+        // Its deliveries come again and its outbox rows stay for the sweeper: nothing is lost.
+        unconfirmed = nil
         link?.close()
         link = nil
     }
@@ -64,11 +70,17 @@ final class CommandWorker {
                 for start in stride(from: 0, to: inFlight.count, by: configuration.batchSize) {
                     try process(Array(inFlight[start..<min(start + configuration.batchSize, inFlight.count)]))
                 }
+                try settleUnconfirmed()
                 logger.info("drained", metadata: ["finished_in_flight": "\(inFlight.count)"])
                 return
             }
             try maintain(link)
-            guard let first = try link.consumer.nextDelivery(timeout: 0.25) else { continue }
+            // With a batch awaiting its confirms, look for more work without waiting: there is
+            // none, so settle that batch now rather than hold its acknowledgement back.
+            guard let first = try link.consumer.nextDelivery(timeout: unconfirmed == nil ? 0.25 : 0) else {
+                try settleUnconfirmed()
+                continue
+            }
             var batch = [first]
             while batch.count < configuration.batchSize, let next = try link.consumer.nextDelivery(timeout: 0) {
                 batch.append(next)
@@ -92,15 +104,53 @@ final class CommandWorker {
         let error: any Error
     }
 
+    /// A committed batch whose messages were sent: once the broker confirms them, their outbox
+    /// rows go and the batch is acknowledged.
+    private struct SentBatch {
+        let messages: [InboundMessage]
+        let outcomes: [Outcome]
+        let outgoing: [OutgoingMessage]
+        let sequences: [UInt64]
+    }
+
+    /// Commits the batch and sends what it emitted, then settles the batch before it, whose
+    /// confirms came in meanwhile: the broker's confirm latency overlaps the next transaction
+    /// instead of adding to it. Acknowledgements still go out in delivery order.
     private func process(_ deliveries: [AMQPDelivery]) throws {
         let messages = deliveries.map { InboundMessage(delivery: $0, registry: definition.registry, decoder: decoder) }
         // A redelivery may be the message that killed the last process: handle each alone and
         // acknowledge it before the next, so one poison message cannot take its batch-mates down.
         if deliveries.contains(where: \.redelivered) {
+            try settleUnconfirmed()
             for message in messages { try processSuspect(message) }
         } else {
-            try finish(messages, try handle(messages, clearingSuspects: false))
+            try prepare(messages)
+            let (outcomes, outgoing) = try handle(messages, clearingSuspects: false)
+            let sent = SentBatch(messages: messages, outcomes: outcomes, outgoing: outgoing, sequences: try send(outgoing))
+            try settleUnconfirmed()
+            unconfirmed = sent
+            timings.countBatch(of: messages.count)
         }
+    }
+
+    private func prepare(_ messages: [InboundMessage]) throws {
+        guard let beforeBatch = definition.beforeBatch else { return }
+        let batch = messages.compactMap { message -> ContextDefinition.BatchMessage? in
+            guard case .ready(let header, _) = message.content else { return nil }
+            return ContextDefinition.BatchMessage(type: header.type, body: message.delivery.body, attempt: message.attempt)
+        }
+        beforeBatch(try database.connected(), batch)
+    }
+
+    private func settleUnconfirmed() throws {
+        guard let batch = unconfirmed else { return }
+        unconfirmed = nil
+        try settle(batch)
+    }
+
+    private func settle(_ batch: SentBatch) throws {
+        try confirm(batch.outgoing, batch.sequences)
+        try finish(batch.messages, batch.outcomes)
     }
 
     private func processSuspect(_ message: InboundMessage) throws {
@@ -114,28 +164,31 @@ final class CommandWorker {
                 return
             }
         }
-        let outcomes = try handle([message], clearingSuspects: true)
-        try finish([message], outcomes)
+        let (outcomes, outgoing) = try handle([message], clearingSuspects: true)
+        try settle(SentBatch(messages: [message], outcomes: outcomes, outgoing: outgoing, sequences: try send(outgoing)))
         if case .failed = outcomes[0] { try store.clearSuspects([message.id]) }
     }
 
     /// Runs the handlers of a batch in one transaction. A handler that throws is taken out and
     /// the rest run again, so its failure costs its batch-mates a retry, never their outcome.
-    private func handle(_ messages: [InboundMessage], clearingSuspects: Bool) throws -> [Outcome] {
+    private func handle(_ messages: [InboundMessage], clearingSuspects: Bool) throws -> ([Outcome], [OutgoingMessage]) {
         var outcomes: [Outcome?] = messages.map { message in
             if case .failed(let failure) = message.content { return .failed(failure) }
             return nil
         }
         var conflicts = 0
+        var outgoing: [OutgoingMessage] = []
         while true {
             let active = outcomes.indices.filter { outcomes[$0] == nil }
             guard !active.isEmpty else { break }
             do {
+                let began = ContinuousClock.now
                 let result = try runTransaction(messages, active, clearingSuspects: clearingSuspects)
+                timings.add(.transaction, ContinuousClock.now - began)
                 for index in result.handled { outcomes[index] = .handled }
                 for index in result.duplicates { outcomes[index] = .duplicate }
                 configuration.failpoints.hit(.afterCommit)
-                try publish(result.outgoing)
+                outgoing = result.outgoing
                 break
             } catch let failure as HandlerFailure {
                 if let error = failure.error as? PostgresError {
@@ -150,7 +203,7 @@ final class CommandWorker {
                 outcomes[failure.index] = .failed(messageFailure)
             }
         }
-        return outcomes.map { $0! }
+        return (outcomes.map { $0! }, outgoing)
     }
 
     private func runTransaction(_ messages: [InboundMessage], _ active: [Int], clearingSuspects: Bool) throws
@@ -164,6 +217,7 @@ final class CommandWorker {
                 if case .ready(let header, _) = messages[index].content { claims.append((messages[index].id, header.type)) }
             }
             let fresh = try store.claim(claims)
+            let batchWrites = BatchWrites(database: db)
             var seen = Set<String>()
             var handled: [Int] = [], duplicates: [Int] = [], outgoing: [OutgoingMessage] = []
             for index in active {
@@ -177,23 +231,46 @@ final class CommandWorker {
                 for (key, value) in messageMetadata(message) { messageLogger[metadataKey: key] = value }
                 let context = HandlerContext(database: db, logger: messageLogger, attempt: message.attempt, now: Date(),
                                              contextName: definition.name, header: header,
-                                             replyTo: message.delivery.properties.replyTo)
-                do { try run(context) } catch { throw HandlerFailure(index: index, error: error) }
+                                             replyTo: message.delivery.properties.replyTo,
+                                             batchWrites: batchWrites, position: index)
+                do {
+                    try run(context)
+                } catch {
+                    // A queued write that failed when this handler touched the database aborted
+                    // the transaction: its owner failed, not this handler.
+                    if let earlier = batchWrites.failure { throw HandlerFailure(index: earlier.owner, error: earlier.error) }
+                    throw HandlerFailure(index: index, error: error)
+                }
                 outgoing += context.outgoing
                 handled.append(index)
             }
-            try store.append(outgoing)
+            do {
+                try batchWrites.flush(closing: MessageStore.appending(outgoing))
+            } catch let failure as BatchWrites.Failure {
+                throw HandlerFailure(index: failure.owner, error: failure.error)
+            }
             if clearingSuspects { try store.clearSuspects(active.map { messages[$0].id }) }
             configuration.failpoints.hit(.beforeCommit)
             return (handled, duplicates, outgoing)
         }
     }
 
-    /// Publishes committed outbox rows and deletes those the broker confirmed; a row it refused
-    /// stays for the sweeper.
-    private func publish(_ outgoing: [OutgoingMessage]) throws {
+    /// Sends committed outbox rows, with their reply copies, without waiting for the confirms.
+    private func send(_ outgoing: [OutgoingMessage]) throws -> [UInt64] {
+        guard !outgoing.isEmpty, let link else { return [] }
+        let copies = outgoing.compactMap(\.replyCopy)
+        return try link.publishChannel.publish(outgoing.map(\.amqpMessage) + copies)
+    }
+
+    /// Waits for the confirms of sent outbox rows and deletes those the broker took; a row it
+    /// refused stays for the sweeper.
+    private func confirm(_ outgoing: [OutgoingMessage], _ sequences: [UInt64]) throws {
         guard !outgoing.isEmpty, let link else { return }
-        let outcomes = try publishWithReplyCopies(outgoing, on: link)
+        let began = ContinuousClock.now
+        let outcomes = Array(try link.publishChannel.waitForConfirms(sequences).prefix(outgoing.count))
+        let confirmed = ContinuousClock.now
+        timings.add(.confirms, confirmed - began)
+        defer { timings.add(.outboxDelete, ContinuousClock.now - confirmed) }
         var sent: [String] = []
         for (message, outcome) in zip(outgoing, outcomes) {
             switch outcome {
@@ -215,6 +292,8 @@ final class CommandWorker {
     /// Sends failed messages on (retry rung or dead letters), then acknowledges the batch.
     private func finish(_ messages: [InboundMessage], _ outcomes: [Outcome]) throws {
         guard let link, let last = messages.last else { return }
+        let began = ContinuousClock.now
+        defer { timings.add(.acknowledge, ContinuousClock.now - began) }
         var moves: [AMQPOutgoingMessage] = []
         var notices: [AMQPOutgoingMessage] = []
         for (message, outcome) in zip(messages, outcomes) {
@@ -288,7 +367,7 @@ final class CommandWorker {
                     try MessageStore(database: db).append(context.outgoing)
                     return context.outgoing
                 }
-                try publish(outgoing)
+                try confirm(outgoing, try send(outgoing))
             } catch let error as PostgresError where error.isConnectionLost {
                 throw error
             } catch let error as AMQPError where error.isConnectionLost {

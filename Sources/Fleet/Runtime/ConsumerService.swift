@@ -10,6 +10,8 @@ public final class ConsumerService: Sendable {
     public let configuration: FleetConfiguration
     public let topology: Topology
     private let stopSignal = StopSignal()
+    /// Where the command worker's time goes, batch by batch.
+    public let batchTimings = BatchTimings()
     private let logger: Logger
 
     public init(definition: ContextDefinition, topology: Topology, configuration: FleetConfiguration, logger: Logger) {
@@ -31,7 +33,7 @@ public final class ConsumerService: Sendable {
         try prepare(database: database)
         var workers: [(String, () -> Void)] = [
             ("commands", CommandWorker(definition: definition, configuration: configuration, topology: topology,
-                                       database: database, stop: stopSignal, logger: logger).run),
+                                       database: database, stop: stopSignal, timings: batchTimings, logger: logger).run),
         ]
         for index in 0..<configuration.queryWorkers {
             workers.append(("queries-\(index)", QueryWorker(definition: definition, configuration: configuration, index: index,

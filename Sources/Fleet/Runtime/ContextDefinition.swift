@@ -11,6 +11,18 @@ public struct ContextDefinition: Sendable {
     /// owes its operators (the first admin, say). It must be idempotent and safe when several
     /// processes start at once.
     public private(set) var startup: (@Sendable (FleetConfiguration, Logger) throws -> Void)?
+    /// Runs with each batch's messages before the batch's transaction and outside it, on the
+    /// worker's connection: for slow calls elsewhere (a payment provider) that can overlap across
+    /// the batch instead of following each other inside the transaction. It may only prepare what
+    /// the handlers then use; a failure here is the handlers' to meet again.
+    public private(set) var beforeBatch: (@Sendable (PostgresConnection, [BatchMessage]) -> Void)?
+
+    /// One message of a batch as `beforeBatch` sees it.
+    public struct BatchMessage: Sendable {
+        public let type: String
+        public let body: Data
+        public let attempt: Int
+    }
 
     public init(registry: HandlerRegistry, migrations: [Migration]) {
         self.registry = registry
@@ -21,6 +33,13 @@ public struct ContextDefinition: Sendable {
     public func withStartup(_ step: @escaping @Sendable (FleetConfiguration, Logger) throws -> Void) -> ContextDefinition {
         var copy = self
         copy.startup = step
+        return copy
+    }
+
+    /// The same context with a step before each batch (see `beforeBatch`).
+    public func withBeforeBatch(_ step: @escaping @Sendable (PostgresConnection, [BatchMessage]) -> Void) -> ContextDefinition {
+        var copy = self
+        copy.beforeBatch = step
         return copy
     }
 

@@ -7,8 +7,16 @@ import Postgres
 ///
 /// Handlers never commit, publish or acknowledge; the runtime does, once for a whole batch.
 public final class HandlerContext {
-    /// The connection, inside the runtime's transaction, with the context's schema first on the search path.
-    public let database: PostgresConnection
+    /// The connection, inside the runtime's transaction, with the context's schema first on the
+    /// search path. Writes queued with `write` by this batch's handlers are sent before it is
+    /// handed out, so what they wrote is there to read.
+    public var database: PostgresConnection {
+        batchWrites?.flushBeforeDirectAccess()
+        return connection
+    }
+    private let connection: PostgresConnection
+    private let batchWrites: BatchWrites?
+    private let position: Int
     public let logger: Logger
     /// 1 for the first delivery, growing with each rung of the retry ladder.
     public let attempt: Int
@@ -22,8 +30,10 @@ public final class HandlerContext {
     private(set) var outgoing: [OutgoingMessage] = []
 
     init(database: PostgresConnection, logger: Logger, attempt: Int, now: Date, contextName: String,
-         header: EnvelopeHeader, replyTo: String? = nil) {
-        self.database = database
+         header: EnvelopeHeader, replyTo: String? = nil, batchWrites: BatchWrites? = nil, position: Int = 0) {
+        self.connection = database
+        self.batchWrites = batchWrites
+        self.position = position
         self.logger = logger
         self.attempt = attempt
         self.now = now
@@ -31,6 +41,17 @@ public final class HandlerContext {
         self.header = header
         self.source = "airfleet/\(contextName)"
         self.replyTo = replyTo
+    }
+
+    /// Queues a statement whose result the handler does not need (an INSERT, an UPDATE) to be sent
+    /// with the other handlers' queued writes in one round trip, inside the same transaction.
+    /// Its failure is this message's failure, as if `database.execute` had thrown it.
+    public func write(_ sql: String, _ parameters: (any PostgresEncodable)?...) throws {
+        guard let batchWrites else {
+            _ = try connection.execute(sql, parameters: parameters)
+            return
+        }
+        batchWrites.append(PostgresStatement(sql, parameters), owner: position)
     }
 
     /// Publishes an event once the transaction commits; it carries this message's correlation id.
