@@ -34,11 +34,12 @@ public enum PaymentsContext {
                                      coolDown: Double(coolDown.seconds) + Double(coolDown.attoseconds) / 1e18)
         let calls = GatewayCalls(breaker: breaker, policy: settings.retry)
         var registry = HandlerRegistry(context: name)
-        registry.handle(ChargePayment.self,
-                        ChargeHandler(gateway: gateway, calls: calls, maxDeliveries: settings.maxDeliveries).handle)
+        let concurrent = ConcurrentCharges(gateway: gateway, calls: calls)
+        registry.handle(ChargePayment.self, ChargeHandler(gateway: gateway, calls: calls, maxDeliveries: settings.maxDeliveries,
+                                                          prepared: concurrent).handle)
         registry.handle(RefundPayment.self, RefundHandler(gateway: gateway, calls: calls).handle)
         registry.answer(GetPayment.self, PaymentQueries.get)
-        return ContextDefinition(registry: registry, migrations: migrations())
+        return ContextDefinition(registry: registry, migrations: migrations()).withBeforeBatch(concurrent.prepare)
     }
 
     /// The context's SQL migrations, shipped as the target's resources.

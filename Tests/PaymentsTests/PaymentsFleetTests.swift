@@ -18,18 +18,37 @@ final class PaymentsFleetTests: XCTestCase {
 
     override func tearDown() { fleet?.tearDown() }
 
-    private func gateway() throws -> SandboxGateway {
+    private func gateway(latency: Duration = .milliseconds(2)) throws -> SandboxGateway {
         SandboxGateway(database: try fleet.configuration.database(for: "payments"),
                        schema: fleet.configuration.schema(for: "payments"),
-                       settings: .init(latency: .milliseconds(2), clientTimeout: .milliseconds(100)), logger: fleet.logger)
+                       settings: .init(latency: latency, clientTimeout: .milliseconds(100)), logger: fleet.logger)
     }
 
-    private func start(_ count: Int, breakerFailures: Int = 50) throws {
+    private func start(_ count: Int, breakerFailures: Int = 50, latency: Duration = .milliseconds(2), batchSize: Int = 2) throws {
         for _ in 0..<count {
-            _ = try fleet.start(PaymentsContext.definition(gateway: try gateway(), settings: .init(
+            _ = try fleet.start(PaymentsContext.definition(gateway: try gateway(latency: latency), settings: .init(
                 breakerFailures: breakerFailures, breakerCoolDown: .seconds(30), retry: RetryPolicy(attempts: 3, base: 0.01, cap: 0.05),
-                maxDeliveries: 3)), settings: ["AIRFLEET_BATCH_SIZE": "2", "AIRFLEET_PREFETCH": "4"])
+                maxDeliveries: 3)), settings: ["AIRFLEET_BATCH_SIZE": "\(batchSize)", "AIRFLEET_PREFETCH": "\(2 * batchSize)"])
         }
+    }
+
+    func testABatchOfChargesIsPutToTheProviderAtOnceAndEachChargedOnce() throws {
+        let bookings = (0..<20).map { _ in UUID() }
+        // In the queue before the process starts, so they arrive as one batch.
+        try publish(try bookings.map { booking in
+            try OutgoingMessage.make(ChargePayment(bookingId: booking, customerId: UUID(), amount: 1_000, currency: "EUR",
+                                                   paymentToken: "tok_visa"), source: "airfleet/tests")
+        })
+        try start(1, latency: .milliseconds(300), batchSize: 20)
+        try fleet.eventually("every charge is captured", timeout: .seconds(30)) {
+            try fleet.integer("SELECT count(*) FROM \(payments).payments WHERE state = 'captured'") == 20
+        }
+        XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(payments).sandbox_charges"), 20)
+        XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(payments).sandbox_calls WHERE calls <> 1"), 0, "one call per charge")
+        // One after the other, twenty 300 ms calls would spread over at least 5.7 s.
+        let spread = try fleet.integer(
+            "SELECT (extract(epoch FROM max(created_at) - min(created_at)) * 1000)::int FROM \(payments).sandbox_charges")
+        XCTAssertLessThan(spread, 2_000, "the provider saw the batch's charges together, not in turn")
     }
 
     private func publish(_ messages: [OutgoingMessage]) throws {

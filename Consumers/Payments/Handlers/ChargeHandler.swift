@@ -15,6 +15,8 @@ struct ChargeHandler {
     let calls: GatewayCalls
     /// Deliveries of one charge before giving up as `retries-exhausted` (the retry ladder's rungs + 1).
     let maxDeliveries: Int
+    /// Answers asked for before the batch's transaction, with the batch's other charges.
+    var prepared: ConcurrentCharges?
 
     func handle(_ envelope: Envelope<ChargePayment>, _ context: HandlerContext) throws {
         let command = envelope.data
@@ -34,7 +36,8 @@ struct ChargeHandler {
         payment.attempts += 1
         let request = ChargeRequest(idempotencyKey: payment.idempotencyKey, token: command.paymentToken,
                                     amount: payment.amount, currency: payment.currency, description: command.description)
-        switch calls.run({ () throws(GatewayError) in try gateway.charge(request) }) {
+        let answer = prepared?.take(command.bookingId) ?? calls.run({ () throws(GatewayError) in try gateway.charge(request) })
+        switch answer {
         case .answered(.captured(let reference, let last4)):
             try PaymentStore.finish(db, payment, state: .captured, last4: last4, reference: reference, now: context.now)
             try context.emit(PaymentCaptured(paymentId: payment.paymentId, bookingId: payment.bookingId, amount: payment.amount,
