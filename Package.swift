@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // C libraries from Debian, found through pkg-config.
@@ -108,7 +109,7 @@ let package = Package(
 
         // Measures the runtime against this machine's raw broker ceilings (ops/bench runs it).
         .executableTarget(name: "airfleet-bench", dependencies: [
-            "Fleet", "AMQP", "Postgres", "FleetTestSupport",
+            "Fleet", "AMQP", "Postgres", "FleetTestSupport", "Flights",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/RuntimeBench"),
         // Bookings confirmed per second through flights, payments and the saga.
@@ -116,6 +117,13 @@ let package = Package(
             "Bookings", "Payments", "Flights", "Contracts", "Fleet", "Postgres", "FleetTestSupport",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/BookingsBench"),
+        // HTTP booking and search load through the ingress, with latencies in HdrHistograms.
+        .executableTarget(name: "airfleet-load", dependencies: [
+            "AMQP", "Fleet",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Benchmarks/Load"),
 
         .testTarget(name: "AMQPTests", dependencies: [
             "AMQP", "TestServers",

@@ -12,6 +12,7 @@ import Postgres
 // Usage: airfleet-bench runtime [--messages N] [--runs R]   (AIRFLEET_AMQP_URL, AIRFLEET_DATABASE_URL)
 // and:   airfleet-bench replay [--messages N] [--runs R]    (dead-letter replay; see ReplayBench.swift)
 //        airfleet-bench fill-dlq [--messages N]             (dead letters to rehearse with)
+//        airfleet-bench backlog [--messages N]              (flight commands queued for the flights context)
 
 struct Options {
     var messages = 20_000
@@ -97,6 +98,7 @@ func measure(_ options: Options) throws -> [String: [Double]] {
             if ContinuousClock.now - started > .seconds(300) { throw FleetError("runtime did not finish in 300 s (\(done) done)") }
         }
         let runtimeTime = ContinuousClock.now - started
+        FileHandle.standardError.write(Data("run \(run): runtime phases: \(service.batchTimings.snapshot.perBatch)\n".utf8))
         service.stop()
         Thread.sleep(forTimeInterval: 1)
         for context in ["probe", "tally"] { try database.execute("DROP SCHEMA IF EXISTS \"\(prefix)\(context)\" CASCADE") }
@@ -122,6 +124,12 @@ do {
         setup.close()
         let elapsed = try ReplayBench.fill(options.messages, amqp: configuration.amqp, logger: Logger(label: "bench"))
         print("published \(options.messages) dead letters into airfleet.probe.dlq in \(String(format: "%.1f", elapsed.seconds)) s")
+        exit(0)
+    }
+    if CommandLine.arguments.dropFirst().first == "backlog" {
+        let options = try Options(["runtime"] + CommandLine.arguments.dropFirst(2))
+        let elapsed = try CommandBacklog.publish(options.messages)
+        print("published \(options.messages) flight.schedule.v1 commands onto airfleet.flights in \(String(format: "%.1f", elapsed.seconds)) s")
         exit(0)
     }
     if CommandLine.arguments.dropFirst().first == "replay" {
