@@ -114,7 +114,7 @@ def sample(items, count=5):
 
 def check_bookings(database, load, verdicts):
     accepted = [b for b in load["bookings"] if b["accepted"]]
-    ids = sorted({b["bookingId"] for b in accepted if b.get("bookingId")})
+    ids = sorted({b["bookingId"].lower() for b in accepted if b.get("bookingId")})
     rows = database.rows(f"SELECT booking_id, state, coalesce(reason, '') FROM bookings.bookings WHERE booking_id = ANY({uuid_array(ids)})")
     found = {row[0]: (row[1], row[2]) for row in rows}
     missing = [i for i in ids if i not in found]

@@ -152,11 +152,14 @@ def sign_in(base, run, index, timeout):
     raise SystemExit(f"load: could not register and log in {email} within 120 s (last answer: {answer.status} {answer.body[:200]!r})")
 
 
-def book(base, index, run, customer, flight, tally, timeout, deadline):
+def book(base, index, run, customer, flight, tally, timeout, deadline, wait_every):
     key = f"chaos-{run}-{index}"
     body = {"flightId": flight, "cabin": "economy", "paymentToken": "tok_visa",
             "passengers": [{"firstName": "Chaos", "lastName": f"Drill{index}", "dateOfBirth": "1990-01-01"}]}
     headers = {"Authorization": f"Bearer {customer[1]}", "Idempotency-Key": key}
+    # Some clients wait for the outcome, so the ingress's reply queue lives through the faults too.
+    if wait_every and index % wait_every == 0:
+        headers["Prefer"] = "wait=5"
     record = {"key": key, "customerId": customer[0], "flightId": flight, "attempts": 0, "accepted": False}
     give_up = time.time() + deadline
     while True:
@@ -169,7 +172,8 @@ def book(base, index, run, customer, flight, tally, timeout, deadline):
             record["acceptedAt"] = round(time.time(), 3)
             location = answer.headers.get("Location", "")
             view = answer.json()
-            record["bookingId"] = view.get("bookingId") or location.rsplit("/", 1)[-1] or None
+            booking_id = view.get("bookingId") or location.rsplit("/", 1)[-1]
+            record["bookingId"] = booking_id.lower() if booking_id else None
             if view.get("pnr"):
                 record["pnr"] = view["pnr"]
             return record
@@ -199,6 +203,8 @@ def main():
     parser.add_argument("--workers", type=int, default=48)
     parser.add_argument("--timeout", type=float, default=10.0, help="client timeout per request, seconds")
     parser.add_argument("--deadline", type=float, default=300.0, help="how long one booking is retried, seconds")
+    parser.add_argument("--wait-every", type=int, default=10,
+                        help="every Nth booking asks for its outcome (Prefer: wait=5); 0: none")
     parser.add_argument("--run", default=time.strftime("%Y%m%dT%H%M%S"))
     parser.add_argument("--started-file", help="touched once the load starts sending bookings")
     arguments = parser.parse_args()
@@ -228,7 +234,7 @@ def main():
             customer = customers[index % len(customers)]
             flight = flights[index % len(flights)]
             futures.append(pool.submit(book, base, index, arguments.run, customer, flight, tally,
-                                       arguments.timeout, arguments.deadline))
+                                       arguments.timeout, arguments.deadline, arguments.wait_every))
             if index and index % max(1, int(arguments.rate * 10)) == 0:
                 done = sum(1 for f in futures if f.done())
                 log(f"{index} sent, {done} answered, {time.time() - started:.0f} s")
@@ -246,6 +252,7 @@ def main():
         "accepted": accepted,
         "refused": sum(1 for r in results if not r["accepted"] and "refusal" in r),
         "gaveUp": sum(1 for r in results if r.get("gaveUp")),
+        "withPnr": sum(1 for r in results if r.get("pnr")),
         "customers": [c[0] for c in customers],
         **tally.summary(),
         "bookings": results,
