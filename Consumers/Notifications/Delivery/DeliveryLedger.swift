@@ -33,16 +33,19 @@ final class DeliveryLedger: @unchecked Sendable {
     private var configuration: PostgresConfiguration?
     private var connection: PostgresConnection?
     private let logger: Logger
+    /// How long `settle` keeps trying while the database is away (a restart takes seconds).
+    private let settleRetryTime: Duration
 
-    init(logger: Logger) {
+    init(logger: Logger, settleRetryTime: Duration = .seconds(60)) {
         self.logger = logger
+        self.settleRetryTime = settleRetryTime
     }
 
     /// Called at start-up, once the fleet's settings are known.
-    func configure(_ database: PostgresConfiguration, schema: String) {
+    func configure(_ database: PostgresConfiguration, schema: String, applicationName: String = "airfleet-notifications-ledger") {
         var database = database
         database.settings["search_path"] = "\"\(schema)\", public"
-        database.applicationName = "airfleet-notifications-ledger"
+        database.applicationName = applicationName
         lock.withLock { configuration = database }
     }
 
@@ -73,11 +76,32 @@ final class DeliveryLedger: @unchecked Sendable {
         }
     }
 
+    /// Records what became of an email the SMTP server has had its say on. It must not give up on
+    /// a lost connection: the row would stay `sending`, which every later delivery reads as in
+    /// doubt, so an email that went out would never be announced (and one that may pass would
+    /// never be retried). The UPDATE is idempotent, so it is tried again on a fresh connection
+    /// until the database is back or `settleRetryTime` has passed.
     func settle(_ key: DeliveryKey, _ state: NotificationView.State, error: String? = nil) throws {
-        try withConnection { db in
-            _ = try db.execute("UPDATE deliveries SET state = $2, error = $3, updated_at = now() WHERE delivery_key = $1",
-                               key.description, state.rawValue, error)
+        let deadline = ContinuousClock.now + settleRetryTime
+        while true {
+            do {
+                try withConnection { db in
+                    _ = try db.execute("UPDATE deliveries SET state = $2, error = $3, updated_at = now() WHERE delivery_key = $1",
+                                       key.description, state.rawValue, error)
+                }
+                return
+            } catch let failure as PostgresError where failure.isConnectionLost && ContinuousClock.now < deadline {
+                logger.warning("the delivery ledger lost its database while recording an email; trying again",
+                               metadata: ["delivery": "\(key)", "state": "\(state.rawValue)", "error": "\(failure)"])
+                lock.withLock { dropConnection() }
+                Thread.sleep(forTimeInterval: 0.5)
+            }
         }
+    }
+
+    private func dropConnection() {
+        connection?.close()
+        connection = nil
     }
 
     private func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
