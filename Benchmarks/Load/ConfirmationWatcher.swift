@@ -19,11 +19,13 @@ final class ConfirmationWatcher: @unchecked Sendable {
     private var failure: Error?
 
     private let connection: AMQPConnection
+    /// Kept for the consumer's lifetime: a channel closes when its last reference goes.
+    private let channel: AMQPChannel
     private let queue = "bench.bookings.\(UUID().uuidString.prefix(8).lowercased())"
 
     init(amqp: AMQPConfiguration, logger: Logger) throws {
         connection = try AMQPConnection(amqp, logger: logger)
-        let channel = try connection.openChannel()
+        channel = try connection.openChannel()
         try channel.declareQueue(queue, durable: false, exclusive: true, autoDelete: true)
         for type in Self.finalEvents { try channel.bindQueue(queue, exchange: Topology.eventsExchange, routingKey: type) }
         try channel.consume(queue: queue, noAck: true)
