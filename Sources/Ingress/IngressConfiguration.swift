@@ -17,6 +17,9 @@ public struct IngressConfiguration: Sendable {
     public var maximumWait: Duration
     /// How long a read waits for its context's answer before 504.
     public var queryTimeout: Duration
+    /// The longest a flight search answer is reused when no flight event has changed it; zero
+    /// asks the flights context every time.
+    public var searchFreshness: Duration
     /// Requests per second each client may make on average, and in a burst; nil turns limiting off.
     public var rateLimit: RateLimit?
     public var bcryptCost: Int
@@ -36,7 +39,7 @@ public struct IngressConfiguration: Sendable {
 
     public init(amqp: AMQPConfiguration, host: String = "127.0.0.1", port: Int = 8080, jwtSecret: String,
                 tokenLifetime: Duration = .seconds(3600), maximumBodyBytes: Int = 64 * 1024,
-                maximumWait: Duration = .seconds(30), queryTimeout: Duration = .seconds(5),
+                maximumWait: Duration = .seconds(30), queryTimeout: Duration = .seconds(5), searchFreshness: Duration = .seconds(1),
                 rateLimit: RateLimit? = RateLimit(perSecond: 20, burst: 40), bcryptCost: Int = PasswordHashing.defaultCost,
                 source: String = "airfleet/ingress") {
         self.amqp = amqp
@@ -47,6 +50,7 @@ public struct IngressConfiguration: Sendable {
         self.maximumBodyBytes = maximumBodyBytes
         self.maximumWait = maximumWait
         self.queryTimeout = queryTimeout
+        self.searchFreshness = searchFreshness
         self.rateLimit = rateLimit
         self.bcryptCost = bcryptCost
         self.source = source
@@ -54,7 +58,7 @@ public struct IngressConfiguration: Sendable {
 
     /// Reads `AIRFLEET_AMQP_URL`, `AIRFLEET_HTTP_HOST`, `AIRFLEET_HTTP_PORT`, `AIRFLEET_JWT_SECRET`,
     /// `AIRFLEET_TOKEN_LIFETIME`, `AIRFLEET_HTTP_MAX_BODY`, `AIRFLEET_HTTP_MAX_WAIT`,
-    /// `AIRFLEET_QUERY_TIMEOUT`, `AIRFLEET_RATE_LIMIT` (`20/s`, `20/s,40` with a burst, or `off`)
+    /// `AIRFLEET_QUERY_TIMEOUT`, `AIRFLEET_SEARCH_FRESHNESS`, `AIRFLEET_RATE_LIMIT` (`20/s`, `20/s,40` with a burst, or `off`)
     /// and `AIRFLEET_BCRYPT_COST`.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> IngressConfiguration {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
@@ -89,6 +93,9 @@ public struct IngressConfiguration: Sendable {
         }
         if let text = value("AIRFLEET_QUERY_TIMEOUT") {
             configuration.queryTimeout = try parseDuration(text, setting: "AIRFLEET_QUERY_TIMEOUT")
+        }
+        if let text = value("AIRFLEET_SEARCH_FRESHNESS") {
+            configuration.searchFreshness = try parseDuration(text, setting: "AIRFLEET_SEARCH_FRESHNESS")
         }
         if let text = value("AIRFLEET_RATE_LIMIT") { configuration.rateLimit = try parseRateLimit(text) }
         configuration.bcryptCost = try PasswordHashing.cost(fromEnvironment: environment)

@@ -11,7 +11,7 @@ struct IngressCommand: AsyncParsableCommand {
             Stateless: run as many as you like behind a load balancer, all with the same AIRFLEET_JWT_SECRET. \
             Reads AIRFLEET_AMQP_URL, AIRFLEET_HTTP_HOST (127.0.0.1), AIRFLEET_HTTP_PORT (8080), AIRFLEET_JWT_SECRET \
             (required, at least 32 bytes), AIRFLEET_TOKEN_LIFETIME (1h), AIRFLEET_HTTP_MAX_BODY (65536 bytes), \
-            AIRFLEET_HTTP_MAX_WAIT (30s), AIRFLEET_QUERY_TIMEOUT (5s), AIRFLEET_RATE_LIMIT (20/s,40 per client, or off) \
+            AIRFLEET_HTTP_MAX_WAIT (30s), AIRFLEET_QUERY_TIMEOUT (5s), AIRFLEET_SEARCH_FRESHNESS (1s), AIRFLEET_RATE_LIMIT (20/s,40 per client, or off) \
             and AIRFLEET_BCRYPT_COST (12). On SIGTERM or SIGINT it stops accepting connections, finishes the \
             requests in flight and exits 0.
             """)

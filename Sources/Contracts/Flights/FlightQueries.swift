@@ -3,7 +3,7 @@ import Foundation
 
 /// Flights from `origin` to `destination` leaving on `date` as the calendar reads at the origin
 /// airport, with at least `passengers` seats left in `cabin`; cancelled flights are left out.
-public struct SearchFlights: Query, Equatable {
+public struct SearchFlights: Query, Hashable {
     public static let messageType = MessageType("flight.search", version: 1)
     public static let maximumPageSize = 100
 

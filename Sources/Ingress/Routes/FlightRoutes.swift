@@ -50,7 +50,9 @@ extension IngressRoutes {
         table.add(.get, "/v1/flights", access: .anyone) { request, context in
             let search = try SearchParameters.parse(request.uri.queryParameters)
             try search.validate()
-            return try .json(try await ask(search, context))
+            let refresh = request.headers[.cacheControl]?.contains("no-cache") == true
+            let answer = try await searchAnswers.answer(search, refresh: refresh) { try await ask(search, context) }
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: answer.body))
         }
 
         table.add(.post, "/v1/flights", access: .admin) { request, context in

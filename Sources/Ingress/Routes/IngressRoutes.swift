@@ -11,6 +11,7 @@ struct IngressRoutes: Sendable {
     let configuration: IngressConfiguration
     let body: JSONBody
     let airports: AirportDirectory
+    let searchAnswers: SearchAnswers
 
     init(gateway: BrokerGateway, tokens: AccessTokens, configuration: IngressConfiguration) {
         self.gateway = gateway
@@ -18,6 +19,7 @@ struct IngressRoutes: Sendable {
         self.configuration = configuration
         body = JSONBody(limit: configuration.maximumBodyBytes)
         airports = AirportDirectory(gateway: gateway, timeout: configuration.queryTimeout)
+        searchAnswers = SearchAnswers(freshness: configuration.searchFreshness, feed: gateway.flightUpdates)
     }
 
     func register(on table: RouteTable) {
