@@ -6,6 +6,12 @@ public final class BatchTimings: @unchecked Sendable {
     public enum Phase: String, CaseIterable, Sendable {
         /// BEGIN, inbox claim, handlers, queued writes, outbox rows, COMMIT.
         case transaction
+        /// Of the transaction: recording the batch's message ids in the inbox.
+        case claim
+        /// Of the transaction: the handlers, with whatever they read or wrote directly.
+        case handlers
+        /// Of the transaction: the queued writes, the outbox rows and the deletes of confirmed ones, in one pipeline.
+        case writes
         /// Publishing what the batch emitted and waiting for the broker's confirms.
         case confirms
         /// Deleting the confirmed rows from the outbox.

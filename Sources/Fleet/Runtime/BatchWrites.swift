@@ -29,13 +29,11 @@ final class BatchWrites {
         owners.append(owner)
     }
 
-    /// Sends the queued writes, and `closing` after them in the same round trip (a statement of
-    /// the runtime's own, such as the outbox rows; its failure is charged to no message).
-    func flush(closing: PostgresStatement? = nil) throws {
+    /// Sends the queued writes, and `closing` after them in the same round trip (statements of
+    /// the runtime's own, such as the outbox rows; their failure is charged to no message).
+    func flush(closing: [PostgresStatement] = []) throws {
         if let failure { throw failure }
-        if let closing {
-            append(closing, owner: -1)
-        }
+        for statement in closing { append(statement, owner: -1) }
         guard !statements.isEmpty else { return }
         defer {
             statements.removeAll(keepingCapacity: true)

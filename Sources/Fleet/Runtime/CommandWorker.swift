@@ -22,6 +22,9 @@ final class CommandWorker {
     private var jobsDue: [String: ContinuousClock.Instant] = [:]
     /// The last batch: committed, its messages sent, its confirms and acknowledgement still to come.
     private var unconfirmed: SentBatch?
+    /// Outbox rows the broker has confirmed: deleted in the next batch's transaction, or on
+    /// their own when no batch follows soon, instead of in a commit of their own each time.
+    private var confirmedOutbox: [String] = []
     private let timings: BatchTimings
 
     init(definition: ContextDefinition, configuration: FleetConfiguration, topology: Topology,
@@ -70,7 +73,7 @@ final class CommandWorker {
                 for start in stride(from: 0, to: inFlight.count, by: configuration.batchSize) {
                     try process(Array(inFlight[start..<min(start + configuration.batchSize, inFlight.count)]))
                 }
-                try settleUnconfirmed()
+                try settleUnconfirmed(removingOutboxRows: true)
                 logger.info("drained", metadata: ["finished_in_flight": "\(inFlight.count)"])
                 return
             }
@@ -78,7 +81,7 @@ final class CommandWorker {
             // With a batch awaiting its confirms, look for more work without waiting: there is
             // none, so settle that batch now rather than hold its acknowledgement back.
             guard let first = try link.consumer.nextDelivery(timeout: unconfirmed == nil ? 0.25 : 0) else {
-                try settleUnconfirmed()
+                try settleUnconfirmed(removingOutboxRows: true)
                 continue
             }
             var batch = [first]
@@ -142,14 +145,20 @@ final class CommandWorker {
         beforeBatch(try database.connected(), batch)
     }
 
-    private func settleUnconfirmed() throws {
-        guard let batch = unconfirmed else { return }
+    /// Settles the batch awaiting its confirms. With `removingOutboxRows` (no batch follows to
+    /// take them along), the confirmed outbox rows are deleted before the acknowledgement.
+    private func settleUnconfirmed(removingOutboxRows: Bool = false) throws {
+        guard let batch = unconfirmed else {
+            if removingOutboxRows { try removeConfirmedOutbox() }
+            return
+        }
         unconfirmed = nil
-        try settle(batch)
+        try settle(batch, removingOutboxRows: removingOutboxRows)
     }
 
-    private func settle(_ batch: SentBatch) throws {
+    private func settle(_ batch: SentBatch, removingOutboxRows: Bool) throws {
         try confirm(batch.outgoing, batch.sequences)
+        if removingOutboxRows { try removeConfirmedOutbox() }
         try finish(batch.messages, batch.outcomes)
     }
 
@@ -165,7 +174,8 @@ final class CommandWorker {
             }
         }
         let (outcomes, outgoing) = try handle([message], clearingSuspects: true)
-        try settle(SentBatch(messages: [message], outcomes: outcomes, outgoing: outgoing, sequences: try send(outgoing)))
+        try settle(SentBatch(messages: [message], outcomes: outcomes, outgoing: outgoing, sequences: try send(outgoing)),
+                   removingOutboxRows: true)
         if case .failed = outcomes[0] { try store.clearSuspects([message.id]) }
     }
 
@@ -183,7 +193,9 @@ final class CommandWorker {
             guard !active.isEmpty else { break }
             do {
                 let began = ContinuousClock.now
-                let result = try runTransaction(messages, active, clearingSuspects: clearingSuspects)
+                let deleting = confirmedOutbox
+                let result = try runTransaction(messages, active, clearingSuspects: clearingSuspects, deleting: deleting)
+                confirmedOutbox.removeFirst(deleting.count)
                 timings.add(.transaction, ContinuousClock.now - began)
                 for index in result.handled { outcomes[index] = .handled }
                 for index in result.duplicates { outcomes[index] = .duplicate }
@@ -206,7 +218,8 @@ final class CommandWorker {
         return (outcomes.map { $0! }, outgoing)
     }
 
-    private func runTransaction(_ messages: [InboundMessage], _ active: [Int], clearingSuspects: Bool) throws
+    private func runTransaction(_ messages: [InboundMessage], _ active: [Int], clearingSuspects: Bool,
+                                deleting confirmed: [String]) throws
         -> (handled: [Int], duplicates: [Int], outgoing: [OutgoingMessage])
     {
         let db = try database.connected()
@@ -216,7 +229,10 @@ final class CommandWorker {
             for index in active {
                 if case .ready(let header, _) = messages[index].content { claims.append((messages[index].id, header.type)) }
             }
+            let claiming = ContinuousClock.now
             let fresh = try store.claim(claims)
+            let handling = ContinuousClock.now
+            timings.add(.claim, handling - claiming)
             let batchWrites = BatchWrites(database: db)
             var seen = Set<String>()
             var handled: [Int] = [], duplicates: [Int] = [], outgoing: [OutgoingMessage] = []
@@ -244,8 +260,11 @@ final class CommandWorker {
                 outgoing += context.outgoing
                 handled.append(index)
             }
+            let writing = ContinuousClock.now
+            timings.add(.handlers, writing - handling)
+            defer { timings.add(.writes, ContinuousClock.now - writing) }
             do {
-                try batchWrites.flush(closing: MessageStore.appending(outgoing))
+                try batchWrites.flush(closing: [MessageStore.removing(confirmed), MessageStore.appending(outgoing)].compactMap { $0 })
             } catch let failure as BatchWrites.Failure {
                 throw HandlerFailure(index: failure.owner, error: failure.error)
             }
@@ -262,15 +281,13 @@ final class CommandWorker {
         return try link.publishChannel.publish(outgoing.map(\.amqpMessage) + copies)
     }
 
-    /// Waits for the confirms of sent outbox rows and deletes those the broker took; a row it
-    /// refused stays for the sweeper.
+    /// Waits for the confirms of sent outbox rows and marks those the broker took for deletion;
+    /// a row it refused stays for the sweeper.
     private func confirm(_ outgoing: [OutgoingMessage], _ sequences: [UInt64]) throws {
         guard !outgoing.isEmpty, let link else { return }
         let began = ContinuousClock.now
         let outcomes = Array(try link.publishChannel.waitForConfirms(sequences).prefix(outgoing.count))
-        let confirmed = ContinuousClock.now
-        timings.add(.confirms, confirmed - began)
-        defer { timings.add(.outboxDelete, ContinuousClock.now - confirmed) }
+        timings.add(.confirms, ContinuousClock.now - began)
         var sent: [String] = []
         for (message, outcome) in zip(outgoing, outcomes) {
             switch outcome {
@@ -286,7 +303,15 @@ final class CommandWorker {
             }
         }
         configuration.failpoints.hit(.afterPublish)
-        try MessageStore(database: try database.connected()).remove(sent)
+        confirmedOutbox += sent
+    }
+
+    private func removeConfirmedOutbox() throws {
+        guard !confirmedOutbox.isEmpty else { return }
+        let began = ContinuousClock.now
+        try MessageStore(database: try database.connected()).remove(confirmedOutbox)
+        confirmedOutbox.removeAll()
+        timings.add(.outboxDelete, ContinuousClock.now - began)
     }
 
     /// Sends failed messages on (retry rung or dead letters), then acknowledges the batch.

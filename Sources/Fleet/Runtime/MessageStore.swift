@@ -34,8 +34,14 @@ struct MessageStore {
     }
 
     func remove(_ ids: [String]) throws {
-        guard !ids.isEmpty else { return }
-        try database.execute("DELETE FROM outbox WHERE id = ANY($1::text[])", ids)
+        guard let statement = Self.removing(ids) else { return }
+        _ = try database.execute(statement.sql, parameters: statement.parameters)
+    }
+
+    /// The statement that deletes the outbox rows `ids`, to send on its own or in a pipeline.
+    static func removing(_ ids: [String]) -> PostgresStatement? {
+        guard !ids.isEmpty else { return nil }
+        return PostgresStatement("DELETE FROM outbox WHERE id = ANY($1::text[])", [ids])
     }
 
     /// Locks outbox rows older than `age` that no other process has locked; call inside a transaction.
