@@ -28,6 +28,7 @@ struct ReportCommand: ParsableCommand {
 
     @Option(help: "Results file (JSON lines).") var results: String
     @Option(help: "Also write the table as JSON here.") var json: String?
+    @Option(help: "Also write the table as Markdown here (for the README).") var markdown: String?
 
     func run() throws {
         let rows = BenchmarkTable(try ResultsFile(path: results).figures()).rows
@@ -36,6 +37,9 @@ struct ReportCommand: ParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(rows).write(to: URL(fileURLWithPath: json))
+        }
+        if let markdown {
+            try Data(BenchmarkTable.markdown(rows).utf8).write(to: URL(fileURLWithPath: markdown))
         }
     }
 }
@@ -110,6 +114,16 @@ struct BenchmarkTable {
             }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }
         return ([line(header)] + cells.map(line)).joined(separator: "\n")
+    }
+
+    static func markdown(_ rows: [Row]) -> String {
+        let lines = rows.map { row in
+            let verdict = row.met.map { $0 ? "met" : "**missed**" } ?? ""
+            return "| \(row.benchmark) | \(row.metric) | \(format(row.median)) | \(format(row.min)) | \(format(row.max)) | "
+                + "\(row.unit) | \(row.runs) | \(row.target ?? "") \(verdict) |"
+        }
+        return (["| benchmark | figure | median | min | max | unit | runs | target |", "|---|---|--:|--:|--:|---|--:|---|"] + lines)
+            .joined(separator: "\n") + "\n"
     }
 
     static func format(_ value: Double) -> String {
