@@ -36,9 +36,10 @@ final class ConcurrentCharges: @unchecked Sendable {
         let decoder = FleetJSON.decoder()
         let charges = batch.filter { $0.type == ChargePayment.messageType.description }
             .compactMap { try? decoder.decode(Body.self, from: $0.body).data }
+        // Answers the last batch's handlers did not take (a duplicate, a retry) are stale now.
+        lock.withLock { answers.removeAll() }
         // One charge gains nothing from company; it is called inside its handler as always.
         guard charges.count > 1 else { return }
-        lock.withLock { answers.removeAll() }
         let ended: Set<UUID>
         do {
             ended = Set(try database.query(
