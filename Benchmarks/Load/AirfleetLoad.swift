@@ -1,5 +1,6 @@
 import AMQP
 import ArgumentParser
+import Fleet
 import Foundation
 import Logging
 
@@ -110,8 +111,4 @@ struct BookingLoadOutcome: Codable {
         return String(format: "%@, %d connections, %.0f s: %.1f confirmed/s; answers [%@] %@; request to confirmed %@; finals [%@], unsettled %d",
                       offered, connections, durationSeconds, confirmedPerSecond, codes, answer.text, confirmed.text, finals, unsettled)
     }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -1,3 +1,4 @@
+import Fleet
 import Foundation
 
 /// Books one economy seat per request through the ingress, from `connections` threads, either as
@@ -69,7 +70,7 @@ final class BookingLoad: @unchecked Sendable {
                 due = start + .seconds(Double(index) / rate)
                 guard due < end else { return }
                 let wait = due - ContinuousClock.now
-                if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.attoseconds) / 1e18 + Double(wait.components.seconds)) }
+                if wait > .zero { Thread.sleep(forTimeInterval: wait.seconds) }
             } else {
                 due = ContinuousClock.now
                 guard due < end else { return }

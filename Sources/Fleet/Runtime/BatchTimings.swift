@@ -29,7 +29,7 @@ public final class BatchTimings: @unchecked Sendable {
         public var perBatch: String {
             guard batches > 0 else { return "no batches" }
             let phases = Phase.allCases.map { phase in
-                String(format: "%@ %.2f ms", phase.rawValue, (time[phase] ?? .zero).fractionalMilliseconds / Double(batches))
+                String(format: "%@ %.2f ms", phase.rawValue, (time[phase] ?? .zero).seconds * 1000 / Double(batches))
             }
             return String(format: "%d batches of %.0f messages; per batch: ", batches, Double(messages) / Double(batches))
                 + phases.joined(separator: ", ")
@@ -55,10 +55,4 @@ public final class BatchTimings: @unchecked Sendable {
     public var snapshot: Snapshot { lock.withLock { current } }
 
     public func reset() { lock.withLock { current = Snapshot() } }
-}
-
-extension Duration {
-    var fractionalMilliseconds: Double {
-        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
-    }
 }
