@@ -51,6 +51,23 @@ final class FlightStatusTests: FlightsTestCase {
         XCTAssertEqual(try client().ask(GetFlight(flightId: flight.flightId)).flight.status, "cancelled")
     }
 
+    /// A delay into the past is refused like a schedule into the past, even when it is published
+    /// straight onto the queue: the flight keeps its times and the command is dead-lettered.
+    func testADelayIntoThePastIsDeadLetteredAsInvalid() throws {
+        _ = try fleet.start(FlightsContext.definition())
+        let flight = try schedule([makeFlight()])[0]
+        let past = Date().addingTimeInterval(-2 * 3600)
+        try publish([DelayFlight(flightId: flight.flightId, departure: past, arrival: past.addingTimeInterval(8 * 3600))])
+        try fleet.eventually("the delay is dead-lettered") { try fleet.queueState("airfleet.flights.dlq").messageCount == 1 }
+        let letter = try XCTUnwrap(fleet.drain("airfleet.flights.dlq").first)
+        XCTAssertEqual(letter.properties.headers[FailureHeaders.errorKind]?.stringValue, "invalid")
+        XCTAssertEqual(letter.properties.headers[FailureHeaders.error]?.stringValue, "departure: must be in the future")
+        let stored = try client().ask(GetFlight(flightId: flight.flightId)).flight
+        XCTAssertEqual(stored.departure, flight.departure)
+        XCTAssertEqual(stored.status, "scheduled")
+        XCTAssertEqual(try tap.count(FlightDelayed.messageType.description), 0)
+    }
+
     func testTheAircraftChangesOnlyWhileNoSeatIsTaken() throws {
         _ = try fleet.start(FlightsContext.definition())
         let flight = try schedule([makeFlight()])[0]

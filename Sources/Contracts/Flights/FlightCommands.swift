@@ -94,7 +94,10 @@ public struct DelayFlight: Command, Equatable {
         self.reason = reason
     }
 
+    /// The same rule as scheduling: a flight cannot be moved into the past, where a typo would
+    /// also void every refund its bookings are due.
     public func validate() throws {
+        try FlightRules.notInPast(departure, field: "departure")
         try FlightRules.times(departure: departure, arrival: arrival)
         try FlightRules.reason(reason)
     }
