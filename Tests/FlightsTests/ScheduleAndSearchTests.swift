@@ -53,6 +53,33 @@ final class ScheduleAndSearchTests: FlightsTestCase {
         XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(flights).flights"), 0)
     }
 
+    /// A flight that has left cannot be booked, so search does not offer it, even on its own day.
+    func testSearchLeavesOutFlightsThatHaveDeparted() throws {
+        _ = try fleet.start(FlightsContext.definition())
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/Paris")!
+        let now = Date()
+        let today = calendar.startOfDay(for: now)
+        let tomorrow = calendar.date(byAdding: .day, value: 1, to: today)!
+        // Both on today's date at CDG, whatever the time of day the test runs.
+        let later = makeFlight(number: "AF11", departure: now.addingTimeInterval(tomorrow.timeIntervalSince(now) / 2))
+        let gone = makeFlight(number: "AF10", departure: later.departure)
+        try schedule([later, gone])
+        let left = today.addingTimeInterval(now.timeIntervalSince(today) / 2)
+        try fleet.database().execute("UPDATE \(flights).flights SET departure = $2, arrival = $3 WHERE flight_id = $1",
+                                     gone.flightId, left, left.addingTimeInterval(8 * 3600))
+
+        let parts = calendar.dateComponents([.year, .month, .day], from: now)
+        let date = String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+        let found = try client().ask(SearchFlights(origin: "CDG", destination: "JFK", date: date))
+        XCTAssertEqual(found.flights.map(\.number), ["AF11"])
+        XCTAssertEqual(found.total, 1)
+        // Holding a seat on it is refused for the same reason.
+        let hold = HoldSeats(holdId: UUID(), bookingId: UUID(), flightId: gone.flightId, cabin: "economy", count: 1)
+        try publish([hold])
+        XCTAssertEqual(try tap.wait(for: SeatsHoldRejected.self, count: 1, in: fleet).first?.reason, .flightDeparted)
+    }
+
     func testSearchFiltersSortsAndPages() throws {
         _ = try fleet.start(FlightsContext.definition())
         let date = day(20)

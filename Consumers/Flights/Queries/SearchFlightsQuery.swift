@@ -4,7 +4,8 @@ import Foundation
 import Postgres
 
 /// `flight.search.v1`: one route on one local day, read through the (origin, destination,
-/// departure) index. The local day becomes a UTC range with Foundation's time zone rules for the
+/// departure) index. Only flights that can still be booked are listed: not cancelled, and
+/// departing later than now, the same cut-off a seat hold applies. The local day becomes a UTC range with Foundation's time zone rules for the
 /// origin airport, so "2026-12-01 at JFK" is [05:00Z, 05:00Z next day) in winter.
 enum SearchFlightsQuery {
     static func answer(_ envelope: Envelope<SearchFlights>, _ context: QueryContext) throws -> SearchFlights.Response {
@@ -26,7 +27,7 @@ enum SearchFlightsQuery {
         let filter = """
             FROM flights f JOIN flight_cabins c ON c.flight_id = f.flight_id AND c.cabin = $3
             WHERE f.origin = $1 AND f.destination = $2 AND f.departure >= $4 AND f.departure < $5
-              AND f.status <> 'cancelled' AND c.seats - c.taken >= $6
+              AND f.departure > now() AND f.status <> 'cancelled' AND c.seats - c.taken >= $6
             """
         let rows = try db.query(
             """

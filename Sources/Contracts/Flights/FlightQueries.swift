@@ -2,7 +2,9 @@ import Fleet
 import Foundation
 
 /// Flights from `origin` to `destination` leaving on `date` as the calendar reads at the origin
-/// airport, with at least `passengers` seats left in `cabin`; cancelled flights are left out.
+/// airport, with at least `passengers` seats left in `cabin`. Only flights that can still be
+/// booked are listed: cancelled flights and flights whose departure is not later than the
+/// moment of the search are left out.
 public struct SearchFlights: Query, Hashable {
     public static let messageType = MessageType("flight.search", version: 1)
     public static let maximumPageSize = 100
