@@ -23,6 +23,9 @@ final class SagaTransitionTests: XCTestCase {
         XCTAssertEqual(step(.requested, .holdRejected(.seatTaken)).failure, .seatTaken)
         XCTAssertEqual(step(.requested, .holdRejected(.flightCancelled)).failure, .flightUnavailable)
         XCTAssertEqual(step(.requested, .holdRejected(.soldOut)).commands, [])
+        XCTAssertEqual(step(.requested, .holdRejected(.seatNotInCabin, seats: ["3D", "3F"])).failure, .seatNotInCabin)
+        XCTAssertEqual(step(.requested, .holdRejected(.seatNotInCabin, seats: ["3D", "3F"])).detail, "3D,3F")
+        XCTAssertEqual(step(.requested, .holdRejected(.flightDeparted)).detail, "flight-departed")
     }
 
     func testPaymentFailuresReleaseTheSeats() {

@@ -5,7 +5,8 @@ import Foundation
 /// customer's requests, and its own clock.
 public enum SagaInput: Equatable, Sendable {
     case seatsHeld
-    case holdRejected(SeatsHoldRejected.Reason)
+    /// With the seats at fault, when the refusal names some.
+    case holdRejected(SeatsHoldRejected.Reason, seats: [String]? = nil)
     case holdExpired
     case paymentCaptured(amount: Int)
     case paymentDeclined(PaymentDeclined.Reason)
@@ -77,8 +78,10 @@ public enum BookingSaga {
         // Waiting for flights to hold the seats.
         case (.requested, .seatsHeld):
             return SagaStep(next: .seatsHeld, commands: [.chargePayment])
-        case (.requested, .holdRejected(let reason)):
-            return .fail(failureReason(reason), reason.rawValue)
+        case (.requested, .holdRejected(let reason, let seats)):
+            // The seats at fault say more than the reason repeated; otherwise the hold's own reason
+            // tells a departed flight from a cancelled one, both `flight-unavailable`.
+            return .fail(failureReason(reason), seats.map { $0.joined(separator: ",") } ?? reason.rawValue)
         case (.requested, .holdExpired):
             return SagaStep(next: .expired)
         case (.requested, .timedOut):
@@ -142,6 +145,8 @@ public enum BookingSaga {
         case .soldOut: .soldOut
         case .seatTaken: .seatTaken
         case .cabinUnknown: .cabinUnknown
+        case .seatNotInCabin: .seatNotInCabin
+        case .seatUnknown: .seatUnknown
         case .flightNotFound, .flightCancelled, .flightDeparted: .flightUnavailable
         case .holdReleased: .timedOut
         }

@@ -28,9 +28,7 @@ struct SagaHandlers {
     func holdRejected(_ envelope: Envelope<SeatsHoldRejected>, _ context: HandlerContext) throws {
         let rejected = envelope.data
         guard let booking = try ownBooking(rejected.bookingId, hold: rejected.holdId, context) else { return }
-        try saga.advance(booking, on: .holdRejected(rejected.reason), context) { booking in
-            if let seats = rejected.seats { booking.detail = seats.joined(separator: ",") }
-        }
+        try saga.advance(booking, on: .holdRejected(rejected.reason, seats: rejected.seats), context)
     }
 
     func holdExpired(_ envelope: Envelope<SeatsHoldExpired>, _ context: HandlerContext) throws {

@@ -42,6 +42,10 @@ public struct AircraftLayout: Sendable {
     public let cabins: [CabinLayout]
 
     public func cabin(_ cabin: Cabin) -> CabinLayout? { cabins.first { $0.cabin == cabin } }
+    /// The cabin a seat is in, or nil when the aircraft has no such seat.
+    public func cabin(of seat: SeatNumber) -> Cabin? {
+        cabins.first { $0.rows.contains(seat.row) && $0.seatLetters.contains(seat.letter) }?.cabin
+    }
     public var seatCount: Int { cabins.reduce(0) { $0 + $1.seats.count } }
     public var isLongHaul: Bool { seatCount > 250 }
 

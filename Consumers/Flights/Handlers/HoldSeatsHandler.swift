@@ -33,7 +33,8 @@ enum HoldSeatsHandler {
             try context.emit($0, subject: subject(flight.flightId))
         }
         guard let cabin = Cabin(rawValue: command.cabin),
-              let layout = AircraftLayout.find(flight.aircraftType)?.cabin(cabin),
+              let aircraft = AircraftLayout.find(flight.aircraftType),
+              let layout = aircraft.cabin(cabin),
               let row = try db.query("SELECT seats, base_fare FROM flight_cabins WHERE flight_id = $1 AND cabin = $2",
                                      flight.flightId, cabin.rawValue).first else {
             return try reject(command, .cabinUnknown, context)
@@ -46,9 +47,10 @@ enum HoldSeatsHandler {
         let chosen: [SeatNumber]
         if let named = command.seats {
             let seats = named.map { SeatNumber($0)! }
-            let cabinSeats = Set(layout.seats)
-            let unknown = seats.filter { !cabinSeats.contains($0) }
-            guard unknown.isEmpty else { return try reject(command, .cabinUnknown, context, seats: unknown) }
+            let unknown = seats.filter { aircraft.cabin(of: $0) == nil }
+            guard unknown.isEmpty else { return try reject(command, .seatUnknown, context, seats: unknown) }
+            let elsewhere = seats.filter { aircraft.cabin(of: $0) != cabin }
+            guard elsewhere.isEmpty else { return try reject(command, .seatNotInCabin, context, seats: elsewhere) }
             let gone = seats.filter { taken.contains($0) }
             guard gone.isEmpty else { return try reject(command, .seatTaken, context, seats: gone) }
             chosen = seats

@@ -76,8 +76,12 @@ public struct BookingConfirmed: Event, Equatable {
 public enum BookingFailureReason: String, Codable, Sendable, CaseIterable {
     case soldOut = "sold-out"
     case seatTaken = "seat-taken"
-    /// The aircraft has no such cabin, or no such seat in it.
+    /// The aircraft has no such cabin.
     case cabinUnknown = "cabin-unknown"
+    /// A seat asked for belongs to another cabin of the aircraft.
+    case seatNotInCabin = "seat-not-in-cabin"
+    /// A seat asked for does not exist on the aircraft.
+    case seatUnknown = "seat-unknown"
     /// No such flight, or it is cancelled or has left.
     case flightUnavailable = "flight-unavailable"
     /// Declined by the card's bank (insufficient funds included: see `detail`).

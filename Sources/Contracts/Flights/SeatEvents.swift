@@ -40,8 +40,12 @@ public struct SeatsHoldRejected: Event, Equatable {
         case soldOut = "sold-out"
         /// A seat named is held or sold already.
         case seatTaken = "seat-taken"
-        /// The aircraft has no such cabin, or no such seat in it.
+        /// The aircraft has no such cabin.
         case cabinUnknown = "cabin-unknown"
+        /// A seat named is on the aircraft, but in another cabin (see `seats`).
+        case seatNotInCabin = "seat-not-in-cabin"
+        /// A seat named does not exist on the aircraft (see `seats`).
+        case seatUnknown = "seat-unknown"
         case flightNotFound = "flight-not-found"
         case flightCancelled = "flight-cancelled"
         /// The flight has left.
