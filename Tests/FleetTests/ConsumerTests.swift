@@ -119,7 +119,7 @@ final class ConsumerTests: XCTestCase {
             "malformed: envelope.id is required",
             "unknown-type: context 'probe' has no handler for probe.unheard-of.v1",
             "unsupported-version: context 'probe' accepts probe.record at v1, not v9",
-            "invalid: data.key must be a string",
+            "invalid: data.key must be a string, got 42",
             "invalid: key: must not be empty",
             "rejected: refused on purpose: no",
         ])

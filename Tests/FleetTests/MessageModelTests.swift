@@ -74,6 +74,39 @@ final class MessageModelTests: XCTestCase {
         XCTAssertTrue(failure("{nope").hasPrefix("data is not valid JSON"))
     }
 
+    /// Foundation's decoder texts never reach people: each says what the field must be, and
+    /// quotes what it got.
+    func testDecodingFailuresAreSaidInPlainWordsWithTheValue() {
+        enum Seating: String, Codable, CaseIterable { case aisle, window }
+        struct Sample: Decodable {
+            var flightId: UUID
+            var seating: Seating
+            var departure: Date
+            var count: Int
+        }
+        func failure(_ json: String) -> String {
+            do {
+                _ = try FleetJSON.decoder().decode(Sample.self, from: Data(json.utf8))
+                return "decoded"
+            } catch {
+                let (field, reason) = describeDecodingFailure(error, document: Data(json.utf8))
+                return "\(field) \(reason)"
+            }
+        }
+        let good = #""flightId":"0b6c9d4e-1f2a-4b3c-8d4e-5f6a7b8c9d0e","seating":"aisle","departure":"2030-01-01T10:00:00Z","count":1"#
+        XCTAssertEqual(failure("{\(good)}"), "decoded")
+        XCTAssertEqual(failure(#"{"flightId":"not-a-uuid","seating":"aisle","departure":"2030-01-01T10:00:00Z","count":1}"#),
+                       #"data.flightId must be a UUID, got "not-a-uuid""#)
+        XCTAssertEqual(failure(#"{"flightId":"0b6c9d4e-1f2a-4b3c-8d4e-5f6a7b8c9d0e","seating":"middle","departure":"2030-01-01T10:00:00Z","count":1}"#),
+                       #"data.seating must be one of aisle, window, got "middle""#)
+        XCTAssertEqual(failure(#"{"flightId":"0b6c9d4e-1f2a-4b3c-8d4e-5f6a7b8c9d0e","seating":"aisle","departure":"next tuesday","count":1}"#),
+                       #"data.departure must be an RFC 3339 time such as 2026-11-23T04:00:00Z, got "next tuesday""#)
+        XCTAssertEqual(failure(#"{"flightId":"0b6c9d4e-1f2a-4b3c-8d4e-5f6a7b8c9d0e","seating":"aisle","departure":"2030-01-01T10:00:00Z","count":"two"}"#),
+                       #"data.count must be an integer, got "two""#)
+        XCTAssertEqual(failure(#"{"flightId":7,"seating":"aisle","departure":"2030-01-01T10:00:00Z","count":1}"#),
+                       "data.flightId must be a string, got 7")
+    }
+
     func testRetryLadderParsesAndPrintsDurations() throws {
         let ladder = try RetryLadder(parsing: "200ms, 1s,1m,10m")
         XCTAssertEqual(ladder.delays, [.milliseconds(200), .seconds(1), .seconds(60), .seconds(600)])

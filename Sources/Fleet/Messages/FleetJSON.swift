@@ -19,7 +19,7 @@ public enum FleetJSON {
             let text = try container.decode(String.self)
             guard let date = parseTimestamp(text) else {
                 throw DecodingError.dataCorruptedError(
-                    in: container, debugDescription: "'\(text)' is not an RFC 3339 time such as 2026-11-23T04:00:00Z")
+                    in: container, debugDescription: "must be an RFC 3339 time such as 2026-11-23T04:00:00Z")
             }
             return date
         }

@@ -34,7 +34,11 @@ func decodeData<T: Decodable>(_ type: T.Type, from envelope: Data, decoder: JSON
     do {
         return try decoder.decode(DataMember<T>.self, from: envelope).data
     } catch let error as DecodingError {
-        throw error.relativeToData()
+        let relative = error.relativeToData()
+        guard relative is DecodingError else { throw relative }
+        // Described against the whole envelope, whose paths start at `data`, to quote the value.
+        let (field, reason) = describeDecodingFailure(error, root: "", document: envelope)
+        throw DataDecodingError(field: String(field.drop { $0 == "." }), reason: reason)
     }
 }
 

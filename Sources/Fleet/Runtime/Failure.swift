@@ -55,7 +55,7 @@ struct MessageFailure: Error, CustomStringConvertible {
             return MessageFailure(kind: error.isPermanent ? .rejected : .transient, reason: error.message)
         case let error as ValidationError:
             return MessageFailure(kind: .invalid, reason: error.description)
-        case is DecodingError:
+        case is DecodingError, is DataDecodingError:
             let (field, reason) = describeDecodingFailure(error)
             return MessageFailure(kind: .invalid, reason: "\(field) \(reason)")
         default:

@@ -26,7 +26,7 @@ struct InboundMessage {
             try header.validate()
         } catch {
             self.id = fallbackID
-            self.content = .failed(Self.envelopeFailure(error))
+            self.content = .failed(Self.envelopeFailure(error, body: delivery.body))
             return
         }
         self.id = header.id
@@ -46,11 +46,11 @@ struct InboundMessage {
         }
     }
 
-    private static func envelopeFailure(_ error: any Error) -> MessageFailure {
+    private static func envelopeFailure(_ error: any Error, body: Data) -> MessageFailure {
         if let validation = error as? ValidationError {
             return MessageFailure(kind: .malformed, reason: "envelope \(validation)")
         }
-        let (field, reason) = describeDecodingFailure(error, root: "envelope")
+        let (field, reason) = describeDecodingFailure(error, root: "envelope", document: body)
         if field == "envelope" { return MessageFailure(kind: .malformed, reason: "body \(reason)") }
         return MessageFailure(kind: .malformed, reason: "\(field) \(reason)")
     }

@@ -101,6 +101,8 @@ final class QueryWorker {
                 run = try query.prepare(header, delivery.body, decoder)
             } catch let error as ValidationError {
                 throw QueryError.invalid(error.field, error.reason)
+            } catch let error as DataDecodingError {
+                throw QueryError.invalid(error.field, error.reason)
             } catch let error as DecodingError {
                 let (field, reason) = describeDecodingFailure(error)
                 throw QueryError.invalid(field, reason)
@@ -115,7 +117,7 @@ final class QueryWorker {
             switch error {
             case let error as QueryError: queryError = error
             case let error as DecodingError:
-                let (field, reason) = describeDecodingFailure(error, root: "envelope")
+                let (field, reason) = describeDecodingFailure(error, root: "envelope", document: delivery.body)
                 queryError = QueryError(kind: "malformed", message: reason, field: field)
             default:
                 logger.error("query failed", metadata: ["error": "\(error)"])

@@ -34,12 +34,13 @@ struct JSONBody: Sendable {
         }
         guard buffer.readableBytes > 0 else { return nil }
         do {
-            return try FleetJSON.decoder().decode(T.self, from: Data(buffer.readableBytesView))
+            let document = Data(buffer.readableBytesView)
+            return try FleetJSON.decoder().decode(T.self, from: document)
         } catch let error as DecodingError {
             if case .dataCorrupted(let context) = error, context.codingPath.isEmpty {
                 throw Problem.malformedJSON("the body is not valid JSON: \(Self.underlyingReason(context))")
             }
-            let (field, reason) = describeDecodingFailure(error, root: "")
+            let (field, reason) = describeDecodingFailure(error, root: "", document: Data(buffer.readableBytesView))
             throw Problem.invalid(field.hasPrefix(".") ? String(field.dropFirst()) : (field.isEmpty ? "body" : field), reason)
         }
     }
