@@ -7,10 +7,23 @@ Prints one line per problem, with the JSON path at fault, and exits 1 if any doc
 import json
 import sys
 
+from pathlib import Path
+
 try:
-    from jsonschema import Draft202012Validator, FormatChecker
+    from jsonschema import Draft202012Validator, FormatChecker, RefResolver
 except ImportError:
     sys.exit("validate.py needs jsonschema: apt-get install python3-jsonschema (or pip install jsonschema)")
+
+
+def resolver_for(schema):
+    """Resolves a $ref to another schema of this folder by its $id, never over the network."""
+    store = {}
+    for path in Path(__file__).parent.glob("**/*.schema.json"):
+        with open(path, encoding="utf-8") as file:
+            other = json.load(file)
+        if "$id" in other:
+            store[other["$id"]] = other
+    return RefResolver.from_schema(schema, store=store)
 
 
 def main(arguments):
@@ -19,7 +32,7 @@ def main(arguments):
     with open(arguments[0], encoding="utf-8") as file:
         schema = json.load(file)
     Draft202012Validator.check_schema(schema)
-    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    validator = Draft202012Validator(schema, format_checker=FormatChecker(), resolver=resolver_for(schema))
     invalid = 0
     for path in arguments[1:]:
         with open(path, encoding="utf-8") as file:

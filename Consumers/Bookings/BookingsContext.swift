@@ -32,6 +32,7 @@ public enum BookingsContext {
 
         registry.answer(GetBooking.self, BookingQueries.get)
         registry.answer(ListBookings.self, BookingQueries.list)
+        registry.answer(CheckBookingRequest.self, BookingQueries.checkRequest)
 
         registry.schedule("saga-timeouts", every: settings.timeoutSweepInterval) { context in
             try SagaTimeouts.sweep(saga, context)

@@ -19,7 +19,7 @@ public enum Catalogue {
         ContextTopology(
             name: "bookings",
             commands: types("booking.create.v1", "booking.cancel.v1"),
-            queries: types("booking.get.v1", "booking.list.v1")),
+            queries: types("booking.get.v1", "booking.list.v1", "booking.check-request.v1")),
         ContextTopology(
             name: "payments",
             commands: types("payment.charge.v1", "payment.refund.v1"),

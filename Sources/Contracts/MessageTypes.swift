@@ -20,7 +20,7 @@ public enum MessageTypes {
         CreateBooking.self, CancelBooking.self,
         BookingRequested.self, BookingConfirmed.self, BookingFailed.self, BookingExpired.self, BookingCancelled.self,
         BookingDeduplicated.self, BookingRejected.self, BookingCancelRejected.self,
-        GetBooking.self, ListBookings.self,
+        GetBooking.self, ListBookings.self, CheckBookingRequest.self,
         // payments
         ChargePayment.self, RefundPayment.self,
         PaymentCaptured.self, PaymentDeclined.self, PaymentFailed.self, PaymentRefunded.self, PaymentRefundFailed.self,

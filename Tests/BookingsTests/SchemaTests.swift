@@ -68,6 +68,12 @@ final class SchemaTests: XCTestCase {
             ("booking.list.v1", [ListBookings(customerId: customer),
                                  ListBookings(flightId: flight, states: [.confirmed, .cancelled], page: 2, pageSize: 50)]),
             ("booking.list.v1.response", [ListBookings.Response(bookings: [view], page: 1, pageSize: 20, total: 1)]),
+            ("booking.check-request.v1", [CheckBookingRequest(request: CreateBooking(
+                bookingId: booking, customerId: customer, flightId: flight, cabin: "economy", passengers: Self.passengers,
+                contactEmail: "ana@example.com", paymentToken: "tok_visa", idempotencyKey: "order-1"))]),
+            ("booking.check-request.v1.response", CheckBookingRequest.Response.Verdict.allCases.map {
+                CheckBookingRequest.Response(verdict: $0, bookingId: $0 == .new ? nil : booking, state: $0 == .new ? nil : .paid)
+            }),
         ]
         for (name, values) in samples {
             let documents = try values.map { try FleetJSON.encoder().encode(AnyValue(value: $0)) }
@@ -101,6 +107,8 @@ final class SchemaTests: XCTestCase {
         try check(GetBooking.Response.self, "booking.get.v1.response")
         try check(ListBookings.self, "booking.list.v1")
         try check(ListBookings.Response.self, "booking.list.v1.response")
+        try check(CheckBookingRequest.self, "booking.check-request.v1")
+        try check(CheckBookingRequest.Response.self, "booking.check-request.v1.response")
     }
 
     func testTheSchemasRefuseBrokenBookings() throws {

@@ -17,7 +17,7 @@ struct CreateBookingHandler {
         let command = envelope.data
         let db = context.database
         let fingerprint = try BookingFingerprint.of(command)
-        if let existing = try earlier(command, db) {
+        if let existing = try Self.earlier(command, db) {
             return try answerDuplicate(command, existing, fingerprint, context)
         }
         let passengers = command.passengers.map {
@@ -32,7 +32,7 @@ struct CreateBookingHandler {
             state: .requested, holdId: UUID(), seats: [], deadlineAt: context.now.addingTimeInterval(settings.stepTimeoutInterval),
             createdAt: context.now, updatedAt: context.now)
         guard try BookingStore.insert(db, booking) else {
-            guard let existing = try earlier(command, db) else {
+            guard let existing = try Self.earlier(command, db) else {
                 throw HandlerError.transient("booking \(booking.subject) collided with a booking that is gone; trying again")
             }
             return try answerDuplicate(command, existing, fingerprint, context)
@@ -48,7 +48,8 @@ struct CreateBookingHandler {
             subject: booking.subject)
     }
 
-    private func earlier(_ command: CreateBooking, _ db: PostgresConnection) throws -> BookingRecord? {
+    /// The booking a request was made as before, by its bookingId or its customer's idempotency key.
+    static func earlier(_ command: CreateBooking, _ db: PostgresConnection) throws -> BookingRecord? {
         if let existing = try BookingStore.load(db, command.bookingId) { return existing }
         guard let key = command.idempotencyKey else { return nil }
         return try BookingStore.load(db, customerId: command.customerId, idempotencyKey: key)

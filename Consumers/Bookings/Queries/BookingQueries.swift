@@ -3,8 +3,16 @@ import Fleet
 import Foundation
 import Postgres
 
-/// `booking.get.v1` and `booking.list.v1`.
+/// `booking.get.v1`, `booking.list.v1` and `booking.check-request.v1`.
 enum BookingQueries {
+    /// Judges a request as `booking.create.v1` will when it comes: by the same lookup and fingerprint.
+    static func checkRequest(_ envelope: Envelope<CheckBookingRequest>, _ context: QueryContext) throws -> CheckBookingRequest.Response {
+        let request = envelope.data.request
+        guard let existing = try CreateBookingHandler.earlier(request, context.database) else { return .init(verdict: .new) }
+        let verdict: CheckBookingRequest.Response.Verdict = existing.fingerprint == (try BookingFingerprint.of(request)) ? .same : .conflict
+        return .init(verdict: verdict, bookingId: existing.bookingId, state: existing.state)
+    }
+
     static func get(_ envelope: Envelope<GetBooking>, _ context: QueryContext) throws -> GetBooking.Response {
         let query = envelope.data
         let rows: PostgresRows

@@ -146,3 +146,46 @@ public struct BookingView: Codable, Sendable, Equatable {
         self.closedAt = closedAt
     }
 }
+
+/// Whether a booking request was made before, asked before it is published so that a client
+/// who reuses an idempotency key with another body is told at once. The answer compares the
+/// request with the booking its bookingId or its customer's idempotency key names, the way
+/// `booking.create.v1` will: `same` is a retry of it, `conflict` is another request.
+public struct CheckBookingRequest: Query, Equatable {
+    public static let messageType = MessageType("booking.check-request", version: 1)
+    public var request: CreateBooking
+
+    public init(request: CreateBooking) {
+        self.request = request
+    }
+
+    public func validate() throws {
+        do {
+            try request.validate()
+        } catch let error as ValidationError {
+            throw ValidationError(field: "request.\(error.field)", error.reason)
+        }
+    }
+
+    public struct Response: Codable, Sendable, Equatable {
+        public enum Verdict: String, Codable, Sendable, CaseIterable {
+            /// No booking has that bookingId, nor the customer that idempotency key.
+            case new
+            /// The booking found was made by the same request.
+            case same
+            /// The booking found was made by another request.
+            case conflict
+        }
+
+        public var verdict: Verdict
+        /// The booking found, for `same` and `conflict`.
+        public var bookingId: UUID?
+        public var state: BookingState?
+
+        public init(verdict: Verdict, bookingId: UUID? = nil, state: BookingState? = nil) {
+            self.verdict = verdict
+            self.bookingId = bookingId
+            self.state = state
+        }
+    }
+}
