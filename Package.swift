@@ -147,7 +147,7 @@ let package = Package(
         ]),
         // The ingress over real HTTP, with customers and flights consumers on a real broker and database.
         .testTarget(name: "IngressTests", dependencies: [
-            "Ingress", "Customers", "Flights", "Bookings", "Payments", "Contracts", "Fleet", "AMQP", "FleetTestSupport", "TestServers",
+            "Ingress", "Customers", "Flights", "Bookings", "Payments", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

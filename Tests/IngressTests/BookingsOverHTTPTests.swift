@@ -34,7 +34,7 @@ final class BookingsOverHTTPTests: IngressTestCase {
             let seats = try await client.get("/v1/flights/\(flightId.uuidString)/seats").json(GetSeatMap.Response.self)
             XCTAssertEqual(Set(seats.seats.filter { $0.state == .sold }.map(\.seat)), ["12A", "12B"])
 
-            // The same key and body: the same booking, not a second one. Another body: 409.
+            // The same key and body: the same booking, not a second one. Another body: 422.
             let again = try await client.post("/v1/bookings", token: customer.token, json: body,
                                               headers: [.prefer: "wait=20", .idempotencyKey: "order-1"])
             XCTAssertEqual(again.status, .ok, again.text)
@@ -43,7 +43,7 @@ final class BookingsOverHTTPTests: IngressTestCase {
             other["cabin"] = "business"
             let conflict = try await client.post("/v1/bookings", token: customer.token, json: other,
                                                  headers: [.prefer: "wait=20", .idempotencyKey: "order-1"])
-            XCTAssertEqual(conflict.status, .conflict, conflict.text)
+            XCTAssertEqual(conflict.status, .unprocessableContent, conflict.text)
             XCTAssertEqual(conflict.problemField, "Idempotency-Key")
 
             // Read by id and by PNR; by the owner and staff, never by another customer.

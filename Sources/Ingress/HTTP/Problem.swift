@@ -82,6 +82,16 @@ extension Problem {
     public static func conflict(_ detail: String, field: String? = nil) -> Problem {
         Problem(.conflict, kind: "conflict", title: "Conflict", detail: detail, field: field)
     }
+    /// The IETF httpapi Idempotency-Key draft's answers: the key's first request had another body…
+    public static func idempotencyKeyReused(_ detail: String) -> Problem {
+        Problem(.unprocessableContent, kind: "idempotency-key-reused", title: "Idempotency-Key reused with another request",
+                detail: detail, field: "Idempotency-Key")
+    }
+    /// …and is still being processed.
+    public static func idempotencyKeyInUse(_ detail: String) -> Problem {
+        Problem(.conflict, kind: "idempotency-key-in-use", title: "Idempotency-Key in use by a request in progress",
+                detail: detail, field: "Idempotency-Key", retryAfter: 1)
+    }
     public static func unprocessable(_ detail: String, field: String? = nil) -> Problem {
         Problem(.unprocessableContent, kind: "rejected", title: "The request was refused", detail: detail, field: field)
     }

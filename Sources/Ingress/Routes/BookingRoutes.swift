@@ -37,6 +37,12 @@ extension IngressRoutes {
             let command = CreateBooking(bookingId: bookingId, customerId: identity.customerId, flightId: new.flightId, cabin: new.cabin,
                                         passengers: new.passengers, contactEmail: new.contactEmail ?? identity.email,
                                         paymentToken: new.paymentToken, idempotencyKey: key)
+            try command.validate()
+            // A retry is answered with its booking even if that booking could not be made now.
+            var isRetry = false
+            if let key { isRetry = try await idempotencyKeys.isRetry(command, key: key, correlationId: context.requestId) }
+            if !isRetry { try await bookableFlights.check(command, correlationId: context.requestId) }
+            if let key, !isRetry { try idempotencyKeys.remember(command, key: key) }
             let subject = bookingId.uuidString.lowercased()
             let location = "/v1/bookings/\(subject)"
             return try await send(command, subject: bookingId, statusURL: location, request: request, context: context,

@@ -12,6 +12,8 @@ struct IngressRoutes: Sendable {
     let body: JSONBody
     let airports: AirportDirectory
     let searchAnswers: SearchAnswers
+    let bookableFlights: BookableFlights
+    let idempotencyKeys: IdempotencyKeys
 
     init(gateway: BrokerGateway, tokens: AccessTokens, configuration: IngressConfiguration) {
         self.gateway = gateway
@@ -20,6 +22,8 @@ struct IngressRoutes: Sendable {
         body = JSONBody(limit: configuration.maximumBodyBytes)
         airports = AirportDirectory(gateway: gateway, timeout: configuration.queryTimeout)
         searchAnswers = SearchAnswers(freshness: configuration.searchFreshness, feed: gateway.flightUpdates)
+        bookableFlights = BookableFlights(gateway: gateway, timeout: configuration.queryTimeout)
+        idempotencyKeys = IdempotencyKeys(gateway: gateway, queryTimeout: configuration.queryTimeout)
     }
 
     func register(on table: RouteTable) {
