@@ -45,6 +45,8 @@ struct PublishCommand: ParsableCommand {
         let publisher = try Publisher(amqp: configuration.amqp, topology: try Contexts.topology(configuration),
                                       source: "airfleet/cli", logger: Environment.logger)
         defer { publisher.close() }
+        let destination = wait == nil ? nil : WaitReport.destination(of: messageType.messageType)
+        let ahead = try destination.flatMap { try waiter?.inspect($0.queue)?.messageCount }
         let message = OutgoingMessage(id: outgoing.id, type: outgoing.type, exchange: outgoing.exchange, body: outgoing.body,
                                       correlationId: outgoing.correlationId, time: outgoing.time, source: outgoing.source,
                                       replyTo: waiter?.queue)
@@ -53,7 +55,12 @@ struct PublishCommand: ParsableCommand {
         if case .unroutable(let reason) = receipt.outcome { throw CommandFailure("published but not delivered: \(reason)") }
         guard let waiter, let wait else { return }
         guard let outcome = try waiter.outcome(of: receipt.id, within: .seconds(wait)) else {
-            throw CommandFailure("no outcome within \(wait) s; the message was delivered (id \(receipt.id)): is a process of its context running?")
+            guard let destination, let now = try waiter.inspect(destination.queue) else {
+                throw CommandFailure("no outcome within \(wait) s; the message was delivered (id \(receipt.id))")
+            }
+            let report = WaitReport(queue: destination.queue, context: destination.context, ahead: ahead ?? 0,
+                                    waiting: now.messageCount, consumers: now.consumerCount)
+            throw CommandFailure(report.explain(id: receipt.id, waited: wait))
         }
         print(String(decoding: outcome, as: UTF8.self))
     }
@@ -73,7 +80,7 @@ struct PublishCommand: ParsableCommand {
         } catch let error as Fleet.ValidationError {
             throw CommandFailure("\(M.messageType) not published: data.\(error.field) \(error.reason)")
         } catch {
-            let (field, reason) = describeDecodingFailure(error)
+            let (field, reason) = describeDecodingFailure(error, document: data)
             throw CommandFailure("\(M.messageType) not published: \(field) \(reason)")
         }
         return try OutgoingMessage.make(message, source: "airfleet/cli", subject: subject, correlationId: correlationId)
@@ -118,6 +125,11 @@ final class OutcomeWaiter {
             }
             if header?.causationid == id { return delivery.body }
         }
+    }
+
+    /// The queue's ready messages and consumers, as the broker counts them now.
+    func inspect(_ queue: String) throws -> AMQPQueueState? {
+        try channel.inspectQueue(queue)
     }
 
     deinit { connection.close() }

@@ -1,3 +1,5 @@
+@testable import airfleet
+import Contracts
 import Fleet
 import FleetTestSupport
 import Flights
@@ -35,6 +37,40 @@ final class PublishCommandTests: XCTestCase {
         XCTAssertTrue(run.errors.contains("flight.schedule.v1 not published: data.departure is required"), run.errors)
         XCTAssertEqual(run.output, "")
         XCTAssertEqual(try fleet.queueState("airfleet.flights").messageCount, 0)
+    }
+
+    func testAWrongValueIsSaidInPlainWords() throws {
+        let body = #"{"flightId":"not-a-uuid","departure":"2031-05-01T12:00:00Z","arrival":"2031-05-01T19:00:00Z"}"#
+        let run = try Airfleet.run(["publish", "flight.delay.v1"], input: body, fleet: fleet)
+        XCTAssertEqual(run.status, 1)
+        XCTAssertTrue(run.errors.contains(#"flight.delay.v1 not published: data.flightId must be a UUID, got "not-a-uuid""#), run.errors)
+        XCTAssertFalse(run.errors.contains("Attempted"), run.errors)
+    }
+
+    /// With nothing consuming the context's queue, --wait says so, and how many messages were ahead.
+    func testWaitingWithoutAnOutcomeSaysWhatIsAheadAndWhoConsumes() throws {
+        let publisher = try fleet.publisher()
+        for _ in 0..<3 {
+            _ = try publisher.publish([try OutgoingMessage.make(
+                ChangeGate(flightId: UUID(), gate: "B2"), source: "airfleet/tests")])
+        }
+        publisher.close()
+        let body = #"{"flightId":"\#(UUID().uuidString)","gate":"C3"}"#
+        let run = try Airfleet.run(["publish", "flight.change-gate.v1", "--wait", "1"], input: body, fleet: fleet)
+        XCTAssertEqual(run.status, 1)
+        XCTAssertTrue(run.errors.contains("was delivered to airfleet.flights"), run.errors)
+        XCTAssertTrue(run.errors.contains("which has no consumer: no process of the flights context is running"), run.errors)
+        XCTAssertFalse(run.errors.contains("is a process of its context running?"), run.errors)
+    }
+
+    func testAWaitReportCountsTheMessagesAheadAndTheConsumers() {
+        let behind = WaitReport(queue: "airfleet.flights", context: "flights", ahead: 1200, waiting: 800, consumers: 2)
+        XCTAssertEqual(behind.explain(id: "m1", waited: 5),
+                       "no outcome within 5 s; the message was delivered to airfleet.flights (id m1) behind 1200 messages; "
+                           + "the queue has 2 consumers and 800 messages waiting now: the command is still in line; "
+                           + "wait longer (--wait), or see airfleet status")
+        let idle = WaitReport(queue: "airfleet.flights", context: "flights", ahead: 0, waiting: 0, consumers: 1)
+        XCTAssertTrue(idle.explain(id: "m1", waited: 5).contains("which has 1 consumer and no messages waiting"))
     }
 
     func testACommandItsContextRefusesIsReportedWithTheReason() throws {
