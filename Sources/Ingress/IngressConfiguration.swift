@@ -62,9 +62,7 @@ public struct IngressConfiguration: Sendable {
     /// and `AIRFLEET_BCRYPT_COST`.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> IngressConfiguration {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-        guard let url = value("AIRFLEET_AMQP_URL") else {
-            throw ConfigurationError("AIRFLEET_AMQP_URL is not set: the ingress publishes commands and asks queries on RabbitMQ")
-        }
+        let url = value("AIRFLEET_AMQP_URL") ?? FleetConfiguration.defaultAMQPURL
         guard let secret = value("AIRFLEET_JWT_SECRET") else {
             throw ConfigurationError("AIRFLEET_JWT_SECRET is not set: the ingress signs access tokens with it (ops/up generates one)")
         }

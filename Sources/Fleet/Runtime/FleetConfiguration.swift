@@ -44,6 +44,11 @@ public struct FleetConfiguration: Sendable {
         public func url(for context: String) -> String { perContext[context] ?? shared }
     }
 
+    /// The local defaults of the two servers, as ops/up runs them; every process that reads
+    /// these settings takes its defaults from here.
+    public static let defaultAMQPURL = "amqp://guest:guest@127.0.0.1:5672/"
+    public static let defaultDatabaseURL = "postgres://airfleet@127.0.0.1:5432/airfleet"
+
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> FleetConfiguration {
         let reader = EnvironmentReader(environment)
         var perContext: [String: String] = [:]
@@ -57,9 +62,9 @@ public struct FleetConfiguration: Sendable {
         }
         let host = ProcessInfo.processInfo.hostName
         return FleetConfiguration(
-            amqp: try AMQPConfiguration(url: reader.string("AIRFLEET_AMQP_URL", default: "amqp://guest:guest@127.0.0.1:5672/")),
+            amqp: try AMQPConfiguration(url: reader.string("AIRFLEET_AMQP_URL", default: defaultAMQPURL)),
             databaseURLs: DatabaseURLs(
-                shared: reader.string("AIRFLEET_DATABASE_URL", default: "postgres://airfleet@127.0.0.1:5432/airfleet"),
+                shared: reader.string("AIRFLEET_DATABASE_URL", default: defaultDatabaseURL),
                 perContext: perContext),
             schemaPrefix: prefix,
             topology: TopologySettings(
