@@ -83,11 +83,7 @@ public enum CustomersContext {
             }
             return found
         }
-        do {
-            try PasswordPolicy.check(password, email: email)
-        } catch let error as ValidationError {
-            throw ConfigurationError("AIRFLEET_ADMIN_PASSWORD \(error.reason)")
-        }
+        try checkAdminPassword(password, email: email)
         let hash = try PasswordHashing.hashUnchecked(password, cost: cost)
         let customerId = UUID()
         let now = Date()
@@ -106,6 +102,32 @@ public enum CustomersContext {
         return .created(customerId: customerId)
     }
 
+    /// The first admin's settings checked as `ensureAdmin` will check them, without a database:
+    /// the email, and the password rules when a password is set. Operators run it before
+    /// starting anything (`airfleet config check`), so a password the rules refuse is named then
+    /// rather than found in a customers process that keeps exiting.
+    public static func checkAdminSettings(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        let email = try CustomerRules.checkEmail(adminEmail(environment), field: "AIRFLEET_ADMIN_EMAIL")
+        guard let password = adminPassword(environment) else { return }
+        try checkAdminPassword(password, email: email)
+    }
+
+    private static func adminEmail(_ environment: [String: String]) -> String {
+        environment["AIRFLEET_ADMIN_EMAIL"].flatMap { $0.isEmpty ? nil : $0 } ?? "admin@airfleet.local"
+    }
+
+    private static func adminPassword(_ environment: [String: String]) -> String? {
+        environment["AIRFLEET_ADMIN_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    private static func checkAdminPassword(_ password: String, email: String) throws {
+        do {
+            try PasswordPolicy.check(password, email: email)
+        } catch let error as ValidationError {
+            throw ConfigurationError("AIRFLEET_ADMIN_PASSWORD \(error.reason)")
+        }
+    }
+
     /// `ensureAdmin` from the shared settings: `AIRFLEET_ADMIN_EMAIL` (default
     /// `admin@airfleet.local`), `AIRFLEET_ADMIN_PASSWORD` and `AIRFLEET_BCRYPT_COST`. Without a
     /// password it creates nothing and returns nil (an admin may exist already); the database
@@ -114,8 +136,8 @@ public enum CustomersContext {
     public static func ensureAdmin(configuration: FleetConfiguration,
                                    environment: [String: String] = ProcessInfo.processInfo.environment,
                                    logger: Logger) throws -> AdminOutcome? {
-        let email = environment["AIRFLEET_ADMIN_EMAIL"].flatMap { $0.isEmpty ? nil : $0 } ?? "admin@airfleet.local"
-        guard let password = environment["AIRFLEET_ADMIN_PASSWORD"], !password.isEmpty else {
+        let email = adminEmail(environment)
+        guard let password = adminPassword(environment) else {
             logger.notice("AIRFLEET_ADMIN_PASSWORD is not set; no first admin is created")
             return nil
         }

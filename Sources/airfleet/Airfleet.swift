@@ -18,7 +18,7 @@ struct Airfleet: AsyncParsableCommand {
         version: version,
         subcommands: [TopologyCommand.self, MigrateCommand.self, ConsumeCommand.self, IngressCommand.self, PublishCommand.self,
                       DeadLetterCommand.self, StatusCommand.self, SeedCommand.self, UserCommand.self, NotificationsCommand.self,
-                      VersionCommand.self])
+                      ConfigCommand.self, VersionCommand.self])
 }
 
 struct VersionCommand: ParsableCommand {

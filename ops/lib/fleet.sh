@@ -132,6 +132,65 @@ fleet_start() {
     _fleet_ctl "$state" status >&2 || true
 }
 
+# Prints "context consumers" for the contexts named, as the broker counts them (airfleet status).
+_fleet_consumers() {
+    local binary=$1 context arguments=()
+    shift
+    for context in "$@"; do arguments+=(--context "$context"); done
+    "$binary" status --json "${arguments[@]}" </dev/null 2>/dev/null |
+        python3 -c 'import json, sys
+for line in sys.stdin:
+    row = json.loads(line)
+    print(row["context"], row["consumers"])' || true
+}
+
+# The last error a process wrote to its log (or its last lines when none says error).
+_fleet_last_error() {
+    local log=$1 line
+    [[ -r $log ]] || { info "(no log at $log)"; return 0; }
+    line=$(grep -v '^supervised:' "$log" | grep -iE 'error|critical|fatal|usage' | tail -n 1)
+    if [[ -n $line ]]; then info "$line"; else show_log_tail "$log" 5; fi
+    info "(log: $log)"
+}
+
+# Waits until every process of the plan in effect consumes: its context's queue counts one
+# consumer per process. A process whose launcher saw it exit young twice in a row since SINCE
+# (epoch seconds) keeps failing: the wait fails at once with that process's last error.
+# Usage: fleet_wait_consuming STATE BINARY SECONDS SINCE
+fleet_wait_consuming() {
+    local state=$1 binary=$2 seconds=$3 since=$4 plan deadline context count consumers n started runs waiting
+    plan=$(fleet_current_plan "$state" | awk '$2 > 0')
+    [[ -n $plan ]] || return 0
+    deadline=$(($(now_us) + seconds * 1000000))
+    while true; do
+        local -A counted=()
+        while read -r context consumers; do
+            counted[$context]=$consumers
+        done < <(_fleet_consumers "$binary" $(awk '{ print $1 }' <<<"$plan"))
+        waiting=()
+        while read -r context count; do
+            ((${counted[$context]:-0} >= count)) || waiting+=("$context ${counted[$context]:-0} of $count")
+        done <<<"$plan"
+        ((${#waiting[@]} > 0)) || return 0
+        while read -r context count; do
+            for ((n = 1; n <= count; n++)); do
+                read -r started runs 2>/dev/null <"$(_fleet_dir "$state")/backoff/$context-$n" || continue
+                if ((started >= since && runs >= 2)); then
+                    fail "$context-$n keeps exiting at start ($runs times in a row); its last error:"
+                    _fleet_last_error "$state/logs/$context-$n.log"
+                    return 1
+                fi
+            done
+        done <<<"$plan"
+        if (($(now_us) > deadline)); then
+            fail "not every process consumes after $seconds s (consumers: $(IFS=,; printf '%s' "${waiting[*]}"))"
+            for entry in "${waiting[@]}"; do _fleet_last_error "$state/logs/${entry%% *}-1.log"; done
+            return 1
+        fi
+        sleep 0.5
+    done
+}
+
 # Changes one context's process count under the running supervisord; the other contexts, and
 # the processes of this one that stay, keep running. A removed process is stopped with SIGTERM
 # and drains; supervisorctl update waits for it. Usage: fleet_scale STATE CONTEXT COUNT

@@ -1,0 +1,98 @@
+import Fleet
+import FleetTestSupport
+import Foundation
+import XCTest
+
+/// What ops/up checks before and after starting the fleet: settings a process would die on,
+/// and processes that keep exiting instead of consuming.
+final class StartupChecksTests: XCTestCase {
+    var fleet: TestFleet!
+    var state: URL?
+
+    private static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    override func setUpWithError() throws { fleet = try TestFleet() }
+
+    override func tearDown() {
+        if let state {
+            _ = try? ops("source ops/lib/common.sh; source ops/lib/fleet.sh; fleet_stop \"$AIRFLEET_STATE_DIR\"", state: state)
+            try? FileManager.default.removeItem(at: state)
+        }
+        fleet?.tearDown()
+    }
+
+    func testConfigCheckNamesTheSettingAndTheRuleItBreaks() throws {
+        var environment = fleet.environment
+        environment["AIRFLEET_ADMIN_EMAIL"] = "admin@airfleet.local"
+        environment["AIRFLEET_ADMIN_PASSWORD"] = "Admin-Horse-Battery-7"
+        let refused = try Airfleet.run(["config", "check"], input: "", fleet: fleet, environment: environment)
+        XCTAssertEqual(refused.status, 1, refused.output)
+        XCTAssertTrue(refused.errors.contains("AIRFLEET_ADMIN_PASSWORD must not be or contain the email address or its name part"),
+                      refused.errors)
+
+        environment["AIRFLEET_ADMIN_PASSWORD"] = "Correct-Horse-Battery-7"
+        environment["AIRFLEET_PREFETCH"] = "lots"
+        let badNumber = try Airfleet.run(["config", "check"], input: "", fleet: fleet, environment: environment)
+        XCTAssertEqual(badNumber.status, 1)
+        XCTAssertTrue(badNumber.errors.contains("AIRFLEET_PREFETCH"), badNumber.errors)
+
+        environment["AIRFLEET_PREFETCH"] = nil
+        let fine = try Airfleet.run(["config", "check"], input: "", fleet: fleet, environment: environment)
+        XCTAssertEqual(fine.status, 0, fine.errors)
+        XCTAssertEqual(fine.output, "settings: ok\n")
+        let noSecret = try Airfleet.run(["config", "check", "--ingress"], input: "", fleet: fleet, environment: environment)
+        XCTAssertEqual(noSecret.status, 1)
+        XCTAssertTrue(noSecret.errors.contains("AIRFLEET_JWT_SECRET is not set"), noSecret.errors)
+    }
+
+    /// The wait ops/up makes after starting the fleet: it returns once every process consumes,
+    /// and fails soon, with the process's own last error, when one keeps exiting at start.
+    func testWaitingForTheFleetFailsWithTheLastErrorOfAProcessThatKeepsExiting() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/supervisord") else {
+            throw XCTSkip("supervisord is not installed (ops/bootstrap installs it)")
+        }
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("airfleet-startup-\(UUID().uuidString.prefix(8))")
+        self.state = state
+        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        let testbed = try TestbedProcess.executable().path
+        let airfleet = URL(fileURLWithPath: testbed).deletingLastPathComponent().appendingPathComponent("airfleet").path
+        let start = """
+            source ops/lib/common.sh; source ops/lib/fleet.sh
+            since=$(date +%s)
+            fleet_start "$AIRFLEET_STATE_DIR" \(testbed)
+            fleet_wait_consuming "$AIRFLEET_STATE_DIR" \(airfleet) 60 "$since"
+            """
+        try "probe=2\n".write(to: state.appendingPathComponent("fleet.conf"), atomically: true, encoding: .utf8)
+        let healthy = try ops(start, state: state)
+        XCTAssertEqual(healthy.status, 0, healthy.output)
+        XCTAssertEqual(try fleet.queueState("airfleet.probe").consumerCount, 2)
+
+        // A context this binary does not have: its process prints its usage and exits, again and again.
+        try "probe=2\nnowhere=1\n".write(to: state.appendingPathComponent("fleet.conf"), atomically: true, encoding: .utf8)
+        let started = ContinuousClock.now
+        let failing = try ops(start, state: state)
+        XCTAssertNotEqual(failing.status, 0, failing.output)
+        XCTAssertTrue(failing.output.contains("nowhere-1 keeps exiting at start"), failing.output)
+        XCTAssertTrue(failing.output.contains("usage: fleet-testbed consume"), failing.output)
+        XCTAssertLessThan(ContinuousClock.now - started, .seconds(45), "a crash loop is seen long before the wait runs out")
+    }
+
+    private func ops(_ script: String, state: URL) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", script]
+        process.currentDirectoryURL = Self.repository
+        process.environment = ProcessInfo.processInfo.environment.merging(fleet.environment.merging([
+            "AIRFLEET_STATE_DIR": state.path, "AIRFLEET_FLEET_CONF": state.appendingPathComponent("fleet.conf").path,
+            "AIRFLEET_DRAIN_TIMEOUT": "10s",
+        ]) { $1 }) { $1 }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+}
