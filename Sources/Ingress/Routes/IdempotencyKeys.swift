@@ -11,12 +11,11 @@ import Synchronization
 /// The bookings context, which keeps every booking with its key and a fingerprint of its
 /// request, is asked first. A request published moments ago may not have reached it yet, so this
 /// ingress also remembers for `inFlightWindow` the requests it published under each key. When
-/// the bookings context cannot answer in `checkTimeout`, the request goes ahead unchecked: the
+/// the bookings context cannot answer in time, the request goes ahead unchecked: the
 /// context still refuses a reused key when the command arrives (`booking.rejected.v1`), which a
 /// client that waits sees as 409, so availability is not traded for the early answer.
 final class IdempotencyKeys: Sendable {
     static let inFlightWindow = Duration.seconds(60)
-    static let checkTimeout = Duration.seconds(2)
     /// Beyond this many remembered requests the expired ones are dropped, then the oldest.
     static let capacity = 50_000
 
@@ -29,9 +28,9 @@ final class IdempotencyKeys: Sendable {
     private let timeout: Duration
     private let published = Mutex<[UUID: Published]>([:])
 
-    init(gateway: BrokerGateway, queryTimeout: Duration) {
+    init(gateway: BrokerGateway, timeout: Duration) {
         self.gateway = gateway
-        timeout = min(queryTimeout, Self.checkTimeout)
+        self.timeout = timeout
     }
 
     /// Throws 422 when `booking` reuses its key with another body that the bookings context

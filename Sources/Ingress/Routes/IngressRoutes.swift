@@ -22,9 +22,15 @@ struct IngressRoutes: Sendable {
         body = JSONBody(limit: configuration.maximumBodyBytes)
         airports = AirportDirectory(gateway: gateway, timeout: configuration.queryTimeout)
         searchAnswers = SearchAnswers(freshness: configuration.searchFreshness, feed: gateway.flightUpdates)
-        bookableFlights = BookableFlights(gateway: gateway, timeout: configuration.queryTimeout)
-        idempotencyKeys = IdempotencyKeys(gateway: gateway, queryTimeout: configuration.queryTimeout)
+        let checkTimeout = min(configuration.queryTimeout, Self.bookingCheckTimeout)
+        bookableFlights = BookableFlights(gateway: gateway, timeout: checkTimeout)
+        idempotencyKeys = IdempotencyKeys(gateway: gateway, timeout: checkTimeout)
     }
+
+    /// The longest a booking waits for the checks made before it is published. They only
+    /// refuse early what the contexts refuse anyway, so a context that is slow or away must not
+    /// hold bookings up: past this, the booking goes ahead unchecked.
+    static let bookingCheckTimeout = Duration.seconds(2)
 
     func register(on table: RouteTable) {
         registerAuth(on: table)
