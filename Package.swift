@@ -165,7 +165,7 @@ let package = Package(
         ]),
         .testTarget(name: "SMTPTests", dependencies: ["SMTP", "CCurl"]),
         .testTarget(name: "NotificationsTests", dependencies: [
-            "Notifications", "SMTP", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
+            "Notifications", "airfleet", "SMTP", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "PaymentsTests", dependencies: [

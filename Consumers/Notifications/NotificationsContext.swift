@@ -6,7 +6,8 @@ import Postgres
 import SMTP
 
 /// The Notifications bounded context: follows bookings, flights and subscriptions, keeps what
-/// it needs in its own schema, and writes emails through SMTP, at most one per delivery key.
+/// it needs in its own schema, and writes emails through SMTP, at least once per delivery key
+/// (and once, unless a sender dies inside its SMTP exchange).
 public enum NotificationsContext {
     public static let name = "notifications"
 
@@ -16,17 +17,25 @@ public enum NotificationsContext {
         public var reminderSweepInterval: Duration
         /// Reminders one sweep takes at most.
         public var reminderBatch: Int
+        /// How long an email may stay `sending` before its sender counts as dead and it is sent
+        /// again (`AIRFLEET_EMAIL_RESEND_AFTER`); nil for `defaultResendAfter`.
+        public var resendAfter: Duration?
 
-        public init(smtp: SMTPSettings = SMTPSettings(), reminderSweepInterval: Duration = .seconds(5), reminderBatch: Int = 50) {
+        public init(smtp: SMTPSettings = SMTPSettings(), reminderSweepInterval: Duration = .seconds(5), reminderBatch: Int = 50,
+                    resendAfter: Duration? = nil) {
             self.smtp = smtp
             self.reminderSweepInterval = reminderSweepInterval
             self.reminderBatch = reminderBatch
+            self.resendAfter = resendAfter
         }
+
+        /// Four SMTP timeouts: a sender silent that long is not inside an exchange any more.
+        public var defaultResendAfter: Duration { smtp.totalTimeout * 4 }
     }
 
     public static func definition(settings: Settings = Settings()) throws -> ContextDefinition {
         let logger = Logger(label: "airfleet.notifications")
-        let ledger = DeliveryLedger(logger: logger)
+        let ledger = DeliveryLedger(logger: logger, gracePeriod: settings.resendAfter ?? settings.defaultResendAfter)
         let directory = FlightDirectory(logger: logger)
         let postman = Postman(templates: try NotificationTemplates(), mailer: SMTPMailer(settings: settings.smtp), ledger: ledger)
         let notifier = Notifier(postman: postman, flights: directory)
@@ -50,17 +59,30 @@ public enum NotificationsContext {
         registry.schedule("reminders", every: settings.reminderSweepInterval) { context in
             try Reminders.sendDue(notifier, batch: batch, context)
         }
+        registry.schedule("in-doubt emails", every: settings.reminderSweepInterval) { context in
+            try InDoubtEmails.resend(postman, batch: batch, context)
+        }
         return ContextDefinition(registry: registry, migrations: migrations()).withStartup { configuration, _ in
             ledger.configure(try configuration.database(for: name), schema: configuration.schema(for: name))
             directory.configure(configuration)
         }
     }
 
-    /// Reads the SMTP settings (`AIRFLEET_SMTP_*`) and `AIRFLEET_REMINDER_SWEEP_INTERVAL`.
+    /// Reads the SMTP settings (`AIRFLEET_SMTP_*`), `AIRFLEET_REMINDER_SWEEP_INTERVAL` and
+    /// `AIRFLEET_EMAIL_RESEND_AFTER`.
     public static func settings(_ environment: [String: String]) throws -> Settings {
         var settings = Settings(smtp: try SMTPSettings.fromEnvironment(environment))
         if let text = environment["AIRFLEET_REMINDER_SWEEP_INTERVAL"], !text.isEmpty {
             settings.reminderSweepInterval = try parseDuration(text, setting: "AIRFLEET_REMINDER_SWEEP_INTERVAL")
+        }
+        if let text = environment["AIRFLEET_EMAIL_RESEND_AFTER"], !text.isEmpty {
+            let resendAfter = try parseDuration(text, setting: "AIRFLEET_EMAIL_RESEND_AFTER")
+            guard resendAfter > settings.smtp.totalTimeout else {
+                throw ConfigurationError(
+                    "AIRFLEET_EMAIL_RESEND_AFTER (\(text)) must be longer than the SMTP timeout (\(formatDuration(settings.smtp.totalTimeout))): "
+                        + "an email still inside its SMTP exchange would be sent twice")
+            }
+            settings.resendAfter = resendAfter
         }
         return settings
     }

@@ -17,13 +17,17 @@ public enum PaymentsContext {
         public var retry: RetryPolicy
         /// Deliveries of a charge before it fails as `retries-exhausted`: the retry ladder's length + 1.
         public var maxDeliveries: Int
+        /// A charge waits for an open breaker only if the breaker lets calls through at least this
+        /// long before the booking's hold runs out: time for the call and the seats' confirmation.
+        public var holdMargin: Duration
 
         public init(breakerFailures: Int = 5, breakerCoolDown: Duration = .seconds(30), retry: RetryPolicy = RetryPolicy(),
-                    maxDeliveries: Int = RetryLadder.standard.maxAttempts) {
+                    maxDeliveries: Int = RetryLadder.standard.maxAttempts, holdMargin: Duration = .seconds(10)) {
             self.breakerFailures = breakerFailures
             self.breakerCoolDown = breakerCoolDown
             self.retry = retry
             self.maxDeliveries = maxDeliveries
+            self.holdMargin = holdMargin
         }
     }
 
@@ -36,6 +40,7 @@ public enum PaymentsContext {
         var registry = HandlerRegistry(context: name)
         let concurrent = ConcurrentCharges(gateway: gateway, calls: calls)
         registry.handle(ChargePayment.self, ChargeHandler(gateway: gateway, calls: calls, maxDeliveries: settings.maxDeliveries,
+                                                          holdMargin: Double(settings.holdMargin.milliseconds) / 1000,
                                                           prepared: concurrent).handle)
         registry.handle(RefundPayment.self, RefundHandler(gateway: gateway, calls: calls).handle)
         registry.answer(GetPayment.self, PaymentQueries.get)

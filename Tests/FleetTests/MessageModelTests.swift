@@ -115,6 +115,10 @@ final class MessageModelTests: XCTestCase {
         XCTAssertEqual(ladder.rung(after: 1), 0)
         XCTAssertEqual(ladder.rung(after: 4), 3)
         XCTAssertNil(ladder.rung(after: 5))
+        // A wait a handler asks for goes through the longest rung that does not overshoot it.
+        XCTAssertEqual(ladder.delay(closestBelow: .seconds(25)), .seconds(1))
+        XCTAssertEqual(ladder.delay(closestBelow: .seconds(60)), .seconds(60))
+        XCTAssertEqual(ladder.delay(closestBelow: .milliseconds(50)), .milliseconds(200), "the shortest when all overshoot")
         XCTAssertThrowsError(try RetryLadder(parsing: "1s,soon")) { error in
             XCTAssertTrue("\(error)".contains("'soon' is not a duration"), "\(error)")
         }

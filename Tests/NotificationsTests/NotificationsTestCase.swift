@@ -18,6 +18,8 @@ class NotificationsTestCase: XCTestCase {
 
     /// Whether setUp starts the sink (a test of an SMTP outage starts it later).
     var sinkStartsUp: Bool { true }
+    /// How long an email may stay `sending` before it is sent again; nil for the default.
+    var resendAfter: Duration? { nil }
 
     override func setUpWithError() throws {
         sink = try SMTPSinkProcess()
@@ -35,7 +37,8 @@ class NotificationsTestCase: XCTestCase {
         var smtp = try SMTPSettings.parsing(url: sink.url)
         smtp.connectTimeout = .seconds(2)
         smtp.totalTimeout = .seconds(5)
-        return try NotificationsContext.definition(settings: .init(smtp: smtp, reminderSweepInterval: .milliseconds(100)))
+        return try NotificationsContext.definition(settings: .init(smtp: smtp, reminderSweepInterval: .milliseconds(100),
+                                                                   resendAfter: resendAfter))
     }
 
     func startConsumer() throws {
@@ -104,6 +107,10 @@ class NotificationsTestCase: XCTestCase {
 
     func deadLetters() throws -> [AMQPDelivery] {
         try fleet.drain(Topology.deadLetterQueue(of: NotificationsContext.name))
+    }
+
+    func bookingKey(_ booking: BookingConfirmed) -> String {
+        "booking:\(booking.bookingId.uuidString.lowercased()):booking-confirmed:1"
     }
 
     func ledgerState(_ key: String) throws -> String? {

@@ -42,8 +42,21 @@ final class SMTPSinkProcess {
         }
     }
 
+    /// Freezes the sink (SIGSTOP): connections are still accepted by the kernel, but no greeting
+    /// comes, so a sender hangs inside its SMTP exchange until `resume()` or its timeout.
+    func pause() {
+        guard let process else { return }
+        kill(process.processIdentifier, SIGSTOP)
+    }
+
+    func resume() {
+        guard let process else { return }
+        kill(process.processIdentifier, SIGCONT)
+    }
+
     func stop() {
         guard let process else { return }
+        resume()
         process.terminate()
         process.waitUntilExit()
         self.process = nil

@@ -20,7 +20,8 @@ final class SchemaTests: XCTestCase {
         let booking = UUID(), payment = UUID(), refund = UUID(), now = Date()
         let samples: [(String, [any Encodable])] = [
             ("payment.charge.v1", [ChargePayment(bookingId: booking, customerId: UUID(), amount: 100, currency: "EUR",
-                                                 paymentToken: "tok_visa", description: "Airfleet booking"),
+                                                 paymentToken: "tok_visa", description: "Airfleet booking",
+                                                 holdExpiresAt: now),
                                    ChargePayment(bookingId: booking, customerId: UUID(), amount: 1, currency: "GBP",
                                                  paymentToken: "tok_fail_2")]),
             ("payment.refund.v1", [RefundPayment(refundId: refund, bookingId: booking, amount: 5, reason: "booking cancelled")]),

@@ -64,7 +64,8 @@ struct SagaRunner {
                 }
                 try context.send(ChargePayment(bookingId: booking.bookingId, customerId: booking.customerId, amount: total,
                                                currency: currency, paymentToken: token,
-                                               description: "Airfleet booking \(booking.subject)"), subject: booking.subject)
+                                               description: "Airfleet booking \(booking.subject)",
+                                               holdExpiresAt: booking.holdExpiresAt), subject: booking.subject)
                 booking.paymentToken = nil
             case .confirmSeats:
                 try context.send(ConfirmSeats(holdId: booking.holdId, bookingId: booking.bookingId), subject: booking.subject)

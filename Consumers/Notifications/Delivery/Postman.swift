@@ -1,6 +1,7 @@
 import Contracts
 import Fleet
 import Foundation
+import Logging
 import SMTP
 
 /// One email to write: who it is for, what it is about, and the template's data.
@@ -22,7 +23,8 @@ enum DeliveryOutcome: Equatable {
     case refused(String)
 }
 
-/// Renders, records and sends emails: ledger claim, SMTP, ledger settle, event.
+/// Renders, records and sends emails: render, ledger claim (with the rendered email), SMTP,
+/// ledger settle, event; and sends again, from the ledger, emails whose sender went silent.
 final class Postman: @unchecked Sendable {
     let templates: NotificationTemplates
     let mailer: SMTPMailer
@@ -42,11 +44,22 @@ final class Postman: @unchecked Sendable {
     func deliver(_ letter: Letter, _ context: HandlerContext) throws -> DeliveryOutcome {
         let kind = letter.key.kind
         let messageId = letter.key.messageId(domain: domain)
-        let entry = DeliveryLedger.Entry(key: letter.key, addressee: letter.addressee, flightId: letter.flightId, messageId: messageId)
-        var metadata: [String: String] = ["delivery": "\(letter.key)"]
+        var model = letter.model
+        model["name"] = model["name"] ?? letter.recipientName ?? "traveller"
+        let content: StoredEmail
+        do {
+            let rendered = try templates.render(kind, model)
+            content = StoredEmail(recipientName: letter.recipientName, subject: rendered.subject, text: rendered.text,
+                                    html: rendered.html, date: context.now)
+        } catch {
+            return .retryLater("cannot render \(kind.rawValue): \(error)")
+        }
+        let entry = DeliveryLedger.Entry(key: letter.key, addressee: letter.addressee, flightId: letter.flightId,
+                                         messageId: messageId, content: content)
+        let attempt: Int
         switch try ledger.claim(entry) {
-        case .claimed:
-            break
+        case .claimed(let claimed):
+            attempt = claimed
         case .alreadySent:
             // Announced again in case the transaction that announced it first rolled back.
             try context.emit(NotificationSent(deliveryKey: letter.key.description, kind: kind, to: letter.addressee,
@@ -59,43 +72,57 @@ final class Postman: @unchecked Sendable {
                                                 flightId: letter.flightId, reason: .rejected, detail: error, failedAt: context.now))
             return .skipped
         case .inDoubt:
-            context.logger.warning("email is in doubt (another process is sending it, or one died while sending it); not sent again",
-                                   metadata: metadata.mapValues { .string($0) })
+            context.logger.notice(
+                "email is being sent by another process, or was when that process went silent; if it is still unsettled after the grace period, the in-doubt sweep sends it again",
+                metadata: ["delivery": "\(letter.key)"])
             return .skipped
         }
-        var model = letter.model
-        model["name"] = model["name"] ?? letter.recipientName ?? "traveller"
-        let message: MailMessage
-        do {
-            let content = try templates.render(kind, model)
-            message = MailMessage(from: mailer.settings.sender, to: MailAddress(letter.addressee.email, name: letter.recipientName),
-                                  subject: content.subject, text: content.text, html: content.html, messageId: messageId,
-                                  date: context.now, extraHeaders: [("X-Airfleet-Kind", kind.rawValue),
-                                                                    ("X-Airfleet-Delivery", letter.key.description)])
-        } catch {
-            try ledger.settle(letter.key, .retrying, error: "\(error)")
-            return .retryLater("cannot render \(kind.rawValue): \(error)")
-        }
+        let message = content.message(kind: kind, deliveryKey: letter.key.description, to: letter.addressee.email,
+                                      messageId: messageId, from: mailer.settings.sender)
+        return try send(message, deliveryKey: letter.key.description, kind: kind, to: letter.addressee,
+                        flightId: letter.flightId, attempt: attempt, ifItMayPassLater: .retrying, context)
+    }
+
+    /// Sends an email its sender went silent on, the same message with the same Message-ID.
+    func resend(_ delivery: InDoubtDelivery, _ context: HandlerContext) throws -> DeliveryOutcome {
+        context.logger.notice("sending again an email whose sender went silent during its SMTP exchange",
+                              metadata: ["delivery": "\(delivery.deliveryKey)", "attempt": "\(delivery.attempt)"])
+        let message = delivery.content.message(kind: delivery.kind, deliveryKey: delivery.deliveryKey,
+                                               to: delivery.addressee.email, messageId: delivery.messageId,
+                                               from: mailer.settings.sender)
+        // No message will bring it back (its event was handled, or is on the retry ladder and
+        // will find the row claimed), so a passing failure leaves it `sending` for the next sweep.
+        return try send(message, deliveryKey: delivery.deliveryKey, kind: delivery.kind, to: delivery.addressee,
+                        flightId: delivery.flightId, attempt: delivery.attempt, ifItMayPassLater: .sending, context)
+    }
+
+    /// SMTP, then the ledger's settle, then the event; the caller holds the claim for `attempt`.
+    /// A failure that may pass is recorded as `passingFailure`: `retrying` when a message will
+    /// come back for it, `sending` (another grace period) when only the in-doubt sweep will.
+    private func send(_ message: MailMessage, deliveryKey: String, kind: NotificationKind, to addressee: NotificationAddressee,
+                      flightId: UUID?, attempt: Int, ifItMayPassLater passingFailure: NotificationView.State,
+                      _ context: HandlerContext) throws -> DeliveryOutcome {
+        var metadata: Logger.Metadata = ["delivery": "\(deliveryKey)"]
         do {
             try mailer.send(message)
         } catch {
-            metadata["error"] = error.message
+            metadata["error"] = "\(error.message)"
             if error.isTransient {
-                try ledger.settle(letter.key, .retrying, error: error.message)
-                context.logger.info("email not sent; will retry", metadata: metadata.mapValues { .string($0) })
+                try ledger.settle(deliveryKey, attempt: attempt, passingFailure, error: error.message)
+                context.logger.info("email not sent; will retry", metadata: metadata)
                 return .retryLater(error.message)
             }
-            try ledger.settle(letter.key, .failed, error: error.message)
-            context.logger.warning("email refused", metadata: metadata.mapValues { .string($0) })
+            try ledger.settle(deliveryKey, attempt: attempt, .failed, error: error.message)
+            context.logger.warning("email refused", metadata: metadata)
             try context.emit(NotificationFailed(
-                deliveryKey: letter.key.description, kind: kind, to: letter.addressee, flightId: letter.flightId,
+                deliveryKey: deliveryKey, kind: kind, to: addressee, flightId: flightId,
                 reason: error.kind == .permanentReply ? .rejected : .undeliverable, detail: error.message, failedAt: context.now))
             return .refused(error.message)
         }
-        try ledger.settle(letter.key, .sent)
-        context.logger.info("email sent", metadata: metadata.mapValues { .string($0) })
-        try context.emit(NotificationSent(deliveryKey: letter.key.description, kind: kind, to: letter.addressee,
-                                          flightId: letter.flightId, messageId: messageId, sentAt: context.now))
+        try ledger.settle(deliveryKey, attempt: attempt, .sent)
+        context.logger.info("email sent", metadata: metadata)
+        try context.emit(NotificationSent(deliveryKey: deliveryKey, kind: kind, to: addressee, flightId: flightId,
+                                          messageId: message.messageId, sentAt: context.now))
         return .sent
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 
-/// Stops calling a provider that keeps failing, so payments fail fast ("payment unavailable")
-/// instead of piling up behind timeouts, and lets one trial call through after a cool-down to
-/// see whether it recovered.
+/// Stops calling a provider that keeps failing, so charges do not pile up behind timeouts (they
+/// wait for the cool-down, off the consumer's batch), and lets one trial call through after it
+/// to see whether the provider recovered.
 ///
 /// closed --(`failureThreshold` failures in a row)--> open --(`coolDown` passed)--> half-open:
 /// one trial call; success closes, failure opens again. One breaker is shared by every handler of
@@ -29,6 +29,15 @@ public final class CircuitBreaker: @unchecked Sendable {
     }
 
     public var state: State { lock.withLock { refreshed() } }
+
+    /// How long until the breaker lets a trial call through: the rest of its cool-down while
+    /// open, zero otherwise (closed, or half-open with a trial whose outcome comes within a call).
+    public var timeUntilTrial: TimeInterval {
+        lock.withLock {
+            guard case .open(let until) = refreshed() else { return 0 }
+            return max(0, until.timeIntervalSince(clock()))
+        }
+    }
 
     /// Whether a call may go to the provider now; in half-open state only one at a time may.
     public func allowsCall() -> Bool {

@@ -15,6 +15,9 @@ struct ChargeHandler {
     let calls: GatewayCalls
     /// Deliveries of one charge before giving up as `retries-exhausted` (the retry ladder's rungs + 1).
     let maxDeliveries: Int
+    /// How long before its hold runs out a charge stops waiting for an open breaker: time for
+    /// the call itself and for the seats' confirmation that follows it.
+    let holdMargin: TimeInterval
     /// Answers asked for before the batch's transaction, with the batch's other charges.
     var prepared: ConcurrentCharges?
 
@@ -48,13 +51,33 @@ struct ChargeHandler {
             try context.emit(PaymentDeclined(paymentId: payment.paymentId, bookingId: payment.bookingId, reason: reason,
                                              cardLast4: last4), subject: subject(payment))
         case .circuitOpen:
-            try fail(payment, .circuitOpen, "too many recent provider failures; not tried", context)
+            try waitForBreaker(payment, holdExpiresAt: command.holdExpiresAt, context)
         case .failed(let error):
             guard context.attempt >= maxDeliveries else {
                 throw HandlerError.transient("\(error); charge of booking \(payment.bookingId.uuidString.lowercased()) retried with the same key")
             }
             try fail(payment, .retriesExhausted, "\(error) after \(context.attempt) deliveries", context)
         }
+    }
+
+    /// The breaker refused the call without trying the card. The charge comes back once the
+    /// breaker lets a trial through (`HandlerError.later`: off this batch, without using a rung of
+    /// the ladder), unless the booking's hold would run out before then: only then it fails as
+    /// `circuit-open`. A charge that knows no hold cannot wait safely and fails at once.
+    private func waitForBreaker(_ payment: PaymentRecord, holdExpiresAt: Date?, _ context: HandlerContext) throws {
+        let wait = calls.breaker.timeUntilTrial
+        let booking = payment.bookingId.uuidString.lowercased()
+        guard let holdExpiresAt else {
+            return try fail(payment, .circuitOpen, "too many recent provider failures; not tried (the charge names no hold to wait within)", context)
+        }
+        let tryAgainAt = Date().addingTimeInterval(wait)
+        let seconds = String(format: "%.1f", wait)
+        guard tryAgainAt.addingTimeInterval(holdMargin) < holdExpiresAt else {
+            return try fail(payment, .circuitOpen, "too many recent provider failures; not tried: the breaker lets a call through in "
+                                + "\(seconds) s, too late for the seats held until \(FleetJSON.formatTimestamp(holdExpiresAt))", context)
+        }
+        throw HandlerError.later("the provider's circuit breaker is open; the charge of booking \(booking) waits \(seconds) s for it",
+                                 after: .milliseconds(Int64((wait * 1000).rounded(.up))))
     }
 
     private func fail(_ payment: PaymentRecord, _ reason: PaymentFailed.Reason, _ detail: String,

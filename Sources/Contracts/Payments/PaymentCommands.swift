@@ -13,15 +13,20 @@ public struct ChargePayment: Command, Equatable {
     /// The provider's token for the card; Payments neither stores nor logs it.
     public var paymentToken: String
     public var description: String?
+    /// When the booking's seats stop being held for it. A charge that cannot be tried now (the
+    /// provider's circuit breaker is open) waits for the provider until shortly before then;
+    /// without it, such a charge fails at once.
+    public var holdExpiresAt: Date?
 
     public init(bookingId: UUID, customerId: UUID, amount: Int, currency: String, paymentToken: String,
-                description: String? = nil) {
+                description: String? = nil, holdExpiresAt: Date? = nil) {
         self.bookingId = bookingId
         self.customerId = customerId
         self.amount = amount
         self.currency = currency
         self.paymentToken = paymentToken
         self.description = description
+        self.holdExpiresAt = holdExpiresAt
     }
 
     public func validate() throws {

@@ -27,15 +27,25 @@ public enum FailureKind: String, Sendable, Codable, CaseIterable {
 public struct HandlerError: Error, CustomStringConvertible, Sendable {
     public let isPermanent: Bool
     public let message: String
+    /// Set by `later`: how long the message should wait before it is handled again.
+    public let wait: Duration?
 
     /// The message can never succeed (a rule of the domain refuses it): dead-letter it now.
     public static func permanent(_ message: String) -> HandlerError {
-        HandlerError(isPermanent: true, message: message)
+        HandlerError(isPermanent: true, message: message, wait: nil)
     }
 
     /// Worth trying again later: climb the retry ladder.
     public static func transient(_ message: String) -> HandlerError {
-        HandlerError(isPermanent: false, message: message)
+        HandlerError(isPermanent: false, message: message, wait: nil)
+    }
+
+    /// Not yet, and the handler knows when (a breaker that reopens in 20 s): the message leaves
+    /// its batch and comes back after about `wait` without climbing the ladder, through the
+    /// retry queue of the longest rung not above `wait` (the shortest rung if all are), as often
+    /// as the handler says so. The handler must bound its own waiting (a deadline in the message).
+    public static func later(_ message: String, after wait: Duration) -> HandlerError {
+        HandlerError(isPermanent: false, message: message, wait: wait)
     }
 
     public var description: String { message }
@@ -45,6 +55,8 @@ public struct HandlerError: Error, CustomStringConvertible, Sendable {
 struct MessageFailure: Error, CustomStringConvertible {
     let kind: FailureKind
     let reason: String
+    /// A wait the handler asked for (`HandlerError.later`) instead of the ladder's next rung.
+    var wait: Duration? = nil
 
     var description: String { "\(kind.rawValue): \(reason)" }
 
@@ -52,7 +64,7 @@ struct MessageFailure: Error, CustomStringConvertible {
     static func from(handlerError error: any Error) -> MessageFailure {
         switch error {
         case let error as HandlerError:
-            return MessageFailure(kind: error.isPermanent ? .rejected : .transient, reason: error.message)
+            return MessageFailure(kind: error.isPermanent ? .rejected : .transient, reason: error.message, wait: error.wait)
         case let error as ValidationError:
             return MessageFailure(kind: .invalid, reason: error.description)
         case is DecodingError, is DataDecodingError:

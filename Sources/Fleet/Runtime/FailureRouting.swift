@@ -53,6 +53,16 @@ struct FailureRouter {
         ]))
         headers[FailureHeaders.failures] = .array(Array(history.suffix(FailureHeaders.maximumHistory)))
 
+        if failure.kind == .transient, let wait = failure.wait, let delay = ladder.delay(closestBelow: wait) {
+            // A wait the handler asked for is not a failed attempt: the attempt stays as it was.
+            headers[FailureHeaders.attempt] = .int(Int64(attempt))
+            properties.headers = headers
+            let message = AMQPOutgoingMessage(
+                exchange: "", routingKey: Topology.retryQueue(of: context, delay: delay),
+                body: delivery.body, properties: properties, mandatory: true)
+            return (message, .retry(delay: delay))
+        }
+
         if failure.kind == .transient, let rung = ladder.rung(after: attempt) {
             let delay = ladder.delays[rung]
             headers[FailureHeaders.attempt] = .int(Int64(attempt + 1))

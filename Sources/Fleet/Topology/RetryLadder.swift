@@ -30,6 +30,11 @@ public struct RetryLadder: Sendable, Equatable, CustomStringConvertible {
         return delays.indices.contains(index) ? index : nil
     }
 
+    /// The longest rung not above `wait`, or the shortest when every rung is; nil for no rungs.
+    public func delay(closestBelow wait: Duration) -> Duration? {
+        delays.filter { $0 <= wait }.max() ?? delays.min()
+    }
+
     public var description: String { delays.map(formatDuration).joined(separator: ",") }
 }
 

@@ -1,0 +1,53 @@
+import Contracts
+import Foundation
+import Postgres
+
+/// An email whose sender went silent inside its SMTP exchange (killed, frozen, cut off) and that
+/// the ledger has just handed to this process to send again.
+struct InDoubtDelivery {
+    var deliveryKey: String
+    var kind: NotificationKind
+    var addressee: NotificationAddressee
+    var flightId: UUID?
+    var messageId: String
+    var content: StoredEmail
+    /// This claim's attempt, for `settle`.
+    var attempt: Int
+}
+
+extension DeliveryLedger {
+    /// Claims up to `limit` rows left `sending` for longer than the grace period, each for one
+    /// caller only (`SKIP LOCKED`, and the claim restarts the row's grace period), and returns
+    /// them to be sent again. Rows written before the ledger kept the rendered email have nothing
+    /// to send; a delivery of their event claims those instead.
+    func claimInDoubt(limit: Int) throws -> [InDoubtDelivery] {
+        try withConnection { db in
+            try db.query(
+                """
+                UPDATE deliveries d SET attempts = d.attempts + 1, updated_at = now()
+                WHERE d.delivery_key IN (
+                    SELECT delivery_key FROM deliveries
+                    WHERE state = 'sending' AND content IS NOT NULL
+                      AND updated_at < now() - $1::double precision * interval '1 millisecond'
+                    ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+                  AND d.state = 'sending'
+                RETURNING d.delivery_key, d.kind, d.booking_id, d.subscription_id, d.customer_id, d.flight_id, d.recipient,
+                    d.message_id, d.content, d.attempts
+                """, gracePeriod.milliseconds, limit
+            ).map { row in
+                let key = try row.decode(String.self, at: 0)
+                guard let kind = NotificationKind(rawValue: try row.decode(String.self, at: 1)) else {
+                    throw LedgerError("delivery \(key) has an unknown kind")
+                }
+                return InDoubtDelivery(
+                    deliveryKey: key, kind: kind,
+                    addressee: NotificationAddressee(bookingId: try row.decode(UUID?.self, at: 2),
+                                                     subscriptionId: try row.decode(UUID?.self, at: 3),
+                                                     customerId: try row.decode(UUID?.self, at: 4),
+                                                     email: try row.decode(String.self, at: 6)),
+                    flightId: try row.decode(UUID?.self, at: 5), messageId: try row.decode(String.self, at: 7),
+                    content: try StoredEmail(try row.decode(PostgresJSON.self, at: 8)), attempt: try row.decode(Int.self, at: 9))
+            }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import Fleet
+import FleetTestSupport
+import Foundation
+
+/// An `airfleet consume <context>` child process, as the fleet runs it, with its output in a
+/// log file the test prints when it fails.
+final class AirfleetProcess {
+    let logFile: URL
+    private let process = Process()
+
+    init(_ arguments: [String], environment: [String: String]) throws {
+        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("airfleet-\(UUID().uuidString.prefix(8)).log")
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let output = try FileHandle(forWritingTo: logFile)
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        if folder.pathExtension == "xctest" { folder.deleteLastPathComponent() }
+        process.executableURL = folder.appendingPathComponent("airfleet")
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+    }
+
+    var isRunning: Bool { process.isRunning }
+
+    func kill() {
+        guard process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    var output: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+}
