@@ -1,0 +1,115 @@
+# shellcheck shell=bash
+# The cost benchmark of ops/bench: what one confirmed booking costs the fleet. Offers far more
+# bookings than the fleet can confirm, lets it work them all off, and divides what each
+# component spent meanwhile (CPU seconds from /proc, PostgreSQL's row and transaction counters,
+# the broker's message counters) by the bookings confirmed. These ratios stay steady on a
+# shared, noisy machine where raw rates do not. Sourced by ops/bench, which defines record,
+# bookings_load, psql_fleet, wait_quiet, $out, $BIN_DIR, $ingress and $AMQP_PORT.
+
+# shellcheck source=../lib/rabbitmq.sh
+source "$OPS_DIR/lib/rabbitmq.sh"
+# shellcheck source=../lib/smtp.sh
+source "$OPS_DIR/lib/smtp.sh"
+
+# Clock ticks (user + system) of processes and of the children they waited for, from /proc.
+_cost_ticks() {
+    local pid
+    for pid in "$@"; do
+        # After "pid (comm) ", utime, stime, cutime and cstime are the 12th to 15th fields.
+        [[ -r /proc/$pid/stat ]] && sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null
+    done | awk '{ total += $12 + $13 + $14 + $15 } END { print total + 0 }'
+}
+
+# A process and its children.
+_cost_family() { printf '%s\n' "$1"; ps -o pid= --ppid "$1" 2>/dev/null; }
+
+# "component ticks" lines for the fleet's servers and processes now.
+cost_cpu_snapshot() {
+    local pid context
+    if pid=$(postgres_pid "$AIRFLEET_STATE_DIR"); then
+        printf 'postgresql %s\n' "$(_cost_ticks $(_cost_family "$pid"))"
+    fi
+    if pid=$(rabbitmq_pid "$AIRFLEET_STATE_DIR"); then
+        printf 'rabbitmq %s\n' "$(_cost_ticks $(_cost_family "$pid"))"
+    fi
+    ps -eo pid=,args= | awk -v bin="$BIN_DIR/airfleet" '$2 == bin && $3 == "consume" { print $4, $1 }' |
+        while read -r context pid; do printf '%s %s\n' "$context" "$(_cost_ticks "$pid")"; done
+    printf 'ingress %s\n' "$(_cost_ticks "$ingress")"
+    if pid=$(smtp_pid "$AIRFLEET_STATE_DIR"); then
+        printf 'smtp-sink %s\n' "$(_cost_ticks "$pid")"
+    fi
+}
+
+# "name value" lines: PostgreSQL's counters for the fleet's database and the broker's totals.
+cost_counters_snapshot() {
+    psql_fleet -F ' ' -c "SELECT 'rows-inserted', tup_inserted FROM pg_stat_database WHERE datname = current_database()
+                          UNION ALL SELECT 'rows-updated', tup_updated FROM pg_stat_database WHERE datname = current_database()
+                          UNION ALL SELECT 'rows-deleted', tup_deleted FROM pg_stat_database WHERE datname = current_database()
+                          UNION ALL SELECT 'transactions', xact_commit FROM pg_stat_database WHERE datname = current_database()
+                          UNION ALL SELECT 'confirmed', count(*) FROM bookings.bookings WHERE state = 'confirmed'"
+    curl -fsS -u guest:guest "http://127.0.0.1:$((AMQP_PORT + 10000))/api/overview" |
+        jq -r '"broker-published \(.message_stats.publish // 0)", "broker-delivered \(.message_stats.deliver_get // 0)"'
+}
+
+# Sums "component value" lines per component over two snapshots: "component after-before".
+_cost_delta() { # before-file after-file
+    awk 'NR == FNR { before[$1] += $2; next } { after[$1] += $2 } END { for (k in after) print k, after[k] - before[k] }' "$1" "$2" | sort
+}
+
+# Waits until every booking created since START (a psql timestamp) is final.
+_cost_wait_final() {
+    local start=$1 open deadline=$((SECONDS + 1200))
+    while ((SECONDS < deadline)); do
+        open=$(psql_fleet -c "SELECT count(*) FROM bookings.bookings
+                              WHERE created_at >= '$start' AND state IN ('requested', 'seats-held', 'paid')")
+        ((open == 0)) && return 0
+        sleep 2
+    done
+    warn "bookings of the cost load are still open after 20 minutes; the figures count only those confirmed"
+}
+
+run_cost() {
+    local run rate=${AIRFLEET_BENCH_COST_RATE:-2000} seconds=10 start dir confirmed span saturation ticks_per_second
+    [[ -z $quick ]] || seconds=3
+    ticks_per_second=$(getconf CLK_TCK)
+    for ((run = 1; run <= runs; run++)); do
+        step "cost, run $run of $runs: $rate bookings/s offered for $seconds s, then every one worked off"
+        wait_quiet
+        dir=$out/cost-$run
+        mkdir -p "$dir"
+        sleep 1 # PostgreSQL publishes its counters about once a second
+        cost_cpu_snapshot >"$dir/cpu-before"
+        cost_counters_snapshot >"$dir/counters-before"
+        start=$(psql_fleet -c "SELECT now()")
+        "$BIN_DIR/airfleet-load" bookings --port "$PORT" --flights "$out/flights" --connections 256 --rate "$rate" \
+            --duration "$seconds" --drain 1 >"$dir/load.log" 2>&1 || warn "the cost load reported a failure; see $dir/load.log"
+        _cost_wait_final "$start"
+        wait_quiet
+        sleep 2 # the last emails, and PostgreSQL's counters
+        cost_cpu_snapshot >"$dir/cpu-after"
+        cost_counters_snapshot >"$dir/counters-after"
+
+        read -r confirmed span < <(psql_fleet -F ' ' -c "SELECT count(*), extract(epoch FROM max(confirmed_at) - min(created_at))
+                                                         FROM bookings.bookings WHERE created_at >= '$start' AND state = 'confirmed'")
+        if ((confirmed == 0)); then
+            warn "no booking of the cost load was confirmed; see $dir/load.log"
+            continue
+        fi
+        saturation=$(awk -v n="$confirmed" -v s="$span" 'BEGIN { printf "%.1f", (s > 0 ? n / s : 0) }')
+        info "$confirmed bookings confirmed in $span s: $saturation confirmed/s"
+        record cost "saturation" confirmed/s "$saturation" ">=400"
+        local component ticks fleet=0
+        while read -r component ticks; do
+            local ms
+            ms=$(awk -v t="$ticks" -v hz="$ticks_per_second" -v n="$confirmed" 'BEGIN { printf "%.3f", 1000 * t / hz / n }')
+            record cost "CPU per booking: $component" ms "$ms"
+            [[ $component == smtp-sink ]] || fleet=$(awk -v a="$fleet" -v b="$ms" 'BEGIN { printf "%.3f", a + b }')
+        done < <(_cost_delta "$dir/cpu-before" "$dir/cpu-after")
+        record cost "CPU per booking: fleet without the SMTP sink" ms "$fleet" "<=4"
+        local name value
+        while read -r name value; do
+            [[ $name == confirmed ]] && continue
+            record cost "$name per booking" count "$(awk -v v="$value" -v n="$confirmed" 'BEGIN { printf "%.2f", v / n }')"
+        done < <(_cost_delta "$dir/counters-before" "$dir/counters-after")
+    done
+}
