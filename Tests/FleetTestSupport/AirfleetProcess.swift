@@ -1,14 +1,12 @@
-import Fleet
-import FleetTestSupport
 import Foundation
 
 /// An `airfleet consume <context>` child process, as the fleet runs it, with its output in a
 /// log file the test prints when it fails.
-final class AirfleetProcess {
-    let logFile: URL
+public final class AirfleetProcess {
+    public let logFile: URL
     private let process = Process()
 
-    init(_ arguments: [String], environment: [String: String]) throws {
+    public init(_ arguments: [String], environment: [String: String]) throws {
         logFile = FileManager.default.temporaryDirectory.appendingPathComponent("airfleet-\(UUID().uuidString.prefix(8)).log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let output = try FileHandle(forWritingTo: logFile)
@@ -22,13 +20,13 @@ final class AirfleetProcess {
         try process.run()
     }
 
-    var isRunning: Bool { process.isRunning }
+    public var isRunning: Bool { process.isRunning }
 
-    func kill() {
+    public func kill() {
         guard process.isRunning else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
-    var output: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+    public var output: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 }
