@@ -1,18 +1,56 @@
 import CCurl
 import CShims
 import Foundation
+import Synchronization
 
 /// Sends mail through libcurl's SMTP client, one blocking exchange per message.
 ///
 /// libcurl's easy interface blocks the calling thread for the whole exchange, so call `send`
 /// only from threads of your own (the fleet's worker threads), never from Swift concurrency's
-/// cooperative pool. A mailer may be shared: each `send` uses an easy handle of its own.
+/// cooperative pool. A mailer may be shared: each `send` takes an easy handle no other send
+/// holds.
+///
+/// A handle whose exchange went well goes back to a small pool with its connection open, and
+/// the next message on it skips the connect, the greeting, EHLO, STARTTLS and the login:
+/// libcurl reuses a live SMTP connection and starts at MAIL FROM. After a failure the handle and
+/// its connection are dropped, so a session in an unknown state is never reused. libcurl closes
+/// a connection idle longer than its maximum age, and reconnects when the server closed it.
 public final class SMTPMailer: Sendable {
     public let settings: SMTPSettings
+    /// Idle handles, each possibly holding an open session.
+    private let idle = Mutex<[IdleHandle]>([])
+    /// As many as senders that run at once; beyond that a session is not worth keeping.
+    static let poolSize = 16
 
     public init(settings: SMTPSettings) {
         _ = Self.globalInit
         self.settings = settings
+    }
+
+    /// An easy handle no send holds; it moves between threads only through the pool's lock.
+    private struct IdleHandle: @unchecked Sendable {
+        let pointer: UnsafeMutableRawPointer
+    }
+
+    deinit {
+        for handle in idle.withLock({ $0 }) { curl_easy_cleanup(handle.pointer) }
+    }
+
+    private func takeHandle() -> UnsafeMutableRawPointer? {
+        if let handle = idle.withLock({ $0.popLast() }) {
+            curl_easy_reset(handle.pointer)
+            return handle.pointer
+        }
+        return curl_easy_init()
+    }
+
+    private func putBack(_ handle: UnsafeMutableRawPointer) {
+        let kept = idle.withLock { idle in
+            guard idle.count < Self.poolSize else { return false }
+            idle.append(IdleHandle(pointer: handle))
+            return true
+        }
+        if !kept { curl_easy_cleanup(handle) }
     }
 
     /// curl_global_init(CURL_GLOBAL_ALL), once per process, before any handle (it is not thread-safe).
@@ -21,8 +59,9 @@ public final class SMTPMailer: Sendable {
     /// Delivers `message` to its recipient, or throws an `SMTPError` saying whether a later try may pass.
     public func send(_ message: MailMessage) throws(SMTPError) {
         try message.validate()
-        guard let handle = curl_easy_init() else { throw SMTPError(.connection, "libcurl could not create a handle") }
-        defer { curl_easy_cleanup(handle) }
+        guard let handle = takeHandle() else { throw SMTPError(.connection, "libcurl could not create a handle") }
+        var sent = false
+        defer { if sent { putBack(handle) } else { curl_easy_cleanup(handle) } }
         let exchange = Exchange(payload: message.rendered())
         let unmanaged = Unmanaged.passRetained(exchange)
         defer { unmanaged.release() }
@@ -72,7 +111,10 @@ public final class SMTPMailer: Sendable {
             guard setup == CURLE_OK else { return setup }
             return curl_easy_perform(handle)
         }
-        if code == CURLE_OK { return }
+        if code == CURLE_OK {
+            sent = true
+            return
+        }
         var replyCode = 0
         _ = airfleet_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &replyCode)
         let detail = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }

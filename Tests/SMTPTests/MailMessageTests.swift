@@ -128,6 +128,28 @@ final class SMTPSettingsTests: XCTestCase {
         }
     }
 
+    /// Messages sent one after another share one SMTP session: the connect, greeting and EHLO
+    /// are paid once, by the first.
+    func testMessagesInARowShareOneSession() throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let url = environment["AIRFLEET_TEST_SMTP_URL"], let mailDirectory = environment["AIRFLEET_TEST_MAIL_DIR"] else {
+            throw XCTSkip("AIRFLEET_TEST_SMTP_URL and AIRFLEET_TEST_MAIL_DIR name the test SMTP sink (ops/test sets them)")
+        }
+        let mailer = SMTPMailer(settings: try SMTPSettings.parsing(url: url))
+        let recipient = "session-\(UUID().uuidString.prefix(8).lowercased())@example.com"
+        for number in 1...3 {
+            try mailer.send(MailMessage(from: mailer.settings.sender, to: MailAddress(recipient), subject: "message \(number)",
+                                        text: "t", messageId: "\(UUID().uuidString)@airfleet.local"))
+        }
+        let peers = try FileManager.default.contentsOfDirectory(atPath: mailDirectory).filter { $0.hasSuffix(".eml") }.compactMap { name -> String? in
+            let text = try String(contentsOfFile: "\(mailDirectory)/\(name)", encoding: .utf8)
+            guard text.contains("X-RcptTo: <\(recipient)>") || text.contains("X-RcptTo: \(recipient)") else { return nil }
+            return text.split(separator: "\r\n").first { $0.hasPrefix("X-Peer: ") }.map(String.init)
+        }
+        XCTAssertEqual(peers.count, 3)
+        XCTAssertEqual(Set(peers).count, 1, "one session for the three: \(peers)")
+    }
+
     func testANothingListeningPortIsATransientConnectionFailure() throws {
         // Port 1 on loopback: nothing listens there, so the connect is refused at once.
         var settings = try SMTPSettings.parsing(url: "smtp://127.0.0.1:1")

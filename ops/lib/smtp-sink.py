@@ -5,7 +5,8 @@ Usage: /usr/bin/python3 ops/lib/smtp-sink.py --host 127.0.0.1 --port 2525 --mail
 
 Each received message becomes one DIR/<UTC time>-<sequence>-<id>.eml, written to a hidden
 temporary file first and then renamed, so a reader never sees half a message. The envelope is
-recorded in three headers put in front of the message: X-Peer, X-MailFrom and X-RcptTo.
+recorded in three headers put in front of the message: X-Peer (the client's address and port, the
+same for the messages of one session), X-MailFrom and X-RcptTo.
 
 Environment:
   AIRFLEET_SMTP_SINK_REJECT  a regular expression (Python syntax, searched case-insensitively);
@@ -66,7 +67,7 @@ class SinkHandler:
             number = next(self.sequence)
         now = datetime.datetime.now(datetime.timezone.utc)
         name = f"{now.strftime('%Y%m%dT%H%M%S.%fZ')}-{number:06d}-{uuid.uuid4().hex[:8]}.eml"
-        peer = session.peer[0] if isinstance(session.peer, tuple) else str(session.peer)
+        peer = f"{session.peer[0]}:{session.peer[1]}" if isinstance(session.peer, tuple) else str(session.peer)
         content = envelope.original_content or b""
         head = (
             f"X-Peer: {peer}\r\n"
