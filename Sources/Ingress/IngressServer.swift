@@ -20,6 +20,8 @@ public enum IngressServer {
         }
         let table = RouteTable(router: router)
         IngressRoutes(gateway: gateway, tokens: tokens, configuration: configuration).register(on: table)
+        // After the routes on purpose: only requests that no route took pass through it.
+        router.add(middleware: MethodNotAllowedMiddleware(served: ServedMethods(table.rules)))
         return (router, table.rules)
     }
 

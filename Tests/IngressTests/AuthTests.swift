@@ -75,6 +75,11 @@ final class AuthTests: IngressTestCase {
             a["instance"] = nil
             b["instance"] = nil
             XCTAssertEqual(NSDictionary(dictionary: a), NSDictionary(dictionary: b))
+
+            // An email no account can have, even one PostgreSQL text cannot hold, is just unknown.
+            let withNul = try await client.post("/v1/auth/login", json: ["email": "nobody\u{0}@example.com", "password": "Not-the-password-1"])
+            XCTAssertEqual(withNul.status, .unauthorized, withNul.text)
+            XCTAssertEqual(withNul.object["type"] as? String, "https://airfleet.dev/problems/invalid-credentials")
         }
     }
 

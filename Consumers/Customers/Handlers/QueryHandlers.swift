@@ -12,9 +12,11 @@ struct LoginAnswer: Sendable {
     func answer(_ envelope: Envelope<CustomerLogin>, _ context: QueryContext) throws -> CustomerIdentity {
         let query = envelope.data
         let email = CustomerRules.normalizedEmail(query.email)
-        guard let row = try context.database.query(
+        // No account's email holds a NUL (registration refuses control characters), and PostgreSQL
+        // text cannot carry one: such an email is unknown, not a reason to fail the query.
+        let row = email.unicodeScalars.contains("\u{0}") ? nil : try context.database.query(
             "SELECT customer_id, email, name, roles, password_hash FROM customers WHERE lower(email) = $1", email).first
-        else {
+        guard let row else {
             // As much work as a wrong password, so the time taken does not tell which it was.
             _ = PasswordHashing.verify(query.password, hash: dummy.value)
             throw Self.unauthorized

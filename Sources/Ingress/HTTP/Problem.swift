@@ -18,6 +18,8 @@ public struct Problem: Error, HTTPResponseError, Codable, Sendable, Equatable, C
     public var instance: String?
     /// Seconds to wait before trying again, for 429 and 503.
     public var retryAfter: Int?
+    /// The methods the path serves, for 405; sent as `Allow`, not in the body.
+    public var allowedMethods: [HTTPRequest.Method]?
 
     public init(_ status: HTTPResponse.Status, kind: String, title: String, detail: String, field: String? = nil,
                 retryAfter: Int? = nil) {
@@ -38,6 +40,7 @@ public struct Problem: Error, HTTPResponseError, Codable, Sendable, Equatable, C
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        if let allowedMethods { headers[.allow] = allowedMethods.map(\.rawValue).joined(separator: ", ") }
         if statusCode == 401 { headers[.wwwAuthenticate] = #"Bearer realm="airfleet""# }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -94,6 +97,13 @@ extension Problem {
     }
     public static func unprocessable(_ detail: String, field: String? = nil) -> Problem {
         Problem(.unprocessableContent, kind: "rejected", title: "The request was refused", detail: detail, field: field)
+    }
+    public static func methodNotAllowed(_ method: HTTPRequest.Method, path: String, allowed: [HTTPRequest.Method]) -> Problem {
+        let list = allowed.map(\.rawValue).joined(separator: ", ")
+        var problem = Problem(.methodNotAllowed, kind: "method-not-allowed", title: "Method not allowed",
+                              detail: "\(path) does not serve \(method); it serves \(list)")
+        problem.allowedMethods = allowed
+        return problem
     }
     public static func tooManyRequests(retryAfter: Int) -> Problem {
         Problem(.tooManyRequests, kind: "rate-limited", title: "Too many requests",

@@ -1,0 +1,56 @@
+# shellcheck shell=bash
+# The contract check: schemathesis, from PyPI at a pinned version, run against a live ingress
+# with Schemas/openapi.yaml and Schemas/schemathesis.toml. Source common.sh first.
+#
+# schemathesis_install            installs it into a venv under the state folder, once per version
+# schemathesis_run URL REPORT_DIR ADMIN_PASSWORD [schemathesis run options...]
+#                                 runs it against the ingress at URL, signed in as the admin
+#                                 AIRFLEET_ADMIN_EMAIL with that password; fails on any failure
+
+SCHEMATHESIS_VERSION=4.32.5
+# Outside ops/test's state folder, which is wiped at every run: the install is kept between runs.
+SCHEMATHESIS_VENV="$AIRFLEET_STATE_DIR/tools/schemathesis-$SCHEMATHESIS_VERSION"
+SCHEMATHESIS="$SCHEMATHESIS_VENV/bin/schemathesis"
+# Cases per operation and phase, and a hard cap on the whole run: with the 28 operations of the
+# document, about 1,500 requests and two minutes on a 2-core machine with a debug build.
+SCHEMATHESIS_MAX_EXAMPLES=${SCHEMATHESIS_MAX_EXAMPLES:-25}
+SCHEMATHESIS_TIME_LIMIT=${SCHEMATHESIS_TIME_LIMIT:-600}
+
+schemathesis_installed() {
+    [[ -x $SCHEMATHESIS ]] && [[ $("$SCHEMATHESIS" --version 2>/dev/null) == *" $SCHEMATHESIS_VERSION" ]]
+}
+
+schemathesis_install() {
+    if schemathesis_installed; then
+        ok "schemathesis $SCHEMATHESIS_VERSION present in $SCHEMATHESIS_VENV"
+        return 0
+    fi
+    step "Installing schemathesis $SCHEMATHESIS_VERSION from PyPI into $SCHEMATHESIS_VENV"
+    local started
+    started=$(now_us)
+    rm -rf -- "$SCHEMATHESIS_VENV"
+    mkdir -p "$(dirname "$SCHEMATHESIS_VENV")"
+    # A venv of its own, so neither the system's Python packages nor pip's refusal to touch them
+    # (PEP 668 on Debian 12) get in the way; Debian's python3 needs python3-venv for it.
+    python3 -m venv "$SCHEMATHESIS_VENV" </dev/null ||
+        die "python3 -m venv failed (on Debian, ops/bootstrap installs python3-venv)"
+    "$SCHEMATHESIS_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
+        "schemathesis==$SCHEMATHESIS_VERSION" </dev/null ||
+        die "pip install schemathesis==$SCHEMATHESIS_VERSION failed (is PyPI reachable?)"
+    schemathesis_installed || die "schemathesis $SCHEMATHESIS_VERSION did not install into $SCHEMATHESIS_VENV"
+    ok "schemathesis $SCHEMATHESIS_VERSION installed in $(elapsed_since "$started") s"
+}
+
+schemathesis_run() {
+    local url=$1 report_dir=$2 password=$3
+    shift 3
+    mkdir -p "$report_dir"
+    # Schemas/schemathesis.toml reads the admin's credentials from these. --generation-database
+    # none: no examples are kept from one run to the next, and nothing is written in the
+    # repository (.hypothesis/).
+    AIRFLEET_ADMIN_PASSWORD=$password NO_COLOR=1 timeout --kill-after=10 "$SCHEMATHESIS_TIME_LIMIT" \
+        "$SCHEMATHESIS" --config-file "$REPO_ROOT/Schemas/schemathesis.toml" run "$REPO_ROOT/Schemas/openapi.yaml" \
+        --url "$url" --phases examples,coverage,fuzzing --checks all \
+        --max-examples "$SCHEMATHESIS_MAX_EXAMPLES" --generation-database none \
+        --report junit --report-dir "$report_dir" "$@" </dev/null
+}
