@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Shared settings and helpers for the ops/ scripts. Source it; do not run it.
 #
-# Every setting has the local default of the table in ARCHITECTURE.md (and ops/README.md); a
+# Every setting has the local default of the table in the README (and ops/README.md); a
 # value already in the environment wins. Sourcing this file exports them all, so the airfleet
 # binary started by a script sees the same values.
 
@@ -18,7 +18,7 @@ case $AIRFLEET_STATE_DIR in
 esac
 AIRFLEET_STATE_DIR=${AIRFLEET_STATE_DIR%/}
 
-# --- Settings (names as in ARCHITECTURE.md) --------------------------------------------------
+# --- Settings (names as in the README) ------------------------------------------------------
 
 AIRFLEET_AMQP_URL=${AIRFLEET_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/}
 AIRFLEET_DATABASE_URL=${AIRFLEET_DATABASE_URL:-postgres://airfleet@127.0.0.1:5432/airfleet}
