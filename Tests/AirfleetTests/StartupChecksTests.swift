@@ -9,9 +9,6 @@ final class StartupChecksTests: XCTestCase {
     var fleet: TestFleet!
     var state: URL?
 
-    private static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-
     override func setUpWithError() throws { fleet = try TestFleet() }
 
     override func tearDown() {
@@ -79,20 +76,9 @@ final class StartupChecksTests: XCTestCase {
     }
 
     private func ops(_ script: String, state: URL) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", script]
-        process.currentDirectoryURL = Self.repository
-        process.environment = ProcessInfo.processInfo.environment.merging(fleet.environment.merging([
+        try OpsScript.run(script, environment: fleet.environment.merging([
             "AIRFLEET_STATE_DIR": state.path, "AIRFLEET_FLEET_CONF": state.appendingPathComponent("fleet.conf").path,
             "AIRFLEET_DRAIN_TIMEOUT": "10s",
-        ]) { $1 }) { $1 }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        ]) { $1 })
     }
 }

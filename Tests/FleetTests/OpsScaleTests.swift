@@ -11,9 +11,6 @@ final class OpsScaleTests: XCTestCase {
     var state: URL!
     var environment: [String: String] = [:]
 
-    private static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-
     override func setUpWithError() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/supervisord") else {
             throw XCTSkip("supervisord is not installed (ops/bootstrap installs it)")
@@ -40,19 +37,9 @@ final class OpsScaleTests: XCTestCase {
     /// Runs a bash script in the repository with the test's settings; returns its output.
     @discardableResult
     private func ops(_ script: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", script]
-        process.currentDirectoryURL = Self.repository
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw FleetError("`\(script)` exited \(process.terminationStatus):\n\(text)") }
-        return text
+        let run = try OpsScript.run(script, environment: environment)
+        guard run.status == 0 else { throw FleetError("`\(script)` exited \(run.status):\n\(run.output)") }
+        return run.output
     }
 
     private var records: String { "\(fleet.schema("probe")).records" }
