@@ -38,10 +38,15 @@ extension IngressRoutes {
                                         passengers: new.passengers, contactEmail: new.contactEmail ?? identity.email,
                                         paymentToken: new.paymentToken, idempotencyKey: key)
             try command.validate()
+            // Both checks at once, so a booking waits for the slower round trip, not for the two.
             // A retry is answered with its booking even if that booking could not be made now.
+            async let flightProblem: (any Error)? = {
+                do { try await bookableFlights.check(command, correlationId: context.requestId) } catch { return error }
+                return nil
+            }()
             var isRetry = false
             if let key { isRetry = try await idempotencyKeys.isRetry(command, key: key, correlationId: context.requestId) }
-            if !isRetry { try await bookableFlights.check(command, correlationId: context.requestId) }
+            if !isRetry, let problem = await flightProblem { throw problem }
             if let key, !isRetry { try idempotencyKeys.remember(command, key: key) }
             let subject = bookingId.uuidString.lowercased()
             let location = "/v1/bookings/\(subject)"
