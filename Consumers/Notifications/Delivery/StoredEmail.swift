@@ -1,4 +1,5 @@
 import Contracts
+import Fleet
 import Foundation
 import Postgres
 import SMTP
@@ -22,7 +23,7 @@ struct StoredEmail: Codable, Equatable {
     }
 
     var json: PostgresJSON {
-        get throws { try PostgresJSON(encoding: self, encoder: Self.encoder) }
+        get throws { try PostgresJSON(encoding: self, encoder: FleetJSON.encoder()) }
     }
 
     init(recipientName: String?, subject: String, text: String, html: String?, date: Date) {
@@ -34,18 +35,6 @@ struct StoredEmail: Codable, Equatable {
     }
 
     init(_ json: PostgresJSON) throws {
-        self = try json.decode(StoredEmail.self, decoder: Self.decoder)
+        self = try json.decode(StoredEmail.self, decoder: FleetJSON.decoder())
     }
-
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .millisecondsSince1970
-        return encoder
-    }()
-
-    private static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .millisecondsSince1970
-        return decoder
-    }()
 }

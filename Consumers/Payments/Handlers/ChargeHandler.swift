@@ -70,7 +70,7 @@ struct ChargeHandler {
         guard let holdExpiresAt else {
             return try fail(payment, .circuitOpen, "too many recent provider failures; not tried (the charge names no hold to wait within)", context)
         }
-        let tryAgainAt = Date().addingTimeInterval(wait)
+        let tryAgainAt = context.now.addingTimeInterval(wait)
         let seconds = String(format: "%.1f", wait)
         guard tryAgainAt.addingTimeInterval(holdMargin) < holdExpiresAt else {
             return try fail(payment, .circuitOpen, "too many recent provider failures; not tried: the breaker lets a call through in "

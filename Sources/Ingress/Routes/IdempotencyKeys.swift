@@ -79,9 +79,10 @@ final class IdempotencyKeys: Sendable {
         }
     }
 
-    private static var encoder: JSONEncoder {
+    /// One for every request: the digest only has to be stable within this process.
+    private static let encoder: JSONEncoder = {
         let encoder = FleetJSON.encoder()
         encoder.outputFormatting = [.sortedKeys]
         return encoder
-    }
+    }()
 }
