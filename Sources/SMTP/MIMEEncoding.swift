@@ -43,39 +43,65 @@ public enum MIMEEncoding {
 
     /// A body as quoted-printable (RFC 2045) with CRLF line ends and soft breaks before 76 characters.
     public static func quotedPrintable(_ text: String) -> String {
-        let normalised = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-        var lines: [String] = []
-        for line in normalised.split(separator: "\n", omittingEmptySubsequences: false) {
-            var encoded = ""
-            var length = 0
-            let bytes = Array(line.utf8)
-            for (index, byte) in bytes.enumerated() {
-                let isLast = index == bytes.count - 1
-                let token: String
-                switch byte {
-                case 0x21...0x3C, 0x3E...0x7E: token = String(UnicodeScalar(byte))
-                // Space and tab survive unless they end the line, where transports strip them.
-                case 0x20 where !isLast, 0x09 where !isLast: token = String(UnicodeScalar(byte))
-                default: token = String(format: "=%02X", byte)
-                }
-                if length + token.count > 75 {
-                    encoded += "=\r\n"
-                    length = 0
-                }
-                encoded += token
-                length += token.count
+        // Byte by byte into one buffer: a body is encoded for every email, so no String per byte.
+        let hex = Array("0123456789ABCDEF".utf8)
+        let bytes = Array(text.utf8)
+        var encoded: [UInt8] = []
+        encoded.reserveCapacity(bytes.count + bytes.count / 8)
+        var length = 0
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            // CRLF, CR and LF all end a line.
+            if byte == 0x0D || byte == 0x0A {
+                encoded += [0x0D, 0x0A]
+                length = 0
+                index += byte == 0x0D && index + 1 < bytes.count && bytes[index + 1] == 0x0A ? 2 : 1
+                continue
             }
-            lines.append(encoded)
+            let endsLine = index + 1 == bytes.count || bytes[index + 1] == 0x0D || bytes[index + 1] == 0x0A
+            // Space and tab survive unless they end the line, where transports strip them.
+            let literal = (0x21...0x3C).contains(byte) || (0x3E...0x7E).contains(byte) || ((byte == 0x20 || byte == 0x09) && !endsLine)
+            let width = literal ? 1 : 3
+            if length + width > 75 {
+                encoded += [0x3D, 0x0D, 0x0A]
+                length = 0
+            }
+            if literal {
+                encoded.append(byte)
+            } else {
+                encoded += [0x3D, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+            }
+            length += width
+            index += 1
         }
-        return lines.joined(separator: "\r\n")
+        return String(decoding: encoded, as: UTF8.self)
     }
 
     /// `Mon, 23 Nov 2026 04:00:00 +0000`.
     public static func date(_ date: Date) -> String {
+        dateFormatter.withLock { $0.string(from: date) }
+    }
+
+    /// Made once: a DateFormatter costs far more to build than to use. Not safe for concurrent
+    /// use, hence the lock.
+    private static let dateFormatter: LockedFormatter = {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(secondsFromGMT: 0)
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
-        return formatter.string(from: date)
+        return LockedFormatter(formatter)
+    }()
+}
+
+/// A formatter shared by threads, used one at a time.
+final class LockedFormatter: @unchecked Sendable {
+    private let lock = NSLock()
+    private let formatter: DateFormatter
+
+    init(_ formatter: DateFormatter) { self.formatter = formatter }
+
+    func withLock<T>(_ body: (DateFormatter) -> T) -> T {
+        lock.withLock { body(formatter) }
     }
 }

@@ -29,6 +29,12 @@ final class DomainTests: XCTestCase {
         XCTAssertEqual(EmailFormatting.localTime(date, timeZone: "Asia/Kolkata"), "Wed 18 Nov 2026, 16:36 (GMT+5:30, Asia/Kolkata)")
         XCTAssertEqual(EmailFormatting.localTime(date, timeZone: nil), "Wed 18 Nov 2026, 11:06 (GMT, UTC)")
         XCTAssertEqual(EmailFormatting.money(123_450, currency: "EUR"), "EUR 1,234.50")
+        XCTAssertEqual(EmailFormatting.money(5, currency: "USD"), "USD 0.05")
+        XCTAssertEqual(EmailFormatting.money(-123_456_789, currency: "GBP"), "GBP -1,234,567.89")
+        XCTAssertEqual(EmailFormatting.money(100_000, currency: nil), "1,000.00")
+        XCTAssertEqual(EmailFormatting.localTime(date, timeZone: "Not/A_Zone"), "Wed 18 Nov 2026, 11:06 (GMT, UTC)")
+        XCTAssertEqual(EmailFormatting.localTime(date, timeZone: "Europe/Paris"), "Wed 18 Nov 2026, 12:06 (GMT+1, Europe/Paris)",
+                       "a formatter made once gives the same answer the second time")
     }
 
     func testEveryKindRendersASubjectATextAndAnHTMLBody() throws {

@@ -82,6 +82,17 @@ final class MailMessageTests: XCTestCase {
         XCTAssertTrue(joined.hasPrefix(String(repeating: "=C3=A9", count: 40)))
     }
 
+    func testQuotedPrintableKeepsLineEndsAndEncodesWhatIsNotPrintable() {
+        XCTAssertEqual(MIMEEncoding.quotedPrintable("a=b\r\nc\rd\ne"), "a=3Db\r\nc\r\nd\r\ne")
+        XCTAssertEqual(MIMEEncoding.quotedPrintable("tab\t\nspace \r\nend "), "tab=09\r\nspace=20\r\nend=20")
+        XCTAssertEqual(MIMEEncoding.quotedPrintable("in the middle\tand here"), "in the middle\tand here")
+        XCTAssertEqual(MIMEEncoding.quotedPrintable(""), "")
+        XCTAssertEqual(MIMEEncoding.quotedPrintable("\n\n"), "\r\n\r\n")
+        // A soft break never splits an escape: 74 letters, then "=3D" would pass 75.
+        let encoded = MIMEEncoding.quotedPrintable(String(repeating: "a", count: 74) + "=")
+        XCTAssertEqual(encoded, String(repeating: "a", count: 74) + "=\r\n=3D")
+    }
+
     func testHeaderInjectionIsRefused() {
         var message = sample(name: "Zoë\r\nBcc: everyone@example.com")
         XCTAssertThrowsError(try message.validate())
