@@ -65,7 +65,7 @@ public enum NotificationsContext {
         return ContextDefinition(registry: registry, migrations: migrations()).withStartup { configuration, _ in
             ledger.configure(try configuration.database(for: name), schema: configuration.schema(for: name))
             directory.configure(configuration)
-        }
+        }.withBeforeBatch(bookings.sendConfirmationsAhead)
     }
 
     /// Reads the SMTP settings (`AIRFLEET_SMTP_*`), `AIRFLEET_REMINDER_SWEEP_INTERVAL` and

@@ -50,6 +50,10 @@ class NotificationsTestCase: XCTestCase {
     // MARK: Events
 
     func publish<E: Event>(_ events: E...) throws {
+        try publish(events)
+    }
+
+    func publish<E: Event>(_ events: [E]) throws {
         let publisher = try fleet.publisher()
         defer { publisher.close() }
         for event in events {

@@ -8,6 +8,8 @@ final class SMTPSinkProcess {
     let port: Int
     let mailDirectory: URL
     private var process: Process?
+    /// Seconds the sink waits before accepting each message (AIRFLEET_SMTP_SINK_DELAY).
+    var delay: Double = 0
 
     static let rejectedDomain = "reject.invalid"
     private static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -31,6 +33,7 @@ final class SMTPSinkProcess {
                              "--pid-file", pidFile]
         var environment = ProcessInfo.processInfo.environment
         environment["AIRFLEET_SMTP_SINK_REJECT"] = "@reject\\.invalid$"
+        environment["AIRFLEET_SMTP_SINK_DELAY"] = "\(delay)"
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
         try process.run()

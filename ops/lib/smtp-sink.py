@@ -12,6 +12,8 @@ Environment:
   AIRFLEET_SMTP_SINK_REJECT  a regular expression (Python syntax, searched case-insensitively);
                              a recipient matching it is refused with
                              `550 5.1.1 mailbox unavailable` (tests of permanent failures).
+  AIRFLEET_SMTP_SINK_DELAY   seconds (e.g. 0.1) the sink waits before it accepts each message,
+                             as a distant or busy server would; sessions wait side by side.
 
 Any AUTH credentials are accepted, without TLS, so a client configured with a user and password
 can talk to the sink. One log line per message (and per refusal) goes to stdout. SIGTERM or
@@ -21,6 +23,7 @@ Needs aiosmtpd: Debian's python3-aiosmtpd, which /usr/bin/python3 sees.
 """
 
 import argparse
+import asyncio
 import datetime
 import itertools
 import os
@@ -49,9 +52,10 @@ def log(message: str) -> None:
 
 
 class SinkHandler:
-    def __init__(self, mail_dir: str, reject: "re.Pattern[str] | None") -> None:
+    def __init__(self, mail_dir: str, reject: "re.Pattern[str] | None", delay: float) -> None:
         self.mail_dir = mail_dir
         self.reject = reject
+        self.delay = delay
         self.sequence = itertools.count(1)
         self.lock = threading.Lock()
 
@@ -63,6 +67,8 @@ class SinkHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay > 0:
+            await asyncio.sleep(self.delay)
         with self.lock:
             number = next(self.sequence)
         now = datetime.datetime.now(datetime.timezone.utc)
@@ -99,13 +105,19 @@ def main() -> int:
     os.makedirs(args.mail_dir, exist_ok=True)
     pattern = os.environ.get("AIRFLEET_SMTP_SINK_REJECT") or None
     reject = re.compile(pattern, re.IGNORECASE) if pattern else None
+    try:
+        delay = float(os.environ.get("AIRFLEET_SMTP_SINK_DELAY") or 0)
+    except ValueError:
+        sys.exit(f"smtp-sink: AIRFLEET_SMTP_SINK_DELAY must be seconds, e.g. 0.1; got {os.environ['AIRFLEET_SMTP_SINK_DELAY']!r}")
+    if delay < 0:
+        sys.exit("smtp-sink: AIRFLEET_SMTP_SINK_DELAY must not be negative")
 
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
 
     controller = Controller(
-        SinkHandler(args.mail_dir, reject),
+        SinkHandler(args.mail_dir, reject, delay),
         hostname=args.host,
         port=args.port,
         server_hostname="airfleet-smtp-sink",
@@ -121,7 +133,8 @@ def main() -> int:
             out.write(f"{os.getpid()}\n")
         os.rename(temporary, args.pid_file)
     log(f"listening on {args.host}:{args.port}, writing to {args.mail_dir}"
-        + (f", refusing recipients matching {pattern!r}" if pattern else ""))
+        + (f", refusing recipients matching {pattern!r}" if pattern else "")
+        + (f", answering each message after {delay} s" if delay > 0 else ""))
 
     try:
         while not stop.wait(3600):

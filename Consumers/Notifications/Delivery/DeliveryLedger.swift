@@ -61,64 +61,102 @@ final class DeliveryLedger: @unchecked Sendable {
         lock.withLock { configuration = database }
     }
 
+    /// What became of one attempt of an email, for `settle`.
+    struct Settlement {
+        var key: String
+        var attempt: Int
+        var state: NotificationView.State
+        var error: String?
+    }
+
     func claim(_ entry: Entry) throws -> Claim {
-        try withConnection { db in
+        guard let claim = try claim([entry])[entry.key.description] else {
+            throw LedgerError("delivery \(entry.key) vanished while being claimed")
+        }
+        return claim
+    }
+
+    /// Claims many emails in one statement: what `claim` tells of one, by delivery key. Keys
+    /// must differ.
+    func claim(_ entries: [Entry]) throws -> [String: Claim] {
+        guard !entries.isEmpty else { return [:] }
+        let keys = entries.map(\.key.description)
+        let contents = try entries.map { try $0.content.json }
+        return try withConnection { db in
             // A fresh key is inserted as `sending`; a key whose last try failed for a passing
             // reason, or whose sender has been silent past the grace period, is taken again (the
             // row lock lets one claimant win); anything else tells what happened before.
-            let rows = try db.query(
+            var claims: [String: Claim] = [:]
+            for row in try db.query(
                 """
-                INSERT INTO deliveries (delivery_key, kind, booking_id, subscription_id, customer_id, flight_id, recipient,
+                INSERT INTO deliveries AS d (delivery_key, kind, booking_id, subscription_id, customer_id, flight_id, recipient,
                     message_id, state, attempts, content)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'sending', 1, $9)
+                SELECT key, kind, booking_id, subscription_id, customer_id, flight_id, recipient, message_id, 'sending', 1, content
+                FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::uuid[], $6::uuid[], $7::text[], $8::text[], $9::jsonb[])
+                    AS e(key, kind, booking_id, subscription_id, customer_id, flight_id, recipient, message_id, content)
                 ON CONFLICT (delivery_key) DO UPDATE
-                    SET state = 'sending', attempts = deliveries.attempts + 1, content = EXCLUDED.content, updated_at = now()
-                    WHERE deliveries.state = 'retrying'
-                       OR (deliveries.state = 'sending' AND deliveries.updated_at < now() - $10::double precision * interval '1 millisecond')
-                RETURNING attempts
+                    SET state = 'sending', attempts = d.attempts + 1, content = EXCLUDED.content, updated_at = now()
+                    WHERE d.state = 'retrying'
+                       OR (d.state = 'sending' AND d.updated_at < now() - $10::double precision * interval '1 millisecond')
+                RETURNING delivery_key, attempts
                 """,
-                entry.key.description, entry.key.kind.rawValue, entry.addressee.bookingId, entry.addressee.subscriptionId,
-                entry.addressee.customerId, entry.flightId, entry.addressee.email, entry.messageId, try entry.content.json,
-                gracePeriod.milliseconds)
-            if let row = rows.first { return .claimed(attempt: try row.decode(Int.self, at: 0)) }
-            guard let existing = try db.query("SELECT state, error FROM deliveries WHERE delivery_key = $1", entry.key.description).first else {
-                throw LedgerError("delivery \(entry.key) vanished while being claimed")
+                keys, entries.map(\.key.kind.rawValue), entries.map(\.addressee.bookingId), entries.map(\.addressee.subscriptionId),
+                entries.map(\.addressee.customerId), entries.map(\.flightId), entries.map(\.addressee.email),
+                entries.map(\.messageId), contents, gracePeriod.milliseconds)
+            {
+                claims[try row.decode(String.self, at: 0)] = .claimed(attempt: try row.decode(Int.self, at: 1))
             }
-            switch try existing.decode(String.self, at: 0) {
-            case "sent": return .alreadySent
-            case "failed": return .alreadyFailed(error: try existing.decode(String?.self, at: 1) ?? "refused")
-            default: return .inDoubt
+            let others = keys.filter { claims[$0] == nil }
+            guard !others.isEmpty else { return claims }
+            for row in try db.query("SELECT delivery_key, state, error FROM deliveries WHERE delivery_key = ANY($1::text[])", others) {
+                let key = try row.decode(String.self, at: 0)
+                switch try row.decode(String.self, at: 1) {
+                case "sent": claims[key] = .alreadySent
+                case "failed": claims[key] = .alreadyFailed(error: try row.decode(String?.self, at: 2) ?? "refused")
+                default: claims[key] = .inDoubt
+                }
             }
+            return claims
         }
     }
 
     /// Records what became of attempt `attempt` of an email once the SMTP server has had its say.
-    /// It must not give up on a lost connection: the row would stay `sending` and the email be
-    /// sent again after the grace period, a duplicate of one that went out. The UPDATE is
-    /// idempotent, so it is tried again on a fresh connection until the database is back or
-    /// `settleRetryTime` has passed.
-    ///
-    /// `sent` is final and always recorded; any other outcome counts only while `attempt` is the
-    /// row's last claim: a later claimant's outcome is not overwritten by an earlier one's.
     func settle(_ key: String, attempt: Int, _ state: NotificationView.State, error: String? = nil) throws {
+        try settle([Settlement(key: key, attempt: attempt, state: state, error: error)])
+    }
+
+    /// Records many outcomes in one statement. It must not give up on a lost connection: a row
+    /// would stay `sending` and its email be sent again after the grace period, a duplicate of one
+    /// that went out. The UPDATE is idempotent, so it is tried again on a fresh connection until
+    /// the database is back or `settleRetryTime` has passed.
+    ///
+    /// `sent` is final and always recorded; any other outcome counts only while its attempt is the
+    /// row's last claim: a later claimant's outcome is not overwritten by an earlier one's.
+    func settle(_ settlements: [Settlement]) throws {
+        guard !settlements.isEmpty else { return }
         let deadline = ContinuousClock.now + settleRetryTime
         while true {
             do {
                 let changed = try withConnection { db in
-                    try db.execute(
+                    Set(try db.query(
                         """
-                        UPDATE deliveries SET state = $2, error = $3, updated_at = now()
-                        WHERE delivery_key = $1 AND state <> 'sent' AND ($2 = 'sent' OR attempts = $4)
-                        """, key, state.rawValue, error, attempt)
+                        UPDATE deliveries d SET state = s.state, error = s.error, updated_at = now()
+                        FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[]) AS s(key, state, error, attempt)
+                        WHERE d.delivery_key = s.key AND d.state <> 'sent' AND (s.state = 'sent' OR d.attempts = s.attempt)
+                        RETURNING d.delivery_key
+                        """,
+                        settlements.map(\.key), settlements.map(\.state.rawValue), settlements.map(\.error),
+                        settlements.map(\.attempt)
+                    ).column(String.self))
                 }
-                if changed == 0 {
+                for settlement in settlements where !changed.contains(settlement.key) {
                     logger.notice("the ledger kept a later outcome of this email", metadata: [
-                        "delivery": "\(key)", "attempt": "\(attempt)", "state": "\(state.rawValue)"])
+                        "delivery": "\(settlement.key)", "attempt": "\(settlement.attempt)", "state": "\(settlement.state.rawValue)"])
                 }
                 return
             } catch let failure as PostgresError where failure.isConnectionLost && ContinuousClock.now < deadline {
-                logger.warning("the delivery ledger lost its database while recording an email; trying again",
-                               metadata: ["delivery": "\(key)", "state": "\(state.rawValue)", "error": "\(failure)"])
+                logger.warning("the delivery ledger lost its database while recording emails; trying again",
+                               metadata: ["deliveries": "\(settlements.count)", "first": "\(settlements[0].key)", "error": "\(failure)"])
                 lock.withLock { dropConnection() }
                 Thread.sleep(forTimeInterval: 0.5)
             }

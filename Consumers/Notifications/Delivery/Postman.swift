@@ -29,6 +29,8 @@ final class Postman: @unchecked Sendable {
     let templates: NotificationTemplates
     let mailer: SMTPMailer
     let ledger: DeliveryLedger
+    /// Emails of the batch at hand that `SendAhead` sent before its handlers ran.
+    let sentAhead = SentAhead()
 
     init(templates: NotificationTemplates, mailer: SMTPMailer, ledger: DeliveryLedger) {
         self.templates = templates
@@ -42,15 +44,15 @@ final class Postman: @unchecked Sendable {
     }
 
     func deliver(_ letter: Letter, _ context: HandlerContext) throws -> DeliveryOutcome {
+        if let ahead = sentAhead.take(letter.key.description) {
+            return try announce(ahead.result, deliveryKey: letter.key.description, kind: letter.key.kind, to: letter.addressee,
+                                flightId: letter.flightId, messageId: ahead.messageId, context)
+        }
         let kind = letter.key.kind
         let messageId = letter.key.messageId(domain: domain)
-        var model = letter.model
-        model["name"] = model["name"] ?? letter.recipientName ?? "traveller"
         let content: StoredEmail
         do {
-            let rendered = try templates.render(kind, model)
-            content = StoredEmail(recipientName: letter.recipientName, subject: rendered.subject, text: rendered.text,
-                                    html: rendered.html, date: context.now)
+            content = try render(letter, at: context.now)
         } catch {
             return .retryLater("cannot render \(kind.rawValue): \(error)")
         }
@@ -83,6 +85,16 @@ final class Postman: @unchecked Sendable {
                         flightId: letter.flightId, attempt: attempt, ifItMayPassLater: .retrying, context)
     }
 
+    func render(_ letter: Letter, at date: Date) throws -> StoredEmail {
+        var model = letter.model
+        model["name"] = model["name"] ?? letter.recipientName ?? "traveller"
+        let rendered = try templates.render(letter.key.kind, model)
+        return StoredEmail(recipientName: letter.recipientName, subject: rendered.subject, text: rendered.text,
+                           html: rendered.html, date: date)
+    }
+
+    func messageId(_ key: DeliveryKey) -> String { key.messageId(domain: domain) }
+
     /// Sends an email its sender went silent on, the same message with the same Message-ID.
     func resend(_ delivery: InDoubtDelivery, _ context: HandlerContext) throws -> DeliveryOutcome {
         context.logger.notice("sending again an email whose sender went silent during its SMTP exchange",
@@ -102,27 +114,55 @@ final class Postman: @unchecked Sendable {
     private func send(_ message: MailMessage, deliveryKey: String, kind: NotificationKind, to addressee: NotificationAddressee,
                       flightId: UUID?, attempt: Int, ifItMayPassLater passingFailure: NotificationView.State,
                       _ context: HandlerContext) throws -> DeliveryOutcome {
-        var metadata: Logger.Metadata = ["delivery": "\(deliveryKey)"]
-        do {
+        let result = exchange(message)
+        try ledger.settle([Self.settlement(result, key: deliveryKey, attempt: attempt, ifItMayPassLater: passingFailure)])
+        return try announce(result, deliveryKey: deliveryKey, kind: kind, to: addressee, flightId: flightId,
+                            messageId: message.messageId, context)
+    }
+
+    func exchange(_ message: MailMessage) -> Result<Void, SMTPError> {
+        do throws(SMTPError) {
             try mailer.send(message)
+            return .success(())
         } catch {
+            return .failure(error)
+        }
+    }
+
+    /// How the ledger records an SMTP exchange's result.
+    static func settlement(_ result: Result<Void, SMTPError>, key: String, attempt: Int,
+                           ifItMayPassLater passingFailure: NotificationView.State) -> DeliveryLedger.Settlement {
+        switch result {
+        case .success: DeliveryLedger.Settlement(key: key, attempt: attempt, state: .sent)
+        case .failure(let error):
+            DeliveryLedger.Settlement(key: key, attempt: attempt, state: error.isTransient ? passingFailure : .failed,
+                                      error: error.message)
+        }
+    }
+
+    /// Logs a settled exchange and announces it: `notification.sent.v1`, or `notification.failed.v1`
+    /// for a refusal; a failure that may pass is announced by nothing but the retry.
+    private func announce(_ result: Result<Void, SMTPError>, deliveryKey: String, kind: NotificationKind,
+                          to addressee: NotificationAddressee, flightId: UUID?, messageId: String,
+                          _ context: HandlerContext) throws -> DeliveryOutcome {
+        var metadata: Logger.Metadata = ["delivery": "\(deliveryKey)"]
+        switch result {
+        case .success:
+            context.logger.info("email sent", metadata: metadata)
+            try context.emit(NotificationSent(deliveryKey: deliveryKey, kind: kind, to: addressee, flightId: flightId,
+                                              messageId: messageId, sentAt: context.now))
+            return .sent
+        case .failure(let error):
             metadata["error"] = "\(error.message)"
             if error.isTransient {
-                try ledger.settle(deliveryKey, attempt: attempt, passingFailure, error: error.message)
                 context.logger.info("email not sent; will retry", metadata: metadata)
                 return .retryLater(error.message)
             }
-            try ledger.settle(deliveryKey, attempt: attempt, .failed, error: error.message)
             context.logger.warning("email refused", metadata: metadata)
             try context.emit(NotificationFailed(
                 deliveryKey: deliveryKey, kind: kind, to: addressee, flightId: flightId,
                 reason: error.kind == .permanentReply ? .rejected : .undeliverable, detail: error.message, failedAt: context.now))
             return .refused(error.message)
         }
-        try ledger.settle(deliveryKey, attempt: attempt, .sent)
-        context.logger.info("email sent", metadata: metadata)
-        try context.emit(NotificationSent(deliveryKey: deliveryKey, kind: kind, to: addressee, flightId: flightId,
-                                          messageId: message.messageId, sentAt: context.now))
-        return .sent
     }
 }

@@ -11,15 +11,45 @@ struct BookingHandlers {
     func confirmed(_ envelope: Envelope<BookingConfirmed>, _ context: HandlerContext) throws {
         let event = envelope.data
         let db = context.database
-        let booking = BookingRecord(bookingId: event.bookingId, customerId: event.customerId, flightId: event.flightId,
-                                    pnr: event.pnr, cabin: event.cabin, passengers: event.passengers, total: event.total,
-                                    currency: event.currency, contactEmail: event.contactEmail, state: "confirmed")
-        try ReadModel.save(db, booking)
+        let booking = Self.record(of: event)
+        try ReadModel.save(context, booking)
         let flight = try notifier.flight(db, event.flightId)
         if let flight, flight.status != "cancelled" {
-            try Reminders.schedule(db, bookingId: event.bookingId, departure: flight.departure, now: try ReadModel.now(db))
+            try Reminders.schedule(context, bookingId: event.bookingId, departure: flight.departure, now: try ReadModel.now(db))
         }
         try notifier.deliverOne(letter(.bookingConfirmed, booking, flight: flight, db), context)
+    }
+
+    /// Sends the confirmations of a batch before its handlers run (`Postman.sendAhead`): most
+    /// messages are confirmations, and their SMTP exchanges then overlap instead of following
+    /// each other. A confirmation whose flight the read model lacks is left to its handler.
+    func sendConfirmationsAhead(_ db: PostgresConnection, _ batch: [ContextDefinition.BatchMessage]) {
+        let decoder = FleetJSON.decoder()
+        let events = batch.filter { $0.type == BookingConfirmed.messageType.description }
+            .compactMap { try? decoder.decode(ConfirmedBody.self, from: $0.body).data }
+        // One email gains nothing from company; its handler sends it as always.
+        guard events.count > 1 else { return notifier.postman.sentAhead.replace(with: [:]) }
+        do {
+            let flights = try ReadModel.flights(db, Array(Set(events.map(\.flightId))))
+            let letters = try events.compactMap { event -> Letter? in
+                guard let flight = flights[event.flightId] else { return nil }
+                return try letter(.bookingConfirmed, Self.record(of: event), flight: flight, db)
+            }
+            try notifier.postman.sendAhead(letters, at: Date())
+        } catch {
+            // The handlers meet whatever this was on their own.
+            notifier.postman.sentAhead.replace(with: [:])
+            notifier.postman.ledger.logger.warning("could not send a batch's confirmations ahead; each is sent by its handler",
+                                                   metadata: ["error": "\(error)"])
+        }
+    }
+
+    private struct ConfirmedBody: Decodable { let data: BookingConfirmed }
+
+    private static func record(of event: BookingConfirmed) -> BookingRecord {
+        BookingRecord(bookingId: event.bookingId, customerId: event.customerId, flightId: event.flightId, pnr: event.pnr,
+                      cabin: event.cabin, passengers: event.passengers, total: event.total, currency: event.currency,
+                      contactEmail: event.contactEmail, state: "confirmed")
     }
 
     func cancelled(_ envelope: Envelope<BookingCancelled>, _ context: HandlerContext) throws {
@@ -30,7 +60,7 @@ struct BookingHandlers {
             passengers: [], total: nil, currency: event.currency, contactEmail: event.contactEmail, state: "cancelled")
         booking.state = "cancelled"
         booking.contactEmail = event.contactEmail
-        try ReadModel.save(db, booking)
+        try ReadModel.save(context, booking)
         try Reminders.drop(db, bookingId: event.bookingId)
         let flight = try ReadModel.flight(db, event.flightId)
         var extra: [String: Any] = ["reason": event.reason.rawValue.replacingOccurrences(of: "-", with: " ")]
@@ -60,7 +90,7 @@ struct BookingHandlers {
             bookingId: bookingId, customerId: customerId, flightId: flightId, pnr: nil, cabin: nil, passengers: [], total: nil,
             currency: nil, contactEmail: email, state: state)
         booking.state = state
-        try ReadModel.save(context.database, booking)
+        try ReadModel.save(context, booking)
         try Reminders.drop(context.database, bookingId: bookingId)
         return booking
     }

@@ -8,6 +8,7 @@ import Postgres
 struct Notifier {
     let postman: Postman
     let flights: FlightDirectory
+    let zones = AirportZones()
 
     /// The flight from the read model, or from the flights context when the read model has not
     /// heard of it (then remembered).
@@ -26,7 +27,7 @@ struct Notifier {
 
     func zones(_ db: PostgresConnection, _ flight: FlightRecord?) throws -> [String: String] {
         guard let flight else { return [:] }
-        return try ReadModel.timeZones(db, [flight.origin, flight.destination])
+        return try zones.of([flight.origin, flight.destination], db)
     }
 
     /// One email that is the whole point of its message: a passing failure retries the message,
@@ -50,5 +51,22 @@ struct Notifier {
         if !retry.isEmpty {
             throw HandlerError.transient("\(retry.count) of \(letters.count) emails not sent yet; first: \(retry[0])")
         }
+    }
+}
+
+/// Airports' time zones, read once per airport: every email names two, and an airport does not
+/// move. A code the table lacks is asked for again next time.
+final class AirportZones: @unchecked Sendable {
+    private let lock = NSLock()
+    private var known: [String: String] = [:]
+
+    func of(_ codes: [String], _ db: PostgresConnection) throws -> [String: String] {
+        var cached: [String: String] = [:]
+        lock.withLock { for code in codes { cached[code] = known[code] } }
+        let missing = codes.filter { cached[$0] == nil }
+        guard !missing.isEmpty else { return cached }
+        let found = try ReadModel.timeZones(db, missing)
+        lock.withLock { known.merge(found) { $1 } }
+        return cached.merging(found) { $1 }
     }
 }

@@ -1,4 +1,5 @@
 import Contracts
+import Fleet
 import Foundation
 import Postgres
 
@@ -49,14 +50,23 @@ enum ReadModel {
             flight.status)
     }
 
+    static let flightColumns = "flight_id, number, origin, destination, departure, arrival, gate, status"
+
     static func flight(_ db: PostgresConnection, _ flightId: UUID) throws -> FlightRecord? {
-        try db.query("SELECT flight_id, number, origin, destination, departure, arrival, gate, status FROM flights WHERE flight_id = $1",
-                     flightId).first.map { row in
-            FlightRecord(flightId: try row.decode(UUID.self, at: 0), number: try row.decode(String.self, at: 1),
-                         origin: try row.decode(String.self, at: 2), destination: try row.decode(String.self, at: 3),
-                         departure: try row.decode(Date.self, at: 4), arrival: try row.decode(Date.self, at: 5),
-                         gate: try row.decode(String?.self, at: 6), status: try row.decode(String.self, at: 7))
-        }
+        try db.query("SELECT \(flightColumns) FROM flights WHERE flight_id = $1", flightId).first.map(flight(from:))
+    }
+
+    /// The flights the read model knows of these, by id.
+    static func flights(_ db: PostgresConnection, _ flightIds: [UUID]) throws -> [UUID: FlightRecord] {
+        let rows = try db.query("SELECT \(flightColumns) FROM flights WHERE flight_id = ANY($1::uuid[])", flightIds)
+        return Dictionary(try rows.map(flight(from:)).map { ($0.flightId, $0) }) { first, _ in first }
+    }
+
+    static func flight(from row: PostgresRow) throws -> FlightRecord {
+        FlightRecord(flightId: try row.decode(UUID.self, at: 0), number: try row.decode(String.self, at: 1),
+                     origin: try row.decode(String.self, at: 2), destination: try row.decode(String.self, at: 3),
+                     departure: try row.decode(Date.self, at: 4), arrival: try row.decode(Date.self, at: 5),
+                     gate: try row.decode(String?.self, at: 6), status: try row.decode(String.self, at: 7))
     }
 
     /// IATA code → IANA zone, for the airports of a flight.
@@ -89,8 +99,9 @@ enum ReadModel {
                      flightId).map(booking(from:))
     }
 
-    static func save(_ db: PostgresConnection, _ booking: BookingRecord) throws {
-        try db.execute(
+    /// Queued with the batch's other writes (`HandlerContext.write`).
+    static func save(_ context: HandlerContext, _ booking: BookingRecord) throws {
+        try context.write(
             """
             INSERT INTO bookings (booking_id, customer_id, flight_id, pnr, cabin, passengers, total, currency, contact_email, state, updated_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())

@@ -5,11 +5,13 @@ import Postgres
 
 /// The reminders owed to confirmed bookings, and the job that sends those due.
 enum Reminders {
-    static func schedule(_ db: PostgresConnection, bookingId: UUID, departure: Date, now: Date) throws {
-        for (kind, dueAt) in ReminderSchedule.due(departure: departure, now: now) {
-            try db.execute("INSERT INTO reminders (booking_id, kind, due_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                           bookingId, kind.rawValue, dueAt)
-        }
+    /// Queued with the batch's other writes (`HandlerContext.write`), one statement for all kinds.
+    static func schedule(_ context: HandlerContext, bookingId: UUID, departure: Date, now: Date) throws {
+        let due = ReminderSchedule.due(departure: departure, now: now)
+        guard !due.isEmpty else { return }
+        try context.write(
+            "INSERT INTO reminders (booking_id, kind, due_at) SELECT $1, * FROM unnest($2::text[], $3::timestamptz[]) ON CONFLICT DO NOTHING",
+            bookingId, due.map(\.0.rawValue), due.map(\.1))
     }
 
     /// A delay moves the reminders not sent yet of every booking on the flight.

@@ -50,22 +50,13 @@ final class ConcurrentCharges: @unchecked Sendable {
         }
         var seen = Set<UUID>()
         let pending = charges.filter { !ended.contains($0.bookingId) && seen.insert($0.bookingId).inserted }
-        let slots = DispatchSemaphore(value: Self.maximumConcurrentCalls)
-        let done = DispatchGroup()
-        for charge in pending {
-            slots.wait()
-            done.enter()
-            let thread = Thread { [self] in
-                let request = ChargeRequest(idempotencyKey: PaymentStore.chargeKey(charge.bookingId), token: charge.paymentToken,
-                                            amount: charge.amount, currency: charge.currency, description: charge.description)
-                let answer = calls.run({ () throws(GatewayError) in try gateway.charge(request) })
-                lock.withLock { answers[charge.bookingId] = answer }
-                slots.signal()
-                done.leave()
-            }
-            thread.stackSize = 256 << 10
-            thread.start()
+        let results = blockingFanOut(pending, width: Self.maximumConcurrentCalls) { [gateway, calls] charge in
+            let request = ChargeRequest(idempotencyKey: PaymentStore.chargeKey(charge.bookingId), token: charge.paymentToken,
+                                        amount: charge.amount, currency: charge.currency, description: charge.description)
+            return calls.run({ () throws(GatewayError) in try gateway.charge(request) })
         }
-        done.wait()
+        lock.withLock {
+            for (charge, answer) in zip(pending, results) { answers[charge.bookingId] = answer }
+        }
     }
 }
