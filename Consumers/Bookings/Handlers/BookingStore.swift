@@ -56,9 +56,14 @@ enum BookingStore {
         refund_id, refund_amount, refund_status, cancelled_by, deadline_at, created_at, updated_at, confirmed_at, closed_at
         """
 
-    static func load(_ db: PostgresConnection, _ bookingId: UUID, lock: Bool = false) throws -> BookingRecord? {
-        try db.query("SELECT \(columns) FROM bookings WHERE booking_id = $1\(lock ? " FOR UPDATE" : "")", bookingId)
-            .first.map(record)
+    static func load(_ db: PostgresConnection, _ bookingId: UUID) throws -> BookingRecord? {
+        try db.query("SELECT \(columns) FROM bookings WHERE booking_id = $1", bookingId).first.map(record)
+    }
+
+    /// A booking inside a handler's transaction, locked for the transition it is loaded for; the
+    /// read travels with the writes the batch queued before it.
+    static func loadForUpdate(_ context: HandlerContext, _ bookingId: UUID) throws -> BookingRecord? {
+        try context.query("SELECT \(columns) FROM bookings WHERE booking_id = $1 FOR UPDATE", bookingId).first.map(record)
     }
 
     static func record(_ row: PostgresRow) throws -> BookingRecord {
@@ -83,23 +88,24 @@ enum BookingStore {
 
     /// Inserts a new booking; false when one with its id or its idempotency key is there already
     /// (committed by another process, or waited for until it committed).
-    static func insert(_ db: PostgresConnection, _ booking: BookingRecord) throws -> Bool {
-        try db.execute(
+    static func insert(_ context: HandlerContext, _ booking: BookingRecord) throws -> Bool {
+        try context.query(
             """
             INSERT INTO bookings (booking_id, customer_id, flight_id, cabin, passengers, contact_email, payment_token,
                 idempotency_key, fingerprint, state, hold_id, deadline_at, created_at, updated_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
             ON CONFLICT DO NOTHING
+            RETURNING booking_id
             """,
             booking.bookingId, booking.customerId, booking.flightId, booking.cabin,
             try PostgresJSON(encoding: booking.passengers), booking.contactEmail, booking.paymentToken, booking.idempotencyKey,
-            booking.fingerprint, booking.state.rawValue, booking.holdId, booking.deadlineAt, booking.createdAt) == 1
+            booking.fingerprint, booking.state.rawValue, booking.holdId, booking.deadlineAt, booking.createdAt).count == 1
     }
 
-    /// Writes back a booking the caller loaded with `lock: true`, guarded by the state it was
-    /// loaded in: a transition never overwrites one it did not see.
-    static func save(_ db: PostgresConnection, _ booking: BookingRecord, from state: BookingState) throws {
-        let changed = try db.execute(
+    /// Writes back a booking the caller loaded with `loadForUpdate`, guarded by the state it was
+    /// loaded in: a transition never overwrites one it did not see. Queued with the batch's writes.
+    static func save(_ context: HandlerContext, _ booking: BookingRecord, from state: BookingState) throws {
+        try context.write(
             """
             UPDATE bookings SET passengers = $3, payment_token = $4, state = $5, reason = $6, detail = $7, seats = $8,
                 price_per_seat = $9, total = $10, currency = $11, hold_expires_at = $12, departure = $13, pnr = $14,
@@ -113,10 +119,9 @@ enum BookingStore {
                 booking.currency, booking.holdExpiresAt, booking.departure, booking.pnr, booking.captured, booking.refundId,
                 booking.refundAmount, booking.refundStatus, booking.cancelledBy, booking.deadlineAt, booking.updatedAt,
                 booking.confirmedAt, booking.closedAt,
-            ])
-        guard changed == 1 else {
-            throw HandlerError.transient("booking \(booking.subject) left state \(state.rawValue) meanwhile; deciding again")
-        }
+            ],
+            changingExactly: 1,
+            otherwise: HandlerError.transient("booking \(booking.subject) left state \(state.rawValue) meanwhile; deciding again"))
     }
 
     /// The booking that holds this idempotency key for this customer.

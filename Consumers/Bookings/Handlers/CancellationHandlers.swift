@@ -11,7 +11,7 @@ struct CancellationHandlers {
     /// `booking.cancel-rejected.v1`.
     func cancel(_ envelope: Envelope<CancelBooking>, _ context: HandlerContext) throws {
         let command = envelope.data
-        guard let booking = try BookingStore.load(context.database, command.bookingId, lock: true) else {
+        guard let booking = try BookingStore.loadForUpdate(context, command.bookingId) else {
             return try context.emit(BookingCancelRejected(bookingId: command.bookingId, reason: .notFound, state: nil),
                                     subject: command.bookingId.uuidString.lowercased())
         }

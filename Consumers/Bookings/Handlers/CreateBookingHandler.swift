@@ -15,11 +15,7 @@ struct CreateBookingHandler {
 
     func handle(_ envelope: Envelope<CreateBooking>, _ context: HandlerContext) throws {
         let command = envelope.data
-        let db = context.database
         let fingerprint = try BookingFingerprint.of(command)
-        if let existing = try Self.earlier(command, db) {
-            return try answerDuplicate(command, existing, fingerprint, context)
-        }
         let passengers = command.passengers.map {
             BookedPassenger(firstName: $0.firstName.trimmingCharacters(in: .whitespacesAndNewlines),
                             lastName: $0.lastName.trimmingCharacters(in: .whitespacesAndNewlines),
@@ -31,8 +27,10 @@ struct CreateBookingHandler {
             paymentToken: command.paymentToken, idempotencyKey: command.idempotencyKey, fingerprint: fingerprint,
             state: .requested, holdId: UUID(), seats: [], deadlineAt: context.now.addingTimeInterval(settings.stepTimeoutInterval),
             createdAt: context.now, updatedAt: context.now)
-        guard try BookingStore.insert(db, booking) else {
-            guard let existing = try Self.earlier(command, db) else {
+        // Most requests are new: insert first, and look for the earlier one only when the insert
+        // meets it (its id or its customer's key).
+        guard try BookingStore.insert(context, booking) else {
+            guard let existing = try Self.earlier(command, context.database) else {
                 throw HandlerError.transient("booking \(booking.subject) collided with a booking that is gone; trying again")
             }
             return try answerDuplicate(command, existing, fingerprint, context)

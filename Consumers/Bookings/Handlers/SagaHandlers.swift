@@ -76,7 +76,7 @@ struct SagaHandlers {
     }
 
     private func ownBooking(_ bookingId: UUID, hold: UUID, _ context: HandlerContext) throws -> BookingRecord? {
-        guard let booking = try BookingStore.load(context.database, bookingId, lock: true), booking.holdId == hold else {
+        guard let booking = try BookingStore.loadForUpdate(context, bookingId), booking.holdId == hold else {
             return nil
         }
         return booking

@@ -14,7 +14,7 @@ struct SagaRunner {
     @discardableResult
     func advance(_ bookingId: UUID, on input: SagaInput, _ context: HandlerContext,
                  enrich: (inout BookingRecord) -> Void = { _ in }) throws -> SagaStep? {
-        guard let booking = try BookingStore.load(context.database, bookingId, lock: true) else {
+        guard let booking = try BookingStore.loadForUpdate(context, bookingId) else {
             context.logger.debug("no such booking; not ours", metadata: ["booking_id": "\(bookingId.uuidString.lowercased())", "input": "\(input)"])
             return nil
         }
@@ -88,7 +88,7 @@ struct SagaRunner {
         let changed = step.next != nil || step.capture != nil || !step.commands.isEmpty
         if changed {
             booking.updatedAt = now
-            try BookingStore.save(context.database, booking, from: loaded.state)
+            try BookingStore.save(context, booking, from: loaded.state)
         }
         if let next = step.next { try announce(next, booking, refunded: refunded, context) }
         if let rejection = step.cancelRejection {
@@ -108,18 +108,17 @@ struct SagaRunner {
 
     /// A record locator that no booking has had, and a ticket per passenger.
     private func ticket(_ booking: inout BookingRecord, _ context: HandlerContext) throws {
-        let db = context.database
         var pnr: String?
         for _ in 0..<20 where pnr == nil {
             let candidate = RecordLocator.generate()
-            if try db.execute("INSERT INTO record_locators (pnr, booking_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                              candidate, booking.bookingId) == 1 {
+            if try !context.query("INSERT INTO record_locators (pnr, booking_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING pnr",
+                                  candidate, booking.bookingId).isEmpty {
                 pnr = candidate
             }
         }
         guard let pnr else { throw HandlerError.transient("no free record locator in 20 draws") }
         booking.pnr = pnr
-        let serials = try db.query("SELECT nextval('ticket_serial') FROM generate_series(1, $1)", booking.passengers.count)
+        let serials = try context.query("SELECT nextval('ticket_serial') FROM generate_series(1, $1)", booking.passengers.count)
             .column(Int.self)
         for index in booking.passengers.indices {
             booking.passengers[index].ticketNumber = TicketNumber.make(serial: serials[index] % TicketNumber.serialLimit)

@@ -54,6 +54,25 @@ public final class HandlerContext {
         batchWrites.append(PostgresStatement(sql, parameters), owner: position)
     }
 
+    /// Like `write`, for a statement that must change exactly `rows` rows, such as an UPDATE
+    /// guarded by the state it expects: otherwise this message fails with `error`.
+    public func write(_ sql: String, parameters: [(any PostgresEncodable)?], changingExactly rows: Int,
+                      otherwise error: any Error) throws {
+        guard let batchWrites else {
+            guard try connection.execute(sql, parameters: parameters) == rows else { throw error }
+            return
+        }
+        batchWrites.append(PostgresStatement(sql, parameters), owner: position, changingExactly: rows, otherwise: error)
+    }
+
+    /// Runs a query inside the runtime's transaction, sent in one round trip with the writes
+    /// queued before it, so it sees them. Reads through `database` cost a round trip of their
+    /// own when writes are queued.
+    public func query(_ sql: String, _ parameters: (any PostgresEncodable)?...) throws -> PostgresRows {
+        guard let batchWrites else { return try connection.query(sql, parameters) }
+        return try batchWrites.flush(thenReading: PostgresStatement(sql, parameters))
+    }
+
     /// Publishes an event once the transaction commits; it carries this message's correlation id.
     public func emit<E: Event>(_ event: E, subject: String? = nil) throws {
         try enqueue(event, subject: subject)
