@@ -25,7 +25,7 @@ public final class PostgresConnection: @unchecked Sendable {
     var savepointDepth = 0
     /// Session advisory locks whose unlock had to wait for an aborted transaction to end.
     var pendingUnlocks: [Int64] = []
-    private var prepared = PreparedStatements()
+    var prepared = PreparedStatements()
 
     /// Connects (blocking for at most `connectTimeout` seconds) and sets the session up: UTC,
     /// ISO dates, UTF-8, hex bytea, and the application name.

@@ -19,8 +19,11 @@ public struct PostgresStatement: Sendable {
 }
 
 extension PostgresConnection {
-    /// Sends several statements in libpq pipeline mode (one PQsendQueryParams each, one
-    /// PQpipelineSync) and returns their results in order: one round trip for the lot.
+    /// Sends several statements in libpq pipeline mode (one PQpipelineSync for all) and returns
+    /// their results in order: one round trip for the lot.
+    ///
+    /// Statements with parameters go through the session's prepared statements, as `query` does:
+    /// one the session has not prepared yet is prepared in the same pipeline, just before it.
     ///
     /// Between BEGIN and COMMIT the statements join the open transaction; outside one, the whole
     /// pipeline is one implicit transaction, so either every statement commits or none does. If one
@@ -45,10 +48,30 @@ extension PostgresConnection {
             // blocking flush happens to read while it waits too; this does not rely on that.)
             _ = PQsetnonblocking(connection, 1)
             var sendFailure: PostgresError?
+            var preparing: [Int: (key: PreparedStatements.Key, name: String)] = [:]
             withExtendedLifetime(encoded) {
                 for (index, statement) in statements.enumerated() {
                     let parameters = encoded[index]
-                    guard PQsendQueryParams(connection, statement.sql, parameters.count, parameters.types, parameters.values, nil, nil, 0) == 1 else {
+                    let sent: Int32
+                    if parameters.count == 0 {
+                        sent = PQsendQueryParams(connection, statement.sql, 0, nil, nil, nil, nil, 0)
+                    } else {
+                        let key = PreparedStatements.Key(sql: statement.sql, types: parameters.types)
+                        var name = prepared.name(for: key) ?? preparing.values.first { $0.key == key }?.name
+                        if name == nil, !prepared.isFull {
+                            let fresh = prepared.reserveName()
+                            if PQsendPrepare(connection, fresh, statement.sql, Int32(parameters.types.count), parameters.types) == 1 {
+                                preparing[index] = (key, fresh)
+                                name = fresh
+                            }
+                        }
+                        if let name {
+                            sent = PQsendQueryPrepared(connection, name, parameters.count, parameters.values, nil, nil, 0)
+                        } else {
+                            sent = PQsendQueryParams(connection, statement.sql, parameters.count, parameters.types, parameters.values, nil, nil, 0)
+                        }
+                    }
+                    guard sent == 1 else {
                         sendFailure = LibPQ.error(of: nil, connection: connection, sql: statement.sql)
                             .with(pipelineIndex: index, context: "sending pipeline statement [\(index)] of \(statements.count)")
                         return
@@ -73,7 +96,7 @@ extension PostgresConnection {
                 }
                 throw sendFailure
             }
-            return try collectResults(statements, connection: connection, wasInTransaction: wasInTransaction)
+            return try collectResults(statements, preparing: preparing, connection: connection, wasInTransaction: wasInTransaction)
         }
     }
 
@@ -93,12 +116,21 @@ extension PostgresConnection {
     }
 
     /// Reads one result per statement, then the sync, then leaves pipeline mode.
-    private func collectResults(_ statements: [PostgresStatement], connection: OpaquePointer, wasInTransaction: Bool) throws -> [PostgresRows] {
+    private func collectResults(_ statements: [PostgresStatement], preparing: [Int: (key: PreparedStatements.Key, name: String)],
+                                connection: OpaquePointer, wasInTransaction: Bool) throws -> [PostgresRows] {
         var results: [PostgresRows] = []
         results.reserveCapacity(statements.count)
         var failure: PostgresError?
         var failedIndex = 0
         for (index, statement) in statements.enumerated() {
+            if let preparation = preparing[index] {
+                // The Prepare sent before this statement answers first; once it succeeded the
+                // session has the statement whatever happens after it.
+                guard let result = PQgetResult(connection) else { throw lost(connection, statement.sql, index, statements.count) }
+                if PQresultStatus(result) == PGRES_COMMAND_OK { prepared.remember(preparation.key, as: preparation.name) }
+                PQclear(result)
+                while let extra = PQgetResult(connection) { PQclear(extra) }
+            }
             guard let result = PQgetResult(connection) else {
                 throw lost(connection, statement.sql, index, statements.count)
             }
@@ -111,6 +143,11 @@ extension PostgresConnection {
                 if failure == nil {
                     failure = LibPQ.error(of: result, connection: connection, sql: statement.sql)
                     failedIndex = index
+                    // DDL changed what the plan returns (0A000), or the statement is gone (26000):
+                    // prepare it afresh next time.
+                    if failure?.sqlState == "0A000" || failure?.sqlState == "26000" {
+                        prepared.forget(sql: statement.sql)
+                    }
                 }
             }
             PQclear(result)

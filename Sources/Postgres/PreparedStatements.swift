@@ -32,6 +32,9 @@ struct PreparedStatements {
 
     mutating func forget(_ key: Key) { names[key] = nil }
 
+    /// Forgets the statement under whatever parameter types it was prepared with.
+    mutating func forget(sql: String) { names = names.filter { $0.key.sql != sql } }
+
     /// A new session knows none of them.
     mutating func removeAll() {
         names.removeAll()

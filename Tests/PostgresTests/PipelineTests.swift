@@ -25,6 +25,29 @@ final class PipelineTests: PostgresTestCase {
         XCTAssertTrue(try connection.pipeline([]).isEmpty)
     }
 
+    func testStatementsWithParametersArePreparedOncePerSession() throws {
+        let insert = "insert into bookings values ($1, $2, now())"
+        let counting = "select count(*) from bookings where id > $1"
+        _ = try connection.pipeline((1...5).map { PostgresStatement(insert, [$0, "P\($0)"]) })
+        let results = try connection.pipeline((6...9).map { PostgresStatement(insert, [$0, "P\($0)"]) } + [PostgresStatement(counting, [0])])
+        XCTAssertEqual(try results[4].first?.decode(Int.self, at: 0), 9)
+        func preparedCount(_ sql: String) throws -> Int {
+            try connection.query("select statement from pg_prepared_statements").column(String.self).filter { $0 == sql }.count
+        }
+        XCTAssertEqual(try preparedCount(insert), 1)
+        XCTAssertEqual(try preparedCount(counting), 1)
+
+        // A pipeline that fails before a new statement's Prepare leaves it unprepared; the next prepares it.
+        let fresh = "insert into bookings values ($1, $2 || '!', now())"
+        expectError(PostgresError.self) {
+            _ = try connection.pipeline([PostgresStatement(insert, [1, "duplicate"]), PostgresStatement(fresh, [100, "x"])])
+        }
+        XCTAssertEqual(try preparedCount(fresh), 0)
+        XCTAssertEqual(try connection.pipeline([PostgresStatement(fresh, [100, "x"])]).first?.affectedRows, 1)
+        XCTAssertEqual(try preparedCount(fresh), 1)
+        XCTAssertEqual(try connection.query("select pnr from bookings where id = 100").first?.decode(String.self, at: 0), "x!")
+    }
+
     func testFailingStatementIsNamedAndTheConnectionStaysUsable() throws {
         var statements = (1...10).map { (id: Int) in PostgresStatement("insert into bookings values ($1, $2, now())", [id, "P\(id)"]) }
         statements[6] = PostgresStatement("insert into bookings values ($1, $2, now())", [3, "duplicate of 3"])
