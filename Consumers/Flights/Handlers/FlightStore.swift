@@ -26,8 +26,16 @@ enum FlightStore {
     /// Reads a flight; with `lock`, takes its row lock, which every change to the flight's seats
     /// takes first, so holds, releases, confirmations and expiries of one flight run one at a time.
     static func load(_ db: PostgresConnection, _ flightId: UUID, lock: Bool = false) throws -> FlightRecord? {
-        let rows = try db.query("SELECT \(columns) FROM flights WHERE flight_id = $1\(lock ? " FOR UPDATE" : "")", flightId)
-        return try rows.first.map(record)
+        try db.query(selecting(lock: lock), flightId).first.map(record)
+    }
+
+    /// The same inside a handler: the read travels with the writes the batch queued before it.
+    static func load(_ context: HandlerContext, _ flightId: UUID, lock: Bool = false) throws -> FlightRecord? {
+        try context.query(selecting(lock: lock), flightId).first.map(record)
+    }
+
+    private static func selecting(lock: Bool) -> String {
+        "SELECT \(columns) FROM flights WHERE flight_id = $1\(lock ? " FOR UPDATE" : "")"
     }
 
     static func record(_ row: PostgresRow) throws -> FlightRecord {

@@ -12,11 +12,10 @@ import Postgres
 enum HoldSeatsHandler {
     static func handle(_ envelope: Envelope<HoldSeats>, _ context: HandlerContext) throws {
         let command = envelope.data
-        let db = context.database
-        let flight = try FlightStore.load(db, command.flightId, lock: true)
+        let flight = try FlightStore.load(context, command.flightId, lock: true)
 
         // Idempotent by holdId: the same command again gets the first answer, and holds nothing more.
-        if let existing = try HoldStore.load(db, command.holdId) {
+        if let existing = try HoldStore.load(context, command.holdId) {
             if let outcome = existing.holdOutcome(departure: flight?.departure) {
                 try emit(outcome, context)
             } else {
@@ -29,20 +28,22 @@ enum HoldSeatsHandler {
         guard !flight.isCancelled else { return try reject(command, .flightCancelled, context) }
         guard flight.departure > context.now else { return try reject(command, .flightDeparted, context) }
 
-        try HoldExpiry.expireOverdue(db, flightId: flight.flightId, now: context.now) {
+        try HoldExpiry.expireOverdue(context.database, flightId: flight.flightId, now: context.now) {
             try context.emit($0, subject: subject(flight.flightId))
         }
         guard let cabin = Cabin(rawValue: command.cabin),
               let aircraft = AircraftLayout.find(flight.aircraftType),
               let layout = aircraft.cabin(cabin),
-              let row = try db.query("SELECT seats, base_fare FROM flight_cabins WHERE flight_id = $1 AND cabin = $2",
-                                     flight.flightId, cabin.rawValue).first else {
+              let row = try context.query(
+                  """
+                  SELECT seats, base_fare, ARRAY(SELECT seat FROM seat_assignments WHERE flight_id = $1 AND cabin = $2)
+                  FROM flight_cabins WHERE flight_id = $1 AND cabin = $2
+                  """, flight.flightId, cabin.rawValue).first else {
             return try reject(command, .cabinUnknown, context)
         }
         let capacity = try row.decode(Int.self, at: 0)
         let baseFare = try row.decode(Int.self, at: 1)
-        let taken = Set(try db.query("SELECT seat FROM seat_assignments WHERE flight_id = $1 AND cabin = $2",
-                                     flight.flightId, cabin.rawValue).column(String.self).compactMap(SeatNumber.init))
+        let taken = Set(try row.decode([String].self, at: 2).compactMap(SeatNumber.init))
 
         let chosen: [SeatNumber]
         if let named = command.seats {
@@ -68,18 +69,19 @@ enum HoldSeatsHandler {
             seats: chosen.map(\.description), pricePerSeat: pricePerSeat, total: pricePerSeat * chosen.count,
             currency: flight.currency, expiresAt: context.now.addingTimeInterval(Double(command.effectiveHoldSeconds)),
             departure: flight.departure)
-        try db.execute(
+        // Queued: they go to the server with the batch's next read or its end, in one round trip.
+        try context.write(
             """
             INSERT INTO holds (hold_id, booking_id, flight_id, cabin, status, seats, price_per_seat, total, currency, expires_at)
             VALUES ($1, $2, $3, $4, 'held', $5, $6, $7, $8, $9)
             """,
             held.holdId, held.bookingId, held.flightId, held.cabin, held.seats, held.pricePerSeat, held.total,
             held.currency, held.expiresAt)
-        try db.execute(
+        try context.write(
             "INSERT INTO seat_assignments (flight_id, seat, cabin, hold_id) SELECT $1, unnest($2::text[]), $3, $4",
             flight.flightId, held.seats, held.cabin, held.holdId)
-        try db.execute("UPDATE flight_cabins SET taken = taken + $3 WHERE flight_id = $1 AND cabin = $2",
-                       flight.flightId, held.cabin, held.seats.count)
+        try context.write("UPDATE flight_cabins SET taken = taken + $3 WHERE flight_id = $1 AND cabin = $2",
+                          flight.flightId, held.cabin, held.seats.count)
         try context.emit(held, subject: subject(flight.flightId))
     }
 
@@ -89,7 +91,7 @@ enum HoldSeatsHandler {
         let event = SeatsHoldRejected(holdId: command.holdId, bookingId: command.bookingId, flightId: command.flightId,
                                       reason: reason, seats: seats?.map(\.description))
         if record {
-            try context.database.execute(
+            try context.write(
                 """
                 INSERT INTO holds (hold_id, booking_id, flight_id, cabin, status, reject_reason, rejected_seats)
                 VALUES ($1, $2, $3, $4, 'rejected', $5, $6)

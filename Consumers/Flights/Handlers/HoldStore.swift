@@ -41,8 +41,16 @@ enum HoldStore {
         """
 
     static func load(_ db: PostgresConnection, _ holdId: UUID, lock: Bool = false) throws -> HoldRecord? {
-        try db.query("SELECT \(columns) FROM holds WHERE hold_id = $1\(lock ? " FOR UPDATE" : "")", holdId)
-            .first.map(record)
+        try db.query(selecting(lock: lock), holdId).first.map(record)
+    }
+
+    /// The same inside a handler: the read travels with the writes the batch queued before it.
+    static func load(_ context: HandlerContext, _ holdId: UUID, lock: Bool = false) throws -> HoldRecord? {
+        try context.query(selecting(lock: lock), holdId).first.map(record)
+    }
+
+    private static func selecting(lock: Bool) -> String {
+        "SELECT \(columns) FROM holds WHERE hold_id = $1\(lock ? " FOR UPDATE" : "")"
     }
 
     static func record(_ row: PostgresRow) throws -> HoldRecord {

@@ -43,31 +43,30 @@ enum ReleaseAndConfirmHandlers {
 
     static func confirm(_ envelope: Envelope<ConfirmSeats>, _ context: HandlerContext) throws {
         let command = envelope.data
-        let db = context.database
         func refuse(_ reason: SeatsConfirmRejected.Reason, _ flightId: UUID? = nil) throws {
             try context.emit(SeatsConfirmRejected(holdId: command.holdId, bookingId: command.bookingId, reason: reason),
                              subject: flightId.map(subject))
         }
-        guard let found = try HoldStore.load(db, command.holdId), let flightId = found.flightId,
+        guard let found = try HoldStore.load(context, command.holdId), let flightId = found.flightId,
               found.bookingId == command.bookingId, found.status != "rejected" else {
             return try refuse(.holdUnknown)
         }
-        guard let flight = try FlightStore.load(db, flightId, lock: true) else { return try refuse(.holdUnknown) }
-        let hold = try HoldStore.load(db, command.holdId, lock: true)!
+        guard let flight = try FlightStore.load(context, flightId, lock: true) else { return try refuse(.holdUnknown) }
+        let hold = try HoldStore.load(context, command.holdId, lock: true)!
         switch hold.status {
         case "confirmed":
             return try context.emit(confirmed(hold), subject: subject(flightId))
         case "held":
             if hold.expiresAt! <= context.now {
                 // Overdue but not swept yet: expire it now, so its seats are free the moment we say so.
-                try HoldExpiry.expireOverdue(db, flightId: flightId, now: context.now) {
+                try HoldExpiry.expireOverdue(context.database, flightId: flightId, now: context.now) {
                     try context.emit($0, subject: subject(flightId))
                 }
                 return try refuse(.holdExpired, flightId)
             }
             guard !flight.isCancelled else { return try refuse(.flightCancelled, flightId) }
-            try db.execute("UPDATE seat_assignments SET sold = true WHERE hold_id = $1", hold.holdId)
-            try db.execute("UPDATE holds SET status = 'confirmed', ended_at = $2 WHERE hold_id = $1", hold.holdId, context.now)
+            try context.write("UPDATE seat_assignments SET sold = true WHERE hold_id = $1", hold.holdId)
+            try context.write("UPDATE holds SET status = 'confirmed', ended_at = $2 WHERE hold_id = $1", hold.holdId, context.now)
             try context.emit(confirmed(hold), subject: subject(flightId))
         default:
             try refuse(.holdExpired, flightId)
