@@ -124,9 +124,13 @@ enum BookingStore {
             otherwise: HandlerError.transient("booking \(booking.subject) left state \(state.rawValue) meanwhile; deciding again"))
     }
 
-    /// The booking that holds this idempotency key for this customer.
-    static func load(_ db: PostgresConnection, customerId: UUID, idempotencyKey: String) throws -> BookingRecord? {
-        try db.query("SELECT \(columns) FROM bookings WHERE customer_id = $1 AND idempotency_key = $2", customerId, idempotencyKey)
-            .first.map(record)
+    /// The booking with this id, or else the one that holds this idempotency key for this
+    /// customer: one statement for both.
+    static func load(_ db: PostgresConnection, bookingId: UUID, orCustomer customerId: UUID, idempotencyKey: String?) throws -> BookingRecord? {
+        try db.query(
+            """
+            SELECT \(columns) FROM bookings WHERE booking_id = $1 OR (customer_id = $2 AND idempotency_key = $3)
+            ORDER BY booking_id = $1 DESC LIMIT 1
+            """, bookingId, customerId, idempotencyKey).first.map(record)
     }
 }

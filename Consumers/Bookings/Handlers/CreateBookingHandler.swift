@@ -48,9 +48,7 @@ struct CreateBookingHandler {
 
     /// The booking a request was made as before, by its bookingId or its customer's idempotency key.
     static func earlier(_ command: CreateBooking, _ db: PostgresConnection) throws -> BookingRecord? {
-        if let existing = try BookingStore.load(db, command.bookingId) { return existing }
-        guard let key = command.idempotencyKey else { return nil }
-        return try BookingStore.load(db, customerId: command.customerId, idempotencyKey: key)
+        try BookingStore.load(db, bookingId: command.bookingId, orCustomer: command.customerId, idempotencyKey: command.idempotencyKey)
     }
 
     private func answerDuplicate(_ command: CreateBooking, _ existing: BookingRecord, _ fingerprint: String,

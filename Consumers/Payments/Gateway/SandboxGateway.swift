@@ -87,15 +87,21 @@ public final class SandboxGateway: PaymentGateway, @unchecked Sendable {
     /// The key's first charge decides; later calls with the key get its result.
     private static func recordCharge(_ db: PostgresConnection, _ request: ChargeRequest, _ card: SandboxCard) throws -> ChargeOutcome {
         let declined: PaymentDeclined.Reason? = if case .decline(let reason) = card.behaviour { reason } else { nil }
-        try db.execute(
+        // One statement: the inserted row, or the key's first one when it was there already.
+        return try db.query(
             """
-            INSERT INTO sandbox_charges (idempotency_key, reference, outcome, decline_reason, last4, amount, currency)
-            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING
+            WITH inserted AS (
+                INSERT INTO sandbox_charges (idempotency_key, reference, outcome, decline_reason, last4, amount, currency)
+                VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING
+                RETURNING outcome, reference, last4, decline_reason)
+            SELECT outcome, reference, last4, decline_reason FROM inserted
+            UNION ALL
+            SELECT outcome, reference, last4, decline_reason FROM sandbox_charges
+            WHERE idempotency_key = $1 AND NOT EXISTS (SELECT FROM inserted)
             """,
             request.idempotencyKey, "ch_sandbox_\(UUID().uuidString.lowercased().prefix(18))",
-            declined == nil ? "captured" : "declined", declined?.rawValue, card.last4, request.amount, request.currency)
-        return try db.query("SELECT outcome, reference, last4, decline_reason FROM sandbox_charges WHERE idempotency_key = $1",
-                            request.idempotencyKey).first.map(outcome)!
+            declined == nil ? "captured" : "declined", declined?.rawValue, card.last4, request.amount, request.currency
+        ).first.map(outcome)!
     }
 
     private static func recordRefund(_ db: PostgresConnection, _ request: RefundRequest) throws -> RefundOutcome {

@@ -23,8 +23,7 @@ struct ChargeHandler {
 
     func handle(_ envelope: Envelope<ChargePayment>, _ context: HandlerContext) throws {
         let command = envelope.data
-        let db = context.database
-        try db.execute(
+        try context.write(
             """
             INSERT INTO payments (payment_id, booking_id, idempotency_key, customer_id, amount, currency, token_reference,
                 state, created_at, updated_at)
@@ -32,7 +31,7 @@ struct ChargeHandler {
             """,
             UUID(), command.bookingId, PaymentStore.chargeKey(command.bookingId), command.customerId, command.amount,
             command.currency, SandboxCard.reference(of: command.paymentToken), context.now)
-        var payment = try PaymentStore.load(db, bookingId: command.bookingId, lock: true)!
+        var payment = try PaymentStore.load(context, bookingId: command.bookingId, lock: true)!
         if let outcome = PaymentStore.outcome(payment) {
             return try context.emitPaymentEvent(outcome, bookingId: payment.bookingId)
         }
@@ -42,12 +41,12 @@ struct ChargeHandler {
         let answer = prepared?.take(command.bookingId) ?? calls.run({ () throws(GatewayError) in try gateway.charge(request) })
         switch answer {
         case .answered(.captured(let reference, let last4)):
-            try PaymentStore.finish(db, payment, state: .captured, last4: last4, reference: reference, now: context.now)
+            try PaymentStore.finish(context, payment, state: .captured, last4: last4, reference: reference, now: context.now)
             try context.emit(PaymentCaptured(paymentId: payment.paymentId, bookingId: payment.bookingId, amount: payment.amount,
                                              currency: payment.currency, cardLast4: last4, gatewayReference: reference,
                                              capturedAt: context.now), subject: subject(payment))
         case .answered(.declined(let reason, let last4)):
-            try PaymentStore.finish(db, payment, state: .declined, last4: last4, reason: reason.rawValue, now: context.now)
+            try PaymentStore.finish(context, payment, state: .declined, last4: last4, reason: reason.rawValue, now: context.now)
             try context.emit(PaymentDeclined(paymentId: payment.paymentId, bookingId: payment.bookingId, reason: reason,
                                              cardLast4: last4), subject: subject(payment))
         case .circuitOpen:
@@ -83,7 +82,7 @@ struct ChargeHandler {
     private func fail(_ payment: PaymentRecord, _ reason: PaymentFailed.Reason, _ detail: String,
                       _ context: HandlerContext) throws {
         context.logger.warning("payment failed", metadata: ["booking_id": "\(payment.bookingId.uuidString.lowercased())", "reason": "\(reason.rawValue)"])
-        try PaymentStore.finish(context.database, payment, state: .failed, reason: reason.rawValue, now: context.now)
+        try PaymentStore.finish(context, payment, state: .failed, reason: reason.rawValue, now: context.now)
         try context.emit(PaymentFailed(paymentId: payment.paymentId, bookingId: payment.bookingId, reason: reason,
                                        detail: detail), subject: subject(payment))
     }

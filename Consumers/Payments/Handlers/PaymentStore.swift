@@ -32,8 +32,16 @@ enum PaymentStore {
     static func refundKey(_ refundId: UUID) -> String { "airfleet-refund-\(refundId.uuidString.lowercased())" }
 
     static func load(_ db: PostgresConnection, bookingId: UUID, lock: Bool = false) throws -> PaymentRecord? {
-        try db.query("SELECT \(columns) FROM payments WHERE booking_id = $1\(lock ? " FOR UPDATE" : "")", bookingId)
-            .first.map(record)
+        try db.query(selecting(lock: lock), bookingId).first.map(record)
+    }
+
+    /// The same inside a handler: the read travels with the writes the batch queued before it.
+    static func load(_ context: HandlerContext, bookingId: UUID, lock: Bool = false) throws -> PaymentRecord? {
+        try context.query(selecting(lock: lock), bookingId).first.map(record)
+    }
+
+    private static func selecting(lock: Bool) -> String {
+        "SELECT \(columns) FROM payments WHERE booking_id = $1\(lock ? " FOR UPDATE" : "")"
     }
 
     static func record(_ row: PostgresRow) throws -> PaymentRecord {
@@ -48,9 +56,10 @@ enum PaymentStore {
             createdAt: try row.decode(Date.self, at: 12), updatedAt: try row.decode(Date.self, at: 13))
     }
 
-    static func finish(_ db: PostgresConnection, _ payment: PaymentRecord, state: PaymentView.State, last4: String? = nil,
+    /// Queued with the batch's writes.
+    static func finish(_ context: HandlerContext, _ payment: PaymentRecord, state: PaymentView.State, last4: String? = nil,
                        reference: String? = nil, reason: String? = nil, now: Date) throws {
-        try db.execute(
+        try context.write(
             """
             UPDATE payments SET state = $2, card_last4 = $3, gateway_reference = $4, reason = $5, attempts = $6, updated_at = $7
             WHERE payment_id = $1 AND state = 'pending'
