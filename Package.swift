@@ -109,7 +109,7 @@ let package = Package(
 
         // Measures the runtime against this machine's raw broker ceilings (ops/bench runs it).
         .executableTarget(name: "airfleet-bench", dependencies: [
-            "Fleet", "AMQP", "Postgres", "FleetTestSupport", "Flights",
+            "Fleet", "AMQP", "Postgres", "FleetTestSupport", "Flights", "Contracts",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/RuntimeBench"),
         // Bookings confirmed per second through flights, payments and the saga.

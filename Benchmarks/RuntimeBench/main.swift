@@ -13,6 +13,8 @@ import Postgres
 // and:   airfleet-bench replay [--messages N] [--runs R]    (dead-letter replay; see ReplayBench.swift)
 //        airfleet-bench fill-dlq [--messages N]             (dead letters to rehearse with)
 //        airfleet-bench backlog [--messages N]              (flight commands queued for the flights context)
+//        airfleet-bench waiting payments|notifications [--messages N]
+//                                                            (work that waits on a provider or SMTP; prints msg/s)
 
 struct Options {
     var messages = 20_000
@@ -130,6 +132,15 @@ do {
         let options = try Options(["runtime"] + CommandLine.arguments.dropFirst(2))
         let elapsed = try CommandBacklog.publish(options.messages)
         print("published \(options.messages) flight.schedule.v1 commands onto airfleet.flights in \(String(format: "%.1f", elapsed.seconds)) s")
+        exit(0)
+    }
+    if CommandLine.arguments.dropFirst().first == "waiting" {
+        let arguments = Array(CommandLine.arguments.dropFirst(2))
+        guard let kind = arguments.first.flatMap(WaitingWork.Kind.init(rawValue:)) else {
+            throw FleetError("usage: airfleet-bench waiting payments|notifications [--messages N]")
+        }
+        let options = try Options(["runtime"] + arguments.dropFirst())
+        print(String(format: "%.1f", try WaitingWork.run(kind, count: options.messages)))
         exit(0)
     }
     if CommandLine.arguments.dropFirst().first == "replay" {

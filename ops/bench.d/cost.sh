@@ -47,6 +47,10 @@ cost_counters_snapshot() {
                           UNION ALL SELECT 'rows-deleted', tup_deleted FROM pg_stat_database WHERE datname = current_database()
                           UNION ALL SELECT 'transactions', xact_commit FROM pg_stat_database WHERE datname = current_database()
                           UNION ALL SELECT 'confirmed', count(*) FROM bookings.bookings WHERE state = 'confirmed'"
+    # Statements and the server's time inside them (pg_stat_statements, where ops/lib/postgres.sh made it).
+    psql_fleet -F ' ' -c "SELECT 'statements', sum(calls)::bigint, 'statement-time-ms', round(sum(total_exec_time)::numeric, 1)
+                          FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())" \
+        2>/dev/null | awk 'NF == 4 { print $1, $2; print $3, $4 }'
     curl -fsS -u guest:guest "http://127.0.0.1:$((AMQP_PORT + 10000))/api/overview" |
         jq -r '"broker-published \(.message_stats.publish // 0)", "broker-delivered \(.message_stats.deliver_get // 0)"'
 }
@@ -115,7 +119,9 @@ run_cost() {
         local name value
         while read -r name value; do
             [[ $name == confirmed ]] && continue
-            record cost "$name per booking" count "$(awk -v v="$value" -v n="$confirmed" 'BEGIN { printf "%.2f", v / n }')"
+            local unit=count
+            [[ $name == *-ms ]] && unit=ms
+            record cost "$name per booking" "$unit" "$(awk -v v="$value" -v n="$confirmed" 'BEGIN { printf "%.3f", v / n }')"
         done < <(_cost_delta "$dir/counters-before" "$dir/counters-after")
     done
 }

@@ -82,6 +82,9 @@ _pg_write_config() {
         printf "max_connections = 200\n"
         printf "log_line_prefix = '%%m [%%p] %%q%%u@%%d '\n"
         printf "log_min_duration_statement = 1000\n"
+        # What each statement costs: read by ops/bench cost, and by operators in pg_stat_statements.
+        printf "shared_preload_libraries = 'pg_stat_statements'\n"
+        printf "pg_stat_statements.track = all\n"
         if [[ $profile == test ]]; then
             printf '# test instance only: speed over durability\n'
             printf "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
@@ -196,6 +199,8 @@ postgres_ensure_database() {
         _pg_psql "$port" -c "CREATE DATABASE \"$database\" OWNER \"$role\""
         ok "created database $database owned by $role"
     fi
+    # What each statement costs, for ops/bench cost and for an operator's look (schema public).
+    _pg_psql "$port" -d "$database" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
     if [[ $profile == test ]]; then
         _pg_psql "$port" -c "ALTER ROLE \"$role\" CREATEROLE" -c "GRANT pg_signal_backend TO \"$role\""
     fi
