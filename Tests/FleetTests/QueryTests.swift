@@ -25,6 +25,17 @@ final class QueryTests: XCTestCase {
         XCTAssertEqual(try client.ask(ProbeCount(key: "never")), ProbeCount.Response(key: "never", count: 0))
     }
 
+    func testAQueryRightAfterTheDatabaseDroppedTheWorkersSessionsIsAnswered() throws {
+        _ = try fleet.start(ProbeContexts.probe())
+        let client = try client()
+        for _ in 0..<4 { XCTAssertEqual(try client.ask(ProbeCount(key: "k")).count, 0) }
+        // As a database restart would end them.
+        let ended = try fleet.integer(
+            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'airfleet-probe') ended")
+        XCTAssertGreaterThan(ended, 0)
+        for _ in 0..<6 { XCTAssertEqual(try client.ask(ProbeCount(key: "k")).count, 0, "answered, not failed") }
+    }
+
     func testAQueryNobodyAnswersTimesOutWithAClearError() throws {
         // The queue exists (the topology is declared) but no probe process runs.
         let client = try client()

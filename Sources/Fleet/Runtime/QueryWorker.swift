@@ -84,6 +84,17 @@ final class QueryWorker {
             "ms": "\((ContinuousClock.now - started).milliseconds)"])
     }
 
+    /// A query writes nothing, so one that met a session the server had dropped (a restart, a
+    /// failover) is asked once more on a fresh session instead of failing its caller.
+    private func askingAgainOnALostConnection<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as PostgresError where error.isConnectionLost {
+            logger.info("the database dropped the query's session; asking again on a new one", metadata: ["error": "\(error)"])
+            return try body()
+        }
+    }
+
     private func reply(to delivery: AMQPDelivery) -> Data {
         do {
             let header = try decoder.decode(EnvelopeHeader.self, from: delivery.body)
@@ -110,7 +121,9 @@ final class QueryWorker {
             var queryLogger = logger
             queryLogger[metadataKey: "message_id"] = "\(header.id)"
             queryLogger[metadataKey: "correlation_id"] = "\(header.correlationid ?? header.id)"
-            let answer = try run(QueryContext(database: try database.connected(), logger: queryLogger, now: Date()))
+            let answer = try askingAgainOnALostConnection {
+                try run(QueryContext(database: try database.connected(), logger: queryLogger, now: Date()))
+            }
             return try encoder.encode(EncodedReply(ok: true, data: AnyEncodable(value: answer), error: nil))
         } catch {
             let queryError: QueryError
