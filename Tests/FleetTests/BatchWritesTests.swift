@@ -42,24 +42,30 @@ final class BatchWritesTests: XCTestCase {
         ])
     }
 
-    func testAFailedQueuedWriteIsChargedToItsOwnMessageAndTheOthersCommitOnce() throws {
-        var messages = try (0..<40).map { try OutgoingMessage.make(ProbeRecord(key: "good-\($0)"), source: "t") }
-        messages.insert(try OutgoingMessage.make(ProbeRecord(key: "bad-1"), source: "t"), at: 17)
-        messages.insert(try OutgoingMessage.make(ProbeRecord(key: "check-1"), source: "t"), at: 30)
+    /// Publishes `count` good messages with the given others put in at their positions, starts the
+    /// probe in batches of 100, and waits until `written` rows are there and the failing `key`
+    /// has climbed the retry ladder.
+    private func run(goods count: Int, inserting others: [(key: String, at: Int)], written: Int, failing key: String) throws
+        -> (attempts: AttemptLog, readBack: ReadBackLog, table: String)
+    {
+        var messages = try (0..<count).map { try OutgoingMessage.make(ProbeRecord(key: "good-\($0)"), source: "t") }
+        for other in others { messages.insert(try OutgoingMessage.make(ProbeRecord(key: other.key), source: "t"), at: other.at) }
         _ = try fleet.publisher().publish(messages)
         let attempts = AttemptLog()
         let readBack = ReadBackLog()
         _ = try fleet.start(context(attempts: attempts, readBack: readBack), settings: ["AIRFLEET_BATCH_SIZE": "100"])
-
-        let written = "\(fleet.schema("probe")).written"
-        try fleet.eventually("every good message is written") {
-            try fleet.integer("SELECT count(*) FROM \(written)") == 41
+        let table = "\(fleet.schema("probe")).written"
+        try fleet.eventually("\(written) messages are written") { try fleet.integer("SELECT count(*) FROM \(table)") == written }
+        try fleet.eventually("\(key) climbs the retry ladder", timeout: .seconds(10)) {
+            attempts.entries(for: key).contains { $0.attempt >= 2 }
         }
-        try fleet.eventually("the bad message climbs the retry ladder", timeout: .seconds(10)) {
-            attempts.entries(for: "bad-1").contains { $0.attempt >= 2 }
-        }
-        XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(written) WHERE attempt <> 1"), 0,
+        XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(table) WHERE attempt <> 1"), 0,
                        "the good messages were written on their first delivery")
+        return (attempts, readBack, table)
+    }
+
+    func testAFailedQueuedWriteIsChargedToItsOwnMessageAndTheOthersCommitOnce() throws {
+        let (attempts, readBack, _) = try run(goods: 40, inserting: [("bad-1", 17), ("check-1", 30)], written: 41, failing: "bad-1")
         for index in [0, 16, 17, 39] {
             XCTAssertFalse(attempts.entries(for: "good-\(index)").contains { $0.attempt > 1 }, "good-\(index) was never retried")
         }
@@ -67,24 +73,9 @@ final class BatchWritesTests: XCTestCase {
     }
 
     func testAReadRidesWithTheQueuedWritesAndAGuardedWriteThatChangesNothingFailsOnlyItsMessage() throws {
-        var messages = try (0..<30).map { try OutgoingMessage.make(ProbeRecord(key: "good-\($0)"), source: "t") }
-        messages.insert(try OutgoingMessage.make(ProbeRecord(key: "guard-1"), source: "t"), at: 10)
-        messages.insert(try OutgoingMessage.make(ProbeRecord(key: "ride-1"), source: "t"), at: 20)
-        _ = try fleet.publisher().publish(messages)
-        let attempts = AttemptLog()
-        let readBack = ReadBackLog()
-        _ = try fleet.start(context(attempts: attempts, readBack: readBack), settings: ["AIRFLEET_BATCH_SIZE": "100"])
-
-        let written = "\(fleet.schema("probe")).written"
-        try fleet.eventually("every message but the guarded one is written") {
-            try fleet.integer("SELECT count(*) FROM \(written)") == 31
-        }
-        try fleet.eventually("the guarded message climbs the retry ladder", timeout: .seconds(10)) {
-            attempts.entries(for: "guard-1").contains { $0.attempt >= 2 }
-        }
-        XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(written) WHERE key = 'guard-1'"), 0,
+        let (_, readBack, table) = try run(goods: 30, inserting: [("guard-1", 10), ("ride-1", 20)], written: 31, failing: "guard-1")
+        XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(table) WHERE key = 'guard-1'"), 0,
                        "the guarded message's own write went with its failure")
-        XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(written) WHERE attempt <> 1"), 0)
         XCTAssertEqual(readBack.values(for: "ride-1").last, 1, "the read saw the write queued before it")
     }
 }
