@@ -48,7 +48,10 @@ extension PostgresConnection {
             // blocking flush happens to read while it waits too; this does not rely on that.)
             _ = PQsetnonblocking(connection, 1)
             var sendFailure: PostgresError?
+            // Statements prepared in this pipeline: by position, to read the Prepare's result, and
+            // by key, so a repeat later in the pipeline uses the same name.
             var preparing: [Int: (key: PreparedStatements.Key, name: String)] = [:]
+            var preparedHere: [PreparedStatements.Key: String] = [:]
             withExtendedLifetime(encoded) {
                 for (index, statement) in statements.enumerated() {
                     let parameters = encoded[index]
@@ -57,11 +60,12 @@ extension PostgresConnection {
                         sent = PQsendQueryParams(connection, statement.sql, 0, nil, nil, nil, nil, 0)
                     } else {
                         let key = PreparedStatements.Key(sql: statement.sql, types: parameters.types)
-                        var name = prepared.name(for: key) ?? preparing.values.first { $0.key == key }?.name
+                        var name = prepared.name(for: key) ?? preparedHere[key]
                         if name == nil, !prepared.isFull {
                             let fresh = prepared.reserveName()
                             if PQsendPrepare(connection, fresh, statement.sql, Int32(parameters.types.count), parameters.types) == 1 {
                                 preparing[index] = (key, fresh)
+                                preparedHere[key] = fresh
                                 name = fresh
                             }
                         }

@@ -19,8 +19,9 @@ public final class SMTPMailer: Sendable {
     public let settings: SMTPSettings
     /// Idle handles, each possibly holding an open session.
     private let idle = Mutex<[IdleHandle]>([])
-    /// As many as senders that run at once; beyond that a session is not worth keeping.
-    static let poolSize = 16
+    /// Sessions kept open for reuse: as many as senders that should run at once; beyond that a
+    /// session is not worth keeping.
+    public static let poolSize = 16
 
     public init(settings: SMTPSettings) {
         _ = Self.globalInit

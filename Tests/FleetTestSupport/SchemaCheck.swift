@@ -20,12 +20,6 @@ public enum SchemaCheck {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = [folder.appendingPathComponent("validate.py").path, folder.appendingPathComponent(schema).path] + paths
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        return try process.runCapturingOutput()
     }
 }

@@ -29,7 +29,7 @@ final class Postman: @unchecked Sendable {
     let templates: NotificationTemplates
     let mailer: SMTPMailer
     let ledger: DeliveryLedger
-    /// Emails of the batch at hand that `SendAhead` sent before its handlers ran.
+    /// Emails of the batch at hand that `sendAhead` sent before its handlers ran.
     let sentAhead = SentAhead()
 
     init(templates: NotificationTemplates, mailer: SMTPMailer, ledger: DeliveryLedger) {

@@ -24,9 +24,6 @@ final class SentAhead: @unchecked Sendable {
 }
 
 extension Postman {
-    /// SMTP exchanges one process has open at once: the mailer's pool of reusable sessions.
-    static let concurrentExchanges = 16
-
     /// Sends many emails as one: one ledger claim for all, the SMTP exchanges side by side, one
     /// settle for all, and each outcome kept for the handler of its letter, which announces it
     /// as if it had sent it. Letters the ledger does not hand over (sent, refused or in doubt
@@ -35,7 +32,6 @@ extension Postman {
     /// The promises are those of `deliver`: the claim is committed before the exchange and the
     /// outcome after it, outside any transaction of the handlers.
     func sendAhead(_ letters: [Letter], at date: Date) throws {
-        sentAhead.replace(with: [:])
         var seen = Set<String>()
         let entries = letters.compactMap { letter -> DeliveryLedger.Entry? in
             guard seen.insert(letter.key.description).inserted, let content = try? render(letter, at: date) else { return nil }
@@ -48,7 +44,7 @@ extension Postman {
             return (entry, attempt)
         }
         let sender = mailer.settings.sender
-        let results = blockingFanOut(claimed, width: Self.concurrentExchanges) { [self] claim in
+        let results = blockingFanOut(claimed, width: SMTPMailer.poolSize) { [self] claim in
             let entry = claim.entry
             return exchange(entry.content.message(kind: entry.key.kind, deliveryKey: entry.key.description,
                                                   to: entry.addressee.email, messageId: entry.messageId, from: sender))

@@ -24,11 +24,12 @@ struct BookingHandlers {
     /// messages are confirmations, and their SMTP exchanges then overlap instead of following
     /// each other. A confirmation whose flight the read model lacks is left to its handler.
     func sendConfirmationsAhead(_ db: PostgresConnection, _ batch: [ContextDefinition.BatchMessage]) {
+        // What the last batch's handlers did not take (a duplicate, a retry) is stale now.
+        notifier.postman.sentAhead.replace(with: [:])
         let decoder = FleetJSON.decoder()
-        let events = batch.filter { $0.type == BookingConfirmed.messageType.description }
-            .compactMap { try? decoder.decode(ConfirmedBody.self, from: $0.body).data }
+        let events = batch.compactMap { $0.data(as: BookingConfirmed.self, decoder: decoder) }
         // One email gains nothing from company; its handler sends it as always.
-        guard events.count > 1 else { return notifier.postman.sentAhead.replace(with: [:]) }
+        guard events.count > 1 else { return }
         do {
             let flights = try ReadModel.flights(db, Array(Set(events.map(\.flightId))))
             let letters = try events.compactMap { event -> Letter? in
@@ -38,13 +39,10 @@ struct BookingHandlers {
             try notifier.postman.sendAhead(letters, at: Date())
         } catch {
             // The handlers meet whatever this was on their own.
-            notifier.postman.sentAhead.replace(with: [:])
             notifier.postman.ledger.logger.warning("could not send a batch's confirmations ahead; each is sent by its handler",
                                                    metadata: ["error": "\(error)"])
         }
     }
-
-    private struct ConfirmedBody: Decodable { let data: BookingConfirmed }
 
     private static func record(of event: BookingConfirmed) -> BookingRecord {
         BookingRecord(bookingId: event.bookingId, customerId: event.customerId, flightId: event.flightId, pnr: event.pnr,

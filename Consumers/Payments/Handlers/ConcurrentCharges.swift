@@ -15,8 +15,6 @@ final class ConcurrentCharges: @unchecked Sendable {
     /// Calls in flight at once per process; more charges in a batch wait for a free slot.
     static let maximumConcurrentCalls = 32
 
-    private struct Body: Decodable { let data: ChargePayment }
-
     private let gateway: any PaymentGateway
     private let calls: GatewayCalls
     private let lock = NSLock()
@@ -34,8 +32,7 @@ final class ConcurrentCharges: @unchecked Sendable {
 
     func prepare(_ database: PostgresConnection, _ batch: [ContextDefinition.BatchMessage]) {
         let decoder = FleetJSON.decoder()
-        let charges = batch.filter { $0.type == ChargePayment.messageType.description }
-            .compactMap { try? decoder.decode(Body.self, from: $0.body).data }
+        let charges = batch.compactMap { $0.data(as: ChargePayment.self, decoder: decoder) }
         // Answers the last batch's handlers did not take (a duplicate, a retry) are stale now.
         lock.withLock { answers.removeAll() }
         // One charge gains nothing from company; it is called inside its handler as always.

@@ -22,6 +22,15 @@ public struct ContextDefinition: Sendable {
         public let type: String
         public let body: Data
         public let attempt: Int
+
+        /// The message's data when it is an `M`; nil for another type, or for a body that does not
+        /// decode (its handler says why).
+        public func data<M: Message>(as kind: M.Type, decoder: JSONDecoder) -> M? {
+            guard type == M.messageType.description else { return nil }
+            return try? decoder.decode(DataOnly<M>.self, from: body).data
+        }
+
+        private struct DataOnly<M: Decodable>: Decodable { let data: M }
     }
 
     public init(registry: HandlerRegistry, migrations: [Migration]) {
