@@ -8,7 +8,7 @@ import Postgres
 // Measures the consumer runtime against this machine's ceilings, in one run:
 //   publish   - persistent publishes with confirms, batches of 500, into a quorum queue
 //   bare      - consume and acknowledge those messages, nothing else (prefetch 300, ack per 100)
-//   runtime   - one probe consumer draining a backlog: inbox, handler write, outbox, confirms, acks
+//   runtime   - one probe consumer draining a backlog: inbox, handler write, confirms, acks
 // Usage: airfleet-bench runtime [--messages N] [--runs R]   (AIRFLEET_AMQP_URL, AIRFLEET_DATABASE_URL)
 // and:   airfleet-bench replay [--messages N] [--runs R]    (dead-letter replay; see ReplayBench.swift)
 //        airfleet-bench fill-dlq [--messages N]             (dead letters to rehearse with)

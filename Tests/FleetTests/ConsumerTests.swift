@@ -28,8 +28,10 @@ final class ConsumerTests: XCTestCase {
         try fleet.eventually("both queues are empty and nothing is unacknowledged") {
             try fleet.totalMessages("airfleet.probe") == 0 && fleet.totalMessages("airfleet.tally") == 0
         }
-        XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(fleet.schema("probe")).outbox"), 0)
+        XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(fleet.schema("probe")).outbox"), 0, "handlers write no outbox rows")
         XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(fleet.schema("probe")).inbox"), 1)
+        XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(fleet.schema("probe")).inbox WHERE emitted LIKE '%probe.recorded.v1%'"), 1,
+                       "the inbox row keeps what the command emitted")
     }
 
     func testCommandNobodyOwnsIsReportedAndKeptInUnroutable() throws {
@@ -53,6 +55,21 @@ final class ConsumerTests: XCTestCase {
         try fleet.eventually("the third copy is consumed") { try fleet.totalMessages("airfleet.probe") == 0 }
         Thread.sleep(forTimeInterval: 0.3)
         XCTAssertEqual(try records("twice"), 1)
+    }
+
+    func testTheSameMessageHandledAtOnceByTwoConsumersHasItsEffectOnce() throws {
+        _ = try fleet.start(ProbeContexts.probe())
+        _ = try fleet.start(ProbeContexts.probe())
+        try fleet.eventually("both consume") { try fleet.queueState("airfleet.probe").consumerCount == 2 }
+        // Back to back, the broker gives one copy to each consumer: both handle it at the same
+        // time, and the one that records it second must roll its handling back.
+        let message = try OutgoingMessage.make(ProbeSlow(key: "racing", milliseconds: 700), source: "airfleet/tests")
+        _ = try fleet.publisher().publish([message, message])
+        try fleet.eventually("one copy is recorded") { try records("racing") == 1 }
+        Thread.sleep(forTimeInterval: 1.5) // the other handling's end, its rollback and its second look
+        try fleet.eventually("both copies are acknowledged") { try fleet.totalMessages("airfleet.probe") == 0 }
+        XCTAssertEqual(try records("racing"), 1)
+        XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(fleet.schema("probe")).inbox WHERE message_id = $1", message.id), 1)
     }
 
     func testTransientFailuresClimbTheLadderAndSucceedOnTheThirdAttempt() throws {

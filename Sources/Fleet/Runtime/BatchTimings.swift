@@ -4,17 +4,17 @@ import Foundation
 /// throughput, so a slow figure comes with its cause.
 public final class BatchTimings: @unchecked Sendable {
     public enum Phase: String, CaseIterable, Sendable {
-        /// BEGIN, inbox claim, handlers, queued writes, outbox rows, COMMIT.
+        /// BEGIN, inbox lookup, handlers, queued writes, inbox rows, COMMIT.
         case transaction
-        /// Of the transaction: recording the batch's message ids in the inbox.
+        /// Of the transaction: looking the batch's message ids up in the inbox.
         case claim
         /// Of the transaction: the handlers, with whatever they read or wrote directly.
         case handlers
-        /// Of the transaction: the queued writes, the outbox rows and the deletes of confirmed ones, in one pipeline.
+        /// Of the transaction: the queued writes and the inbox rows, in one pipeline.
         case writes
         /// Publishing what the batch emitted and waiting for the broker's confirms.
         case confirms
-        /// Deleting the confirmed rows from the outbox.
+        /// Deleting scheduled jobs' confirmed rows from the outbox.
         case outboxDelete = "outbox delete"
         /// Moving failed messages on and acknowledging the batch.
         case acknowledge

@@ -41,10 +41,12 @@ final class BatchWrites {
     }
 
     /// Sends the queued writes, and `closing` after them in the same round trip (statements of
-    /// the runtime's own, such as the outbox rows; their failure is charged to no message).
-    func flush(closing: [PostgresStatement] = []) throws {
+    /// the runtime's own, such as the inbox rows; their failure is charged to no message).
+    /// Returns what the closing statements answered, in their order.
+    @discardableResult
+    func flush(closing: [PostgresStatement] = []) throws -> [PostgresRows] {
         for statement in closing { append(statement, owner: -1) }
-        _ = try send()
+        return Array(try send().suffix(closing.count))
     }
 
     /// Sends the queued writes and then `read`, in one round trip, and returns what `read` returned:

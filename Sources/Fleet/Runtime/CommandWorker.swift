@@ -4,9 +4,9 @@ import Logging
 import Postgres
 
 /// Consumes a context's queue on a thread of its own: micro-batches of deliveries, each batch
-/// handled in one transaction with the inbox and the outbox, the outbox published with
-/// confirms after commit, failures sent up the retry ladder or to the dead letters, then one
-/// acknowledgement for the batch.
+/// handled in one transaction that records every message in the inbox with what it emitted,
+/// what they emitted published with confirms after commit, failures sent up the retry ladder
+/// or to the dead letters, then one acknowledgement for the batch.
 final class CommandWorker {
     private let definition: ContextDefinition
     private let configuration: FleetConfiguration
@@ -22,8 +22,8 @@ final class CommandWorker {
     private var jobsDue: [String: ContinuousClock.Instant] = [:]
     /// The last batch: committed, its messages sent, its confirms and acknowledgement still to come.
     private var unconfirmed: SentBatch?
-    /// Outbox rows the broker has confirmed: deleted in the next batch's transaction, or on
-    /// their own when no batch follows soon, instead of in a commit of their own each time.
+    /// Outbox rows of scheduled jobs the broker has confirmed: deleted in the next batch's
+    /// transaction, or on their own when no batch follows soon.
     private var confirmedOutbox: [String] = []
     private let timings: BatchTimings
 
@@ -59,7 +59,7 @@ final class CommandWorker {
     }
 
     private func disconnect() {
-        // Its deliveries come again and its outbox rows stay for the sweeper: nothing is lost.
+        // Its deliveries come again, and what they emitted is published again from the inbox.
         unconfirmed = nil
         link?.close()
         link = nil
@@ -107,8 +107,8 @@ final class CommandWorker {
         let error: any Error
     }
 
-    /// A committed batch whose messages were sent: once the broker confirms them, their outbox
-    /// rows go and the batch is acknowledged.
+    /// A committed batch whose messages were sent: once the broker confirms them, the batch is
+    /// acknowledged.
     private struct SentBatch {
         let messages: [InboundMessage]
         let outcomes: [Outcome]
@@ -157,7 +157,11 @@ final class CommandWorker {
     }
 
     private func settle(_ batch: SentBatch, removingOutboxRows: Bool) throws {
-        try confirm(batch.outgoing, batch.sequences)
+        if try confirm(batch.outgoing, batch.sequences).refused > 0 {
+            // Acknowledging would lose what the broker refused; without an acknowledgement the
+            // batch comes back, meets its inbox rows, and publishes what it emitted again.
+            throw FleetError("the broker refused messages a batch emitted; reconnecting so that the batch comes back and publishes them again")
+        }
         if removingOutboxRows { try removeConfirmedOutbox() }
         try finish(batch.messages, batch.outcomes)
     }
@@ -186,7 +190,7 @@ final class CommandWorker {
             if case .failed(let failure) = message.content { return .failed(failure) }
             return nil
         }
-        var conflicts = 0
+        var conflicts = 0, recordedElsewhere = 0
         var outgoing: [OutgoingMessage] = []
         while true {
             let active = outcomes.indices.filter { outcomes[$0] == nil }
@@ -202,6 +206,10 @@ final class CommandWorker {
                 configuration.failpoints.hit(.afterCommit)
                 outgoing = result.outgoing
                 break
+            } catch is RecordedElsewhere where recordedElsewhere < 3 {
+                // Its effects were rolled back; handled again, the batch finds the other's inbox row.
+                recordedElsewhere += 1
+                logger.info("another process handled a message of this batch meanwhile; handling the batch again")
             } catch let failure as HandlerFailure {
                 if let error = failure.error as? PostgresError {
                     if error.isConnectionLost { throw error }
@@ -225,21 +233,23 @@ final class CommandWorker {
         let db = try database.connected()
         let store = MessageStore(database: db)
         return try db.transaction {
-            var claims: [(id: String, type: String)] = []
-            for index in active {
-                if case .ready(let header, _) = messages[index].content { claims.append((messages[index].id, header.type)) }
-            }
-            let claiming = ContinuousClock.now
-            let fresh = try store.claim(claims)
+            let looking = ContinuousClock.now
+            let earlier = try store.handled(among: active.map { messages[$0].id })
             let handling = ContinuousClock.now
-            timings.add(.claim, handling - claiming)
+            timings.add(.claim, handling - looking)
             let batchWrites = BatchWrites(database: db)
             var seen = Set<String>()
-            var handled: [Int] = [], duplicates: [Int] = [], outgoing: [OutgoingMessage] = []
+            var handled: [Int] = [], duplicates: [Int] = [], outgoing: [OutgoingMessage] = [], records: [HandledMessage] = []
             for index in active {
                 let message = messages[index]
                 guard case .ready(let header, let run) = message.content else { continue }
-                guard fresh.contains(message.id), seen.insert(message.id).inserted else {
+                if let emitted = earlier[message.id] {
+                    duplicates.append(index)
+                    // It may come back because its process died before the broker confirmed what it emitted.
+                    if message.delivery.redelivered, let emitted { outgoing += try EmittedMessages.decode(emitted, decoder: decoder) }
+                    continue
+                }
+                guard seen.insert(message.id).inserted else {
                     duplicates.append(index)
                     continue
                 }
@@ -258,52 +268,60 @@ final class CommandWorker {
                     throw HandlerFailure(index: index, error: error)
                 }
                 outgoing += context.outgoing
+                records.append(HandledMessage(id: message.id, type: header.type, emitted: EmittedMessages.encode(context.outgoing)))
                 handled.append(index)
             }
             let writing = ContinuousClock.now
             timings.add(.handlers, writing - handling)
             defer { timings.add(.writes, ContinuousClock.now - writing) }
+            let removing = MessageStore.removing(confirmed), recording = MessageStore.recording(records)
+            let answers: [PostgresRows]
             do {
-                try batchWrites.flush(closing: [MessageStore.removing(confirmed), MessageStore.appending(outgoing)].compactMap { $0 })
+                answers = try batchWrites.flush(closing: [removing, recording].compactMap { $0 })
             } catch let failure as BatchWrites.Failure {
                 throw HandlerFailure(index: failure.owner, error: failure.error)
             }
+            // Another process handled one of these and committed first: this handling must not count.
+            if recording != nil, answers.last?.count != records.count { throw RecordedElsewhere() }
             if clearingSuspects { try store.clearSuspects(active.map { messages[$0].id }) }
             configuration.failpoints.hit(.beforeCommit)
             return (handled, duplicates, outgoing)
         }
     }
 
-    /// Sends committed outbox rows, with their reply copies, without waiting for the confirms.
+    /// Another process recorded a message of the batch in the inbox while this one handled it.
+    private struct RecordedElsewhere: Error {}
+
+    /// Sends what committed handlers emitted, with the reply copies, without waiting for the confirms.
     private func send(_ outgoing: [OutgoingMessage]) throws -> [UInt64] {
         guard !outgoing.isEmpty, let link else { return [] }
         let copies = outgoing.compactMap(\.replyCopy)
         return try link.publishChannel.publish(outgoing.map(\.amqpMessage) + copies)
     }
 
-    /// Waits for the confirms of sent outbox rows and marks those the broker took for deletion;
-    /// a row it refused stays for the sweeper.
-    private func confirm(_ outgoing: [OutgoingMessage], _ sequences: [UInt64]) throws {
-        guard !outgoing.isEmpty, let link else { return }
+    /// Waits for the confirms of sent messages. Returns the ids the broker took (a message no
+    /// queue takes counts as taken: sending it again would change nothing) and how many it refused.
+    private func confirm(_ outgoing: [OutgoingMessage], _ sequences: [UInt64]) throws -> (taken: [String], refused: Int) {
+        guard !outgoing.isEmpty, let link else { return ([], 0) }
         let began = ContinuousClock.now
         let outcomes = Array(try link.publishChannel.waitForConfirms(sequences).prefix(outgoing.count))
         timings.add(.confirms, ContinuousClock.now - began)
-        var sent: [String] = []
+        var taken: [String] = []
         for (message, outcome) in zip(outgoing, outcomes) {
             switch outcome {
             case .confirmed:
-                sent.append(message.id)
+                taken.append(message.id)
             case .returned(let code, let text):
                 logger.error("no queue takes this message; dropped by the broker", metadata: [
                     "message_id": "\(message.id)", "type": "\(message.type)", "reply": "\(code) \(text)"])
-                sent.append(message.id)
+                taken.append(message.id)
             case .nacked:
-                logger.warning("broker refused a message; the outbox sweeper will publish it again", metadata: [
+                logger.warning("broker refused a message; it will be published again", metadata: [
                     "message_id": "\(message.id)", "type": "\(message.type)"])
             }
         }
         configuration.failpoints.hit(.afterPublish)
-        confirmedOutbox += sent
+        return (taken, outgoing.count - taken.count)
     }
 
     private func removeConfirmedOutbox() throws {
@@ -392,7 +410,8 @@ final class CommandWorker {
                     try MessageStore(database: db).append(context.outgoing)
                     return context.outgoing
                 }
-                try confirm(outgoing, try send(outgoing))
+                // A row the broker refused stays for the sweeper.
+                confirmedOutbox += try confirm(outgoing, try send(outgoing)).taken
             } catch let error as PostgresError where error.isConnectionLost {
                 throw error
             } catch let error as AMQPError where error.isConnectionLost {

@@ -4,7 +4,7 @@ import Foundation
 /// that a crash at that point loses nothing and doubles nothing.
 ///
 /// `AIRFLEET_FAILPOINTS=after-commit=kill` makes the process SIGKILL itself right after it
-/// commits a batch and before it publishes the outbox; `exit` ends it with status 70 instead.
+/// commits a batch and before it publishes what the batch emitted; `exit` ends it with status 70 instead.
 public struct Failpoints: Sendable, Equatable {
     public enum Point: String, Sendable, CaseIterable {
         case beforeCommit = "before-commit"

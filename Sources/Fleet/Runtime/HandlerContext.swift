@@ -3,7 +3,7 @@ import Logging
 import Postgres
 
 /// What a handler may use: the context's database inside the transaction the runtime owns,
-/// and `emit`/`send`, which write to the outbox in that same transaction.
+/// and `emit`/`send`, whose messages are recorded in that same transaction and published after it.
 ///
 /// Handlers never commit, publish or acknowledge; the runtime does, once for a whole batch.
 public final class HandlerContext {

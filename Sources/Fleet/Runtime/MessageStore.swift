@@ -1,18 +1,38 @@
 import Foundation
 import Postgres
 
+/// A message a batch handled, as its inbox row records it.
+struct HandledMessage {
+    let id: String
+    let type: String
+    /// `EmittedMessages.encode` of what its handler emitted.
+    let emitted: String?
+}
+
 /// The inbox, outbox and poison-suspect tables of one context's schema, one round trip per
 /// batch wherever it can be.
 struct MessageStore {
     let database: PostgresConnection
 
-    /// Records message ids as handled; returns those that were not already there.
-    func claim(_ messages: [(id: String, type: String)]) throws -> Set<String> {
-        guard !messages.isEmpty else { return [] }
-        let rows = try database.query(
-            "INSERT INTO inbox (message_id, message_type) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING RETURNING message_id",
-            messages.map(\.id), messages.map(\.type))
-        return Set(try rows.map { try $0.decode(String.self, at: 0) })
+    /// The messages among `ids` that were handled here already, each with what it emitted.
+    func handled(among ids: [String]) throws -> [String: String?] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try database.query("SELECT message_id, emitted FROM inbox WHERE message_id = ANY($1::text[])", ids)
+        var handled: [String: String?] = [:]
+        for row in rows { handled[try row.decode(String.self, at: 0)] = try row.decode(String?.self, at: 1) }
+        return handled
+    }
+
+    /// The statement that records handled messages with what each emitted, returning the ids it
+    /// recorded: an id missing from its answer was recorded by another process meanwhile.
+    static func recording(_ messages: [HandledMessage]) -> PostgresStatement? {
+        guard !messages.isEmpty else { return nil }
+        return PostgresStatement(
+            """
+            INSERT INTO inbox (message_id, message_type, emitted)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING RETURNING message_id
+            """,
+            [messages.map(\.id), messages.map(\.type), messages.map(\.emitted)])
     }
 
     func append(_ messages: [OutgoingMessage]) throws {
