@@ -19,7 +19,10 @@ enum BookingQueries {
         if let bookingId = query.bookingId {
             rows = try context.database.query("SELECT \(BookingStore.columns) FROM bookings WHERE booking_id = $1", bookingId)
         } else {
-            rows = try context.database.query("SELECT \(BookingStore.columns) FROM bookings WHERE pnr = $1", query.pnr!)
+            rows = try context.database.query("""
+                SELECT \(BookingStore.columns) FROM bookings
+                WHERE booking_id = (SELECT booking_id FROM record_locators WHERE pnr = $1)
+                """, query.pnr!)
         }
         guard let row = rows.first else {
             throw QueryError.notFound("no booking \(query.bookingId.map { $0.uuidString.lowercased() } ?? query.pnr!)")
