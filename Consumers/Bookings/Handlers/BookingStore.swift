@@ -131,8 +131,11 @@ enum BookingStore {
     /// Keeps `awaiting_answer` in step with the booking's deadline: listed while it has one.
     private static func noteDeadline(_ context: HandlerContext, _ booking: BookingRecord, before: Date?) throws {
         switch (before, booking.deadlineAt) {
-        case (nil, .some):
-            try context.write("INSERT INTO awaiting_answer (booking_id) VALUES ($1) ON CONFLICT DO NOTHING", booking.bookingId)
+        case (nil, .some(let deadline)):
+            try context.write("INSERT INTO awaiting_answer (booking_id, deadline_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                              booking.bookingId, deadline)
+        case (.some(let earlier), .some(let deadline)) where earlier != deadline:
+            try context.write("UPDATE awaiting_answer SET deadline_at = $2 WHERE booking_id = $1", booking.bookingId, deadline)
         case (.some, nil):
             try context.write("DELETE FROM awaiting_answer WHERE booking_id = $1", booking.bookingId)
         default:

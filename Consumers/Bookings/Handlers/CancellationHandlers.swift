@@ -51,8 +51,8 @@ enum SagaTimeouts {
         let rows = try context.database.query(
             """
             SELECT \(BookingStore.columns) FROM bookings
-            WHERE booking_id IN (SELECT booking_id FROM awaiting_answer) AND deadline_at <= $1
-            ORDER BY deadline_at LIMIT $2 FOR UPDATE OF bookings SKIP LOCKED
+            WHERE booking_id = ANY(ARRAY(SELECT booking_id FROM awaiting_answer WHERE deadline_at <= $1 ORDER BY deadline_at LIMIT $2))
+            FOR UPDATE SKIP LOCKED
             """, context.now, limit)
         for booking in try rows.map(BookingStore.record) {
             context.logger.notice("saga step timed out", metadata: ["booking_id": "\(booking.subject)",
