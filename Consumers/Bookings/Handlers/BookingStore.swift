@@ -89,7 +89,7 @@ enum BookingStore {
     /// Inserts a new booking; false when one with its id or its idempotency key is there already
     /// (committed by another process, or waited for until it committed).
     static func insert(_ context: HandlerContext, _ booking: BookingRecord) throws -> Bool {
-        let inserted = try !context.query(
+        try context.query(
             """
             INSERT INTO bookings (booking_id, customer_id, flight_id, cabin, passengers, contact_email, payment_token,
                 idempotency_key, fingerprint, state, hold_id, deadline_at, created_at, updated_at)
@@ -99,16 +99,12 @@ enum BookingStore {
             """,
             booking.bookingId, booking.customerId, booking.flightId, booking.cabin,
             try PostgresJSON(encoding: booking.passengers), booking.contactEmail, booking.paymentToken, booking.idempotencyKey,
-            booking.fingerprint, booking.state.rawValue, booking.holdId, booking.deadlineAt, booking.createdAt).isEmpty
-        if inserted { try noteDeadline(context, booking, before: nil) }
-        return inserted
+            booking.fingerprint, booking.state.rawValue, booking.holdId, booking.deadlineAt, booking.createdAt).count == 1
     }
 
     /// Writes back a booking the caller loaded with `loadForUpdate`, guarded by the state it was
     /// loaded in: a transition never overwrites one it did not see. Queued with the batch's writes.
-    static func save(_ context: HandlerContext, _ booking: BookingRecord, from loaded: BookingRecord) throws {
-        let state = loaded.state
-        try noteDeadline(context, booking, before: loaded.deadlineAt)
+    static func save(_ context: HandlerContext, _ booking: BookingRecord, from state: BookingState) throws {
         try context.write(
             """
             UPDATE bookings SET passengers = $3, payment_token = $4, state = $5, reason = $6, detail = $7, seats = $8,
@@ -126,21 +122,6 @@ enum BookingStore {
             ],
             changingExactly: 1,
             otherwise: HandlerError.transient("booking \(booking.subject) left state \(state.rawValue) meanwhile; deciding again"))
-    }
-
-    /// Keeps `awaiting_answer` in step with the booking's deadline: listed while it has one.
-    private static func noteDeadline(_ context: HandlerContext, _ booking: BookingRecord, before: Date?) throws {
-        switch (before, booking.deadlineAt) {
-        case (nil, .some(let deadline)):
-            try context.write("INSERT INTO awaiting_answer (booking_id, deadline_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                              booking.bookingId, deadline)
-        case (.some(let earlier), .some(let deadline)) where earlier != deadline:
-            try context.write("UPDATE awaiting_answer SET deadline_at = $2 WHERE booking_id = $1", booking.bookingId, deadline)
-        case (.some, nil):
-            try context.write("DELETE FROM awaiting_answer WHERE booking_id = $1", booking.bookingId)
-        default:
-            break
-        }
     }
 
     /// The booking with this id, or else the one that holds this idempotency key for this

@@ -50,9 +50,8 @@ enum SagaTimeouts {
     static func sweep(_ saga: SagaRunner, _ context: HandlerContext, limit: Int = 100) throws {
         let rows = try context.database.query(
             """
-            SELECT \(BookingStore.columns) FROM bookings
-            WHERE booking_id = ANY(ARRAY(SELECT booking_id FROM awaiting_answer WHERE deadline_at <= $1 ORDER BY deadline_at LIMIT $2))
-            FOR UPDATE SKIP LOCKED
+            SELECT \(BookingStore.columns) FROM bookings WHERE deadline_at <= $1
+            ORDER BY deadline_at LIMIT $2 FOR UPDATE SKIP LOCKED
             """, context.now, limit)
         for booking in try rows.map(BookingStore.record) {
             context.logger.notice("saga step timed out", metadata: ["booking_id": "\(booking.subject)",
@@ -60,7 +59,6 @@ enum SagaTimeouts {
             let step = try saga.advance(booking, on: .timedOut, context)
             if step.next == nil {
                 try context.database.execute("UPDATE bookings SET deadline_at = NULL WHERE booking_id = $1", booking.bookingId)
-                try context.database.execute("DELETE FROM awaiting_answer WHERE booking_id = $1", booking.bookingId)
             }
         }
     }

@@ -88,7 +88,7 @@ struct SagaRunner {
         let changed = step.next != nil || step.capture != nil || !step.commands.isEmpty
         if changed {
             booking.updatedAt = now
-            try BookingStore.save(context, booking, from: loaded)
+            try BookingStore.save(context, booking, from: loaded.state)
         }
         if let next = step.next { try announce(next, booking, refunded: refunded, context) }
         if let rejection = step.cancelRejection {
