@@ -28,7 +28,7 @@ public struct OutgoingMessage: Sendable, Equatable {
 
     /// Wraps a message in a new envelope addressed to the exchange its kind travels on.
     public static func make<M: Message>(
-        _ message: M, id: String = UUID().uuidString.lowercased(), source: String, subject: String? = nil,
+        _ message: M, id: String = UUID.random().uuidString.lowercased(), source: String, subject: String? = nil,
         correlationId: String? = nil, causationId: String? = nil, time: Date = Date(), replyTo: String? = nil
     ) throws -> OutgoingMessage {
         let header = EnvelopeHeader(id: id, type: M.messageType, source: source, time: time, subject: subject,

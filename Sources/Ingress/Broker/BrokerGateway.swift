@@ -59,7 +59,7 @@ public final class BrokerGateway: Sendable {
     /// (given the command's id) among what the command causes, or for its dead letter.
     public func send<C: Command>(_ command: C, subject: String?, correlationId: String, wait: Duration?,
                                  settles: @escaping @Sendable (ReplyMessage, String) -> Bool = causedDirectly) async throws -> Dispatch {
-        let id = UUID().uuidString.lowercased()
+        let id = UUID.random().uuidString.lowercased()
         guard let wait, wait > .zero else {
             let outgoing = try OutgoingMessage.make(command, id: id, source: source, subject: subject, correlationId: correlationId)
             try await deliver(outgoing)
