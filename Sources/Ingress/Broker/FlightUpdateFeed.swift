@@ -1,4 +1,5 @@
 import AMQP
+import Contracts
 import Fleet
 import Foundation
 import Logging
@@ -9,7 +10,8 @@ import Synchronization
 /// changed to whoever keeps answers about flights (the search answers).
 ///
 /// One thread and connection per process, with an exclusive queue bound to every `flight.*`
-/// and `seats.*` event: the broker fans the events out to each ingress, and each ingress to its clients.
+/// event and to the seat events that change how many seats are left: the broker fans the events
+/// out to each ingress, and each ingress to its clients.
 public final class FlightUpdateFeed: Sendable {
     /// What an event changed, for answers kept about flights.
     public enum Change: Sendable, Equatable {
@@ -36,6 +38,10 @@ public final class FlightUpdateFeed: Sendable {
     init(amqp: AMQPConfiguration, logger: Logger) {
         lane = BrokerLane(name: "flight-updates", amqp: amqp, logger: logger)
     }
+
+    /// The seat events after which a flight has another number of seats left. The others (a
+    /// hold refused, seats sold that were held) would reach every ingress for nothing.
+    static let seatCountChanges = [SeatsHeld.messageType, SeatsReleased.messageType, SeatsHoldExpired.messageType]
 
     /// The queue is bound: events published from now on reach followers.
     public var isListening: Bool { bound.load(ordering: .relaxed) }
@@ -68,7 +74,9 @@ public final class FlightUpdateFeed: Sendable {
             let queue = try channel.declareQueue("", durable: false, exclusive: true, autoDelete: true,
                                                  arguments: ["x-queue-type": .string("classic")]).name
             try channel.bindQueue(queue, exchange: Topology.eventsExchange, routingKey: "flight.#")
-            try channel.bindQueue(queue, exchange: Topology.eventsExchange, routingKey: "seats.#")
+            for type in Self.seatCountChanges {
+                try channel.bindQueue(queue, exchange: Topology.eventsExchange, routingKey: "\(type.name).*")
+            }
             try channel.consume(queue: queue, noAck: true)
             // Whatever happened while the queue was not bound was missed.
             notify(.schedule)
