@@ -40,7 +40,9 @@ _rmq_env() {
         "RABBITMQ_LOGS=$d/log/rabbitmq.log"
         "RABBITMQ_PID_FILE=$d/pid"
         "RABBITMQ_DIST_PORT=$((port + 20000))"
-        "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=-kernel inet_dist_use_interface {127,0,0,1}"
+        # No busy waiting: an idle Erlang scheduler spins before it sleeps, which on a machine
+        # of a few cores burns CPU the consumers and PostgreSQL need.
+        "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=-kernel inet_dist_use_interface {127,0,0,1} +sbwt none +sbwtdcpu none +sbwtdio none"
         "ERL_EPMD_PORT=$((port - 1000))"
         "ERL_EPMD_ADDRESS=127.0.0.1"
         "ERL_CRASH_DUMP=$d/log/erl_crash.dump"
