@@ -82,6 +82,11 @@ _pg_write_config() {
         printf "max_connections = 200\n"
         printf "log_line_prefix = '%%m [%%p] %%q%%u@%%d '\n"
         printf "log_min_duration_statement = 1000\n"
+        # Room for the fleet's working set, so backends do not write out pages themselves, and
+        # checkpoints far enough apart that pages are not logged whole again after each.
+        printf "shared_buffers = 512MB\n"
+        printf "max_wal_size = 4GB\n"
+        printf "checkpoint_timeout = 15min\n"
         # What each statement costs: read by ops/bench cost, and by operators in pg_stat_statements.
         printf "shared_preload_libraries = 'pg_stat_statements'\n"
         printf "pg_stat_statements.track = all\n"
