@@ -274,15 +274,14 @@ final class CommandWorker {
             let writing = ContinuousClock.now
             timings.add(.handlers, writing - handling)
             defer { timings.add(.writes, ContinuousClock.now - writing) }
-            let removing = MessageStore.removing(confirmed), recording = MessageStore.recording(records)
-            let answers: [PostgresRows]
             do {
-                answers = try batchWrites.flush(closing: [removing, recording].compactMap { $0 })
+                try batchWrites.flush(closing: [MessageStore.removing(confirmed), MessageStore.recording(records)].compactMap { $0 })
             } catch let failure as BatchWrites.Failure {
                 throw HandlerFailure(index: failure.owner, error: failure.error)
+            } catch let error as PostgresError where error.isUniqueViolation && error.constraint == MessageStore.inboxKey {
+                // Another process handled one of these and committed first: this handling must not count.
+                throw RecordedElsewhere()
             }
-            // Another process handled one of these and committed first: this handling must not count.
-            if recording != nil, answers.last?.count != records.count { throw RecordedElsewhere() }
             if clearingSuspects { try store.clearSuspects(active.map { messages[$0].id }) }
             configuration.failpoints.hit(.beforeCommit)
             return (handled, duplicates, outgoing)
