@@ -1,6 +1,6 @@
 import Contracts
 import Foundation
-import Notifications
+@testable import Notifications
 import XCTest
 
 /// Pure logic: reminder times, delivery keys, local times, every template rendering.
@@ -35,6 +35,14 @@ final class DomainTests: XCTestCase {
         XCTAssertEqual(EmailFormatting.localTime(date, timeZone: "Not/A_Zone"), "Wed 18 Nov 2026, 11:06 (GMT, UTC)")
         XCTAssertEqual(EmailFormatting.localTime(date, timeZone: "Europe/Paris"), "Wed 18 Nov 2026, 12:06 (GMT+1, Europe/Paris)",
                        "a formatter made once gives the same answer the second time")
+    }
+
+    func testTrimmingTakesTheWhiteSpaceAtEitherEndAndKeepsTheRest() {
+        XCTAssertEqual(" \n\t Your booking  K7QZ2M\u{00A0}\r\n".trimmingWhitespace(), "Your booking  K7QZ2M")
+        XCTAssertEqual("<p>a</p>\n\n<p>b</p>".trimmingWhitespace(), "<p>a</p>\n\n<p>b</p>")
+        XCTAssertEqual(" \n ".trimmingWhitespace(), "")
+        XCTAssertEqual("".trimmingWhitespace(), "")
+        XCTAssertEqual(" café ".trimmingWhitespace(), "café")
     }
 
     func testEveryKindRendersASubjectATextAndAnHTMLBody() throws {

@@ -4,11 +4,7 @@ import Foundation
 public enum EmailFormatting {
     /// `Mon 23 Nov 2026, 14:05 (GMT+1, Europe/Paris)`; UTC when the zone is unknown.
     public static func localTime(_ date: Date, timeZone identifier: String?) -> String {
-        let formatter = LocalTimeFormatters.shared.formatter(for: identifier)
-        let offset = formatter.zone.secondsFromGMT(for: date)
-        let hours = offset / 3600, minutes = abs(offset % 3600) / 60
-        let gmt = offset == 0 ? "GMT" : String(format: "GMT%+d%@", hours, minutes == 0 ? "" : String(format: ":%02d", minutes))
-        return "\(formatter.string(from: date)) (\(gmt), \(formatter.name))"
+        LocalTimeFormatters.shared.formatter(for: identifier).localTime(date)
     }
 
     /// `EUR 1,234.50` from minor units.
@@ -29,7 +25,8 @@ public enum EmailFormatting {
 }
 
 /// One DateFormatter per time zone, made on first use: building one costs far more than
-/// formatting with it, and every email formats two times.
+/// formatting with it, and every email formats two times. What it formatted is kept, since the
+/// emails of one flight show the same times again and again.
 private final class LocalTimeFormatters: @unchecked Sendable {
     static let shared = LocalTimeFormatters()
 
@@ -50,8 +47,21 @@ private final class LocalTimeFormatters: @unchecked Sendable {
             formatter.dateFormat = "EEE d MMM yyyy, HH:mm"
         }
 
-        func string(from date: Date) -> String {
-            lock.withLock { formatter.string(from: date) }
+        /// Enough for the departures and arrivals of the flights being booked at a time.
+        private static let remembered = 4_096
+        private var formatted: [Date: String] = [:]
+
+        func localTime(_ date: Date) -> String {
+            lock.withLock {
+                if let known = formatted[date] { return known }
+                let offset = zone.secondsFromGMT(for: date)
+                let hours = offset / 3600, minutes = abs(offset % 3600) / 60
+                let gmt = offset == 0 ? "GMT" : String(format: "GMT%+d%@", hours, minutes == 0 ? "" : String(format: ":%02d", minutes))
+                let text = "\(formatter.string(from: date)) (\(gmt), \(name))"
+                if formatted.count >= Self.remembered { formatted.removeAll(keepingCapacity: true) }
+                formatted[date] = text
+                return text
+            }
         }
     }
 

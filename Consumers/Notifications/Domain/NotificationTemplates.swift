@@ -43,13 +43,12 @@ public struct NotificationTemplates: Sendable {
             }
             return text
         }
-        let subject = try part("subject").split(whereSeparator: \.isNewline).joined(separator: " ")
-            .trimmingCharacters(in: .whitespaces)
+        let subject = try part("subject").split(whereSeparator: \.isNewline).joined(separator: " ").trimmingWhitespace()
         var model = model
         model["subject"] = subject
         let text = library.render(model, withTemplate: "\(kind.rawValue).text") ?? ""
         let html = library.render(model, withTemplate: "\(kind.rawValue).html") ?? ""
-        return RenderedEmail(subject: subject, text: Self.tidy(text), html: html.trimmingCharacters(in: .whitespacesAndNewlines) + "\n")
+        return RenderedEmail(subject: subject, text: Self.tidy(text), html: html.trimmingWhitespace() + "\n")
     }
 
     /// Trims the blank lines that standalone tags leave at either end and lets no more than one
@@ -69,4 +68,16 @@ public struct NotificationTemplates: Sendable {
 public struct TemplateError: Error, CustomStringConvertible, Sendable {
     public let description: String
     init(_ description: String) { self.description = description }
+}
+
+extension StringProtocol {
+    /// Without the white space (newlines too) at either end. Foundation's `trimmingCharacters`
+    /// copies the whole string to UTF-16 and back, which for a rendered email costs more than
+    /// rendering it.
+    func trimmingWhitespace() -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        return String(String.UnicodeScalarView(scalars[first...last]))
+    }
 }
