@@ -60,13 +60,31 @@ extension AMQPChannel {
         return try publish(messages, operation: "publish \(messages.count) messages on channel \(id)")
     }
 
+    /// Encodes the messages' frames into one buffer and writes them together, up to 256 at a
+    /// time: one system call where `amqp_basic_publish` makes three per message.
     private func publish(_ messages: [AMQPOutgoingMessage], operation: String) throws -> [UInt64] {
+        let handle = try connection.requireUsable(state, operation)
+        var frames = PublishFrames(channel: id, frameMax: Int(amqp_get_frame_max(handle)))
         var sequences: [UInt64] = []
         sequences.reserveCapacity(messages.count)
-        for (index, message) in messages.enumerated() {
-            sequences.append(try publish(message))
+        for start in stride(from: 0, to: messages.count, by: 256) {
+            let slice = messages[start..<min(start + 256, messages.count)]
+            try WireArena.with { arena in
+                for message in slice {
+                    var properties = message.properties.encoded(in: arena)
+                    let failed = message.body.withUnsafeBytes { body in
+                        frames.append(exchange: arena.bytes(message.exchange), routingKey: arena.bytes(message.routingKey),
+                                      mandatory: message.mandatory, properties: &properties, body: body)
+                    }
+                    if let failed { throw AMQPError.library(failed, operation) }
+                }
+            }
+            _ = try connection.requireUsable(state, operation)
+            try connection.write(frames.bytes, operation: operation)
+            frames.removeAll()
+            for message in slice { sequences.append(state.confirms.recordPublish(message)) }
             // Read confirms while publishing, so they never pile up unread in the socket.
-            if index % 256 == 255 { try connection.readAvailableFrames(operation: operation) }
+            try connection.readAvailableFrames(operation: operation)
         }
         return sequences
     }

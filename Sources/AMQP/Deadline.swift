@@ -12,6 +12,14 @@ enum Deadline {
         return .at(nanoseconds: DispatchTime.now().uptimeNanoseconds + UInt64(min(seconds, 1e9) * 1e9))
     }
 
+    var hasPassed: Bool {
+        switch self {
+        case .forever: return false
+        case .immediate: return true
+        case .at(let end): return DispatchTime.now().uptimeNanoseconds >= end
+        }
+    }
+
     /// The wait to hand to amqp_simple_wait_frame_noblock; nil waits forever.
     /// Never exactly zero: with a zero timeval rabbitmq-c skips its heartbeat-timeout check
     /// (the deadline then always wins), with one microsecond it makes it.
