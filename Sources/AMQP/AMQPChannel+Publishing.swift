@@ -17,20 +17,7 @@ extension AMQPChannel {
     /// channel keeps it until then.
     @discardableResult
     public func publish(_ message: AMQPOutgoingMessage) throws -> UInt64 {
-        let operation = "publish to exchange '\(message.exchange)' with routing key '\(message.routingKey)'"
-        let handle = try connection.requireUsable(state, operation)
-        let status = WireArena.with { arena in
-            var properties = message.properties.encoded(in: arena)
-            let exchange = arena.bytes(message.exchange)
-            let routingKey = arena.bytes(message.routingKey)
-            return message.body.withUnsafeBytes { body in
-                // rabbitmq-c only reads the body while it writes the frames.
-                amqp_basic_publish(handle, id, exchange, routingKey, flag(message.mandatory), 0, &properties,
-                                   amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress)))
-            }
-        }
-        guard status == AMQP_STATUS_OK.rawValue else { throw connection.sendFailed(status, operation) }
-        return state.confirms.recordPublish(message)
+        try write([message], operation: "publish to exchange '\(message.exchange)' with routing key '\(message.routingKey)'")[0]
     }
 
     /// Publishes a batch and waits up to `timeout` seconds until the broker confirmed every
@@ -60,33 +47,37 @@ extension AMQPChannel {
         return try publish(messages, operation: "publish \(messages.count) messages on channel \(id)")
     }
 
-    /// Encodes the messages' frames into one buffer and writes them together, up to 256 at a
-    /// time: one system call where `amqp_basic_publish` makes three per message.
+    /// Publishes up to 256 messages at a time, reading the confirms that came meanwhile after
+    /// each, so they never pile up unread in the socket.
     private func publish(_ messages: [AMQPOutgoingMessage], operation: String) throws -> [UInt64] {
-        let handle = try connection.requireUsable(state, operation)
-        var frames = PublishFrames(channel: id, frameMax: Int(amqp_get_frame_max(handle)))
         var sequences: [UInt64] = []
         sequences.reserveCapacity(messages.count)
         for start in stride(from: 0, to: messages.count, by: 256) {
-            let slice = messages[start..<min(start + 256, messages.count)]
-            try WireArena.with { arena in
-                for message in slice {
-                    var properties = message.properties.encoded(in: arena)
-                    let failed = message.body.withUnsafeBytes { body in
-                        frames.append(exchange: arena.bytes(message.exchange), routingKey: arena.bytes(message.routingKey),
-                                      mandatory: message.mandatory, properties: &properties, body: body)
-                    }
-                    if let failed { throw AMQPError.library(failed, operation) }
-                }
-            }
-            _ = try connection.requireUsable(state, operation)
-            try connection.write(frames.bytes, operation: operation)
-            frames.removeAll()
-            for message in slice { sequences.append(state.confirms.recordPublish(message)) }
-            // Read confirms while publishing, so they never pile up unread in the socket.
+            sequences += try write(messages[start..<min(start + 256, messages.count)], operation: operation)
             try connection.readAvailableFrames(operation: operation)
         }
         return sequences
+    }
+
+    /// Encodes the messages' frames into one buffer and writes it with one system call, where
+    /// `amqp_basic_publish` makes three per message; returns their publish sequence numbers.
+    private func write(_ messages: ArraySlice<AMQPOutgoingMessage>, operation: String) throws -> [UInt64] {
+        let handle = try connection.requireUsable(state, operation)
+        let frames = self.frames ?? PublishFrames(channel: id, frameMax: Int(amqp_get_frame_max(handle)))
+        self.frames = frames
+        defer { frames.removeAll() }
+        try WireArena.with { arena in
+            for message in messages {
+                var properties = message.properties.encoded(in: arena)
+                let failed = message.body.withUnsafeBytes { body in
+                    frames.append(exchange: arena.bytes(message.exchange), routingKey: arena.bytes(message.routingKey),
+                                  mandatory: message.mandatory, properties: &properties, body: body)
+                }
+                if let failed { throw AMQPError.library(failed, operation) }
+            }
+        }
+        try connection.write(frames.bytes, operation: operation)
+        return messages.map { state.confirms.recordPublish($0) }
     }
 
     /// Waits up to `timeout` seconds for the outcomes of earlier `publish` calls (by their

@@ -9,6 +9,8 @@ public final class AMQPChannel {
     public let id: UInt16
     let connection: AMQPConnection
     let state: ChannelState
+    /// Made at the first publish, with the connection's frame_max.
+    var frames: PublishFrames?
 
     init(connection: AMQPConnection, state: ChannelState) {
         self.connection = connection

@@ -3,8 +3,9 @@ import Foundation
 
 /// The frames of many basic.publish on one channel, encoded with rabbitmq-c's own encoders into
 /// one buffer, for one write to the socket: rabbitmq-c's `amqp_basic_publish` writes the method,
-/// header and body frames of each message with a system call each.
-struct PublishFrames {
+/// header and body frames of each message with a system call each. A channel keeps one, so its
+/// buffers are allocated once.
+final class PublishFrames {
     private(set) var bytes: [UInt8] = []
     private let channel: UInt16
     private let maxBodyPerFrame: Int
@@ -20,11 +21,11 @@ struct PublishFrames {
 
     var isEmpty: Bool { bytes.isEmpty }
 
-    mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
+    func removeAll() { bytes.removeAll(keepingCapacity: true) }
 
     /// Appends one message's frames; returns rabbitmq-c's status for an encoding that failed
     /// (a properties table too large for a frame), or nil.
-    mutating func append(exchange: amqp_bytes_t, routingKey: amqp_bytes_t, mandatory: Bool,
+    func append(exchange: amqp_bytes_t, routingKey: amqp_bytes_t, mandatory: Bool,
                          properties: inout amqp_basic_properties_t, body: UnsafeRawBufferPointer) -> Int32? {
         var method = amqp_basic_publish_t(ticket: 0, exchange: exchange, routing_key: routingKey,
                                           mandatory: mandatory ? 1 : 0, immediate: 0)
@@ -63,13 +64,13 @@ struct PublishFrames {
         return nil
     }
 
-    private mutating func appendFrameHeader(type: UInt8, payloadLength: Int) {
+    private func appendFrameHeader(type: UInt8, payloadLength: Int) {
         bytes.append(type)
         appendBigEndian(channel)
         appendBigEndian(UInt32(payloadLength))
     }
 
-    private mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
+    private func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
         withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }
 }

@@ -10,7 +10,9 @@ struct Letter {
     var addressee: NotificationAddressee
     var recipientName: String?
     var flightId: UUID?
-    var model: [String: Any]
+    /// The template's model, made when the email is rendered: a letter whose email its batch
+    /// sent ahead (`SentAhead`) is not rendered again.
+    var model: () -> [String: Any]
 }
 
 enum DeliveryOutcome: Equatable {
@@ -86,7 +88,7 @@ final class Postman: @unchecked Sendable {
     }
 
     func render(_ letter: Letter, at date: Date) throws -> StoredEmail {
-        var model = letter.model
+        var model = letter.model()
         model["name"] = model["name"] ?? letter.recipientName ?? "traveller"
         let rendered = try templates.render(letter.key.kind, model)
         return StoredEmail(recipientName: letter.recipientName, subject: rendered.subject, text: rendered.text,

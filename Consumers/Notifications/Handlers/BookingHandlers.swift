@@ -95,11 +95,12 @@ struct BookingHandlers {
 
     private func letter(_ kind: NotificationKind, _ booking: BookingRecord, flight: FlightRecord?, _ db: PostgresConnection,
                         extra: [String: Any] = [:]) throws -> Letter {
-        var model = EmailModel.booking(booking, flight: flight, zones: try notifier.zones(db, flight))
-        model.merge(extra) { $1 }
+        let zones = try notifier.zones(db, flight)
         return Letter(key: DeliveryKey(.booking(booking.bookingId), kind),
                       addressee: NotificationAddressee(bookingId: booking.bookingId, customerId: booking.customerId,
                                                        email: booking.contactEmail),
-                      recipientName: EmailModel.contactName(booking.passengers), flightId: booking.flightId, model: model)
+                      recipientName: EmailModel.contactName(booking.passengers), flightId: booking.flightId, model: {
+                          EmailModel.booking(booking, flight: flight, zones: zones).merging(extra) { $1 }
+                      })
     }
 }

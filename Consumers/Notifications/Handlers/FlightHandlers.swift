@@ -76,7 +76,7 @@ struct FlightHandlers {
             letters.append(Letter(key: DeliveryKey(.booking(booking.bookingId), kind, occurrence: occurrence),
                                   addressee: NotificationAddressee(bookingId: booking.bookingId, customerId: booking.customerId,
                                                                    email: booking.contactEmail),
-                                  recipientName: EmailModel.contactName(booking.passengers), flightId: flightId, model: model))
+                                  recipientName: EmailModel.contactName(booking.passengers), flightId: flightId, model: { model }))
         }
         for subscription in try ReadModel.activeSubscriptions(db, flightId: flightId)
         where reached.insert(subscription.email.lowercased()).inserted {
@@ -85,7 +85,7 @@ struct FlightHandlers {
             letters.append(Letter(key: DeliveryKey(.subscription(subscription.subscriptionId), kind, occurrence: occurrence),
                                   addressee: NotificationAddressee(subscriptionId: subscription.subscriptionId,
                                                                    customerId: subscription.customerId, email: subscription.email),
-                                  recipientName: nil, flightId: flightId, model: model))
+                                  recipientName: nil, flightId: flightId, model: { model }))
         }
         try notifier.deliverAll(letters, context)
     }

@@ -42,11 +42,9 @@ final class BatchWrites {
 
     /// Sends the queued writes, and `closing` after them in the same round trip (statements of
     /// the runtime's own, such as the inbox rows; their failure is charged to no message).
-    /// Returns what the closing statements answered, in their order.
-    @discardableResult
-    func flush(closing: [PostgresStatement] = []) throws -> [PostgresRows] {
+    func flush(closing: [PostgresStatement] = []) throws {
         for statement in closing { append(statement, owner: -1) }
-        return Array(try send().suffix(closing.count))
+        _ = try send()
     }
 
     /// Sends the queued writes and then `read`, in one round trip, and returns what `read` returned:

@@ -39,22 +39,17 @@ struct MessageStore {
     /// The inbox's primary key, which a message recorded twice violates.
     static let inboxKey = "inbox_pkey"
 
+    /// Writes scheduled jobs' messages to the outbox, for the sweeper should they not be confirmed.
     func append(_ messages: [OutgoingMessage]) throws {
-        guard let statement = Self.appending(messages) else { return }
-        _ = try database.execute(statement.sql, parameters: statement.parameters)
-    }
-
-    /// The statement that writes `messages` to the outbox, to send on its own or in a pipeline.
-    static func appending(_ messages: [OutgoingMessage]) -> PostgresStatement? {
-        guard !messages.isEmpty else { return nil }
-        return PostgresStatement(
+        guard !messages.isEmpty else { return }
+        try database.execute(
             """
             INSERT INTO outbox (id, exchange, routing_key, correlation_id, source, body, created_at, reply_to)
             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[])
             """,
-            [messages.map(\.id), messages.map(\.exchange), messages.map(\.type.description),
-             messages.map { $0.correlationId ?? "" }, messages.map(\.source),
-             messages.map { String(decoding: $0.body, as: UTF8.self) }, messages.map(\.time), messages.map(\.replyTo)])
+            messages.map(\.id), messages.map(\.exchange), messages.map(\.type.description),
+            messages.map { $0.correlationId ?? "" }, messages.map(\.source),
+            messages.map { String(decoding: $0.body, as: UTF8.self) }, messages.map(\.time), messages.map(\.replyTo))
     }
 
     func remove(_ ids: [String]) throws {
