@@ -66,6 +66,7 @@ public enum NotificationsContext {
             ledger.configure(try configuration.database(for: name), schema: configuration.schema(for: name))
             directory.configure(configuration)
         }.withBeforeBatch(bookings.sendConfirmationsAhead)
+            .withConcurrentCalls(SMTPMailer.poolSize)
     }
 
     /// Reads the SMTP settings (`AIRFLEET_SMTP_*`), `AIRFLEET_REMINDER_SWEEP_INTERVAL` and

@@ -45,6 +45,7 @@ public enum PaymentsContext {
         registry.handle(RefundPayment.self, RefundHandler(gateway: gateway, calls: calls).handle)
         registry.answer(GetPayment.self, PaymentQueries.get)
         return ContextDefinition(registry: registry, migrations: migrations()).withBeforeBatch(concurrent.prepare)
+            .withConcurrentCalls(ConcurrentCharges.maximumConcurrentCalls)
     }
 
     /// The context's SQL migrations, shipped as the target's resources.

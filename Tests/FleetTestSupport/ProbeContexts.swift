@@ -31,6 +31,7 @@ public enum ProbeContexts {
             kill(getpid(), SIGKILL)
         }
         registry.handle(ProbeSlow.self) { envelope, context in
+            observe?(envelope.data.key, context.attempt, Date())
             Thread.sleep(forTimeInterval: Double(envelope.data.milliseconds) / 1000)
             try record(envelope.data.key, context)
         }

@@ -58,8 +58,9 @@ final class ConsumerTests: XCTestCase {
     }
 
     func testTheSameMessageHandledAtOnceByTwoConsumersHasItsEffectOnce() throws {
-        _ = try fleet.start(ProbeContexts.probe())
-        _ = try fleet.start(ProbeContexts.probe())
+        // Equal priorities, so that the broker takes turns between them.
+        _ = try fleet.start(ProbeContexts.probe(), settings: ["AIRFLEET_CONSUMER_PRIORITY": "1"])
+        _ = try fleet.start(ProbeContexts.probe(), settings: ["AIRFLEET_CONSUMER_PRIORITY": "1"])
         try fleet.eventually("both consume") { try fleet.queueState("airfleet.probe").consumerCount == 2 }
         // Back to back, the broker gives one copy to each consumer: both handle it at the same
         // time, and the one that records it second must roll its handling back.
@@ -70,6 +71,27 @@ final class ConsumerTests: XCTestCase {
         try fleet.eventually("both copies are acknowledged") { try fleet.totalMessages("airfleet.probe") == 0 }
         XCTAssertEqual(try records("racing"), 1)
         XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(fleet.schema("probe")).inbox WHERE message_id = $1", message.id), 1)
+    }
+
+    func testTheFirstProcessByPriorityTakesWhatItCanHoldAndTheNextOnlyTheRest() throws {
+        let first = AttemptLog(), second = AttemptLog()
+        let settings = ["AIRFLEET_PREFETCH": "20", "AIRFLEET_BATCH_SIZE": "10"]
+        _ = try fleet.start(ProbeContexts.probe(observe: second.record), settings: settings.merging(["AIRFLEET_CONSUMER_PRIORITY": "1"]) { $1 })
+        _ = try fleet.start(ProbeContexts.probe(observe: first.record), settings: settings.merging(["AIRFLEET_CONSUMER_PRIORITY": "2"]) { $1 })
+        try fleet.eventually("both consume") { try fleet.queueState("airfleet.probe").consumerCount == 2 }
+
+        // A load within the first one's prefetch stays there, in whole batches.
+        _ = try fleet.publisher().publish((1...15).map { try OutgoingMessage.make(ProbeRecord(key: "light-\($0)"), source: "airfleet/tests") })
+        try fleet.eventually("the light load is handled") { try fleet.totalMessages("airfleet.probe") == 0 && first.count == 15 }
+        XCTAssertEqual(second.count, 0)
+
+        // More than it can hold spills over to the next.
+        _ = try fleet.publisher().publish((1...60).map {
+            try OutgoingMessage.make(ProbeSlow(key: "heavy-\($0)", milliseconds: 50), source: "airfleet/tests")
+        })
+        try fleet.eventually("the heavy load is handled", timeout: .seconds(30)) { first.count + second.count == 75 }
+        XCTAssertGreaterThan(second.count, 0, "the second process took none of a load beyond the first one's prefetch")
+        XCTAssertGreaterThan(first.count, 15)
     }
 
     func testTransientFailuresClimbTheLadderAndSucceedOnTheThirdAttempt() throws {
@@ -181,6 +203,11 @@ final class AttemptLog: @unchecked Sendable {
     func record(_ key: String, _ attempt: Int, _ time: Date) {
         lock.lock(); defer { lock.unlock() }
         all.append((key, attempt, time))
+    }
+
+    var count: Int {
+        lock.lock(); defer { lock.unlock() }
+        return all.count
     }
 
     func entries(for key: String) -> [(key: String, attempt: Int, time: Date)] {

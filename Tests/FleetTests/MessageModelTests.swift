@@ -133,6 +133,26 @@ final class MessageModelTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("unknown point 'after-lunch'"), "\(error)")
         }
         XCTAssertThrowsError(try FleetConfiguration.fromEnvironment(["AIRFLEET_SCHEMA_PREFIX": "Bad-Prefix"]))
+        XCTAssertThrowsError(try FleetConfiguration.fromEnvironment(["AIRFLEET_CONSUMER_PRIORITY": "-3"])) { error in
+            XCTAssertEqual("\(error)", "AIRFLEET_CONSUMER_PRIORITY: '-3' must be a whole number from 0 to 2147483647")
+        }
+    }
+
+    func testAContextThatWaitsOnTheOutsideWorldTakesBatchesOfItsCallsAndHoldsThreeOfThem() throws {
+        let configuration = try FleetConfiguration.fromEnvironment(["AIRFLEET_PREFETCH": "300", "AIRFLEET_BATCH_SIZE": "100"])
+        let plain = ProbeContexts.probe()
+        XCTAssertEqual(plain.batchSize(in: configuration), 100)
+        XCTAssertEqual(plain.prefetch(in: configuration), 300)
+        let waiting = plain.withConcurrentCalls(16)
+        XCTAssertEqual(waiting.batchSize(in: configuration), 16)
+        XCTAssertEqual(waiting.prefetch(in: configuration), 48)
+        // The operator's smaller settings still win.
+        let small = try FleetConfiguration.fromEnvironment(["AIRFLEET_PREFETCH": "20", "AIRFLEET_BATCH_SIZE": "5"])
+        XCTAssertEqual(waiting.batchSize(in: small), 5)
+        XCTAssertEqual(waiting.prefetch(in: small), 20)
+        // Drawn apart by default, so that a context's processes rank one after another.
+        let priorities = try Set((1...5).map { _ in try FleetConfiguration.fromEnvironment([:]).consumerPriority })
+        XCTAssertGreaterThan(priorities.count, 1)
     }
 
     func testTopologyDeclaresEveryQueueOfAContext() {

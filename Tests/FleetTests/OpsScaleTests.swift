@@ -23,6 +23,8 @@ final class OpsScaleTests: XCTestCase {
         environment = fleet.environment.merging([
             "AIRFLEET_STATE_DIR": state.path, "AIRFLEET_FLEET_CONF": plan.path,
             "AIRFLEET_DRAIN_TIMEOUT": "10s", "AIRFLEET_LOG_LEVEL": "info",
+            // Equal priorities, so that the broker takes turns and the removed processes have work in hand.
+            "AIRFLEET_CONSUMER_PRIORITY": "1",
         ]) { $1 }
     }
 

@@ -16,7 +16,8 @@ final class ScalingTests: XCTestCase {
     private func consumers() throws -> Int { try fleet.queueState("airfleet.probe").consumerCount }
 
     func testScalingFromOneToFourProcessesAndBackLosesNothingAndDoublesNothing() throws {
-        let first = try fleet.startProcess("probe")
+        // Equal priorities, so that the broker takes turns and every process has work in hand when stopped.
+        let first = try fleet.startProcess("probe", settings: ["AIRFLEET_CONSUMER_PRIORITY": "1"])
         try fleet.eventually("one process consumes", timeout: .seconds(30)) { try consumers() == 1 }
 
         // About 300 messages a second for five seconds, each a few milliseconds of work, so
@@ -42,7 +43,7 @@ final class ScalingTests: XCTestCase {
         }.start()
 
         Thread.sleep(forTimeInterval: 1)
-        let added = try (0..<3).map { _ in try fleet.startProcess("probe", settings: ["AIRFLEET_LOG_LEVEL": "info"]) }
+        let added = try (0..<3).map { _ in try fleet.startProcess("probe", settings: ["AIRFLEET_LOG_LEVEL": "info", "AIRFLEET_CONSUMER_PRIORITY": "1"]) }
         try fleet.eventually("four processes consume", timeout: .seconds(30)) { try consumers() == 4 }
         try fleet.eventually("the new processes take a share", timeout: .seconds(30)) {
             try fleet.integer("SELECT count(DISTINCT pid) FROM \(records)") >= 3

@@ -60,6 +60,27 @@ _cost_delta() { # before-file after-file
     awk 'NR == FNR { before[$1] += $2; next } { after[$1] += $2 } END { for (k in after) print k, after[k] - before[k] }' "$1" "$2" | sort
 }
 
+# Starts measuring a load into DIR: CPU ticks and PostgreSQL's time now.
+cost_begin() { # dir
+    mkdir -p "$1"
+    cost_cpu_snapshot >"$1/cpu-before"
+    psql_fleet -c "SELECT now()" >"$1/start"
+}
+
+# Ends the measurement begun in DIR once its load is worked off: prints "component ms" lines of
+# CPU per booking confirmed since it began, the SMTP sink apart, then "fleet ms" without the sink.
+cost_end() { # dir
+    local confirmed
+    cost_cpu_snapshot >"$1/cpu-after"
+    confirmed=$(psql_fleet -c "SELECT count(*) FROM bookings.bookings
+                               WHERE created_at >= '$(cat "$1/start")' AND state = 'confirmed'")
+    ((confirmed > 0)) || return 0
+    _cost_delta "$1/cpu-before" "$1/cpu-after" |
+        awk -v hz="$(getconf CLK_TCK)" -v n="$confirmed" '
+            { ms = 1000 * $2 / hz / n; printf "%s %.3f\n", $1, ms; if ($1 != "smtp-sink") fleet += ms }
+            END { printf "fleet %.3f\n", fleet }'
+}
+
 # Waits until every booking created since START (a psql timestamp) is final.
 _cost_wait_final() {
     local start=$1 open deadline=$((SECONDS + 1200))
@@ -73,18 +94,17 @@ _cost_wait_final() {
 }
 
 run_cost() {
-    local run rate=${AIRFLEET_BENCH_COST_RATE:-2000} seconds=10 start dir confirmed span saturation quiet ticks_per_second
+    local run rate=${AIRFLEET_BENCH_COST_RATE:-2000} seconds=10 start dir confirmed span saturation quiet
     [[ -z $quick ]] || seconds=3
-    ticks_per_second=$(getconf CLK_TCK)
     for ((run = 1; run <= runs; run++)); do
         step "cost, run $run of $runs: $rate bookings/s offered for $seconds s, then every one worked off"
         wait_quiet
         dir=$out/cost-$run
         mkdir -p "$dir"
         sleep 1 # PostgreSQL publishes its counters about once a second
-        cost_cpu_snapshot >"$dir/cpu-before"
         cost_counters_snapshot >"$dir/counters-before"
-        start=$(psql_fleet -c "SELECT now()")
+        cost_begin "$dir"
+        start=$(cat "$dir/start")
         "$BIN_DIR/airfleet-load" bookings --port "$PORT" --flights "$out/flights" --connections 256 --rate "$rate" \
             --duration "$seconds" --drain 1 >"$dir/load.log" 2>&1 || warn "the cost load reported a failure; see $dir/load.log"
         _cost_wait_final "$start"
@@ -92,7 +112,7 @@ run_cost() {
         # Emails and reminders may lag behind the confirmations: the fleet is done when it is quiet.
         quiet=$(psql_fleet -c "SELECT extract(epoch FROM now() - '$start'::timestamptz)")
         sleep 2 # the last emails, and PostgreSQL's counters
-        cost_cpu_snapshot >"$dir/cpu-after"
+        cost_end "$dir" >"$dir/cpu-per-booking"
         cost_counters_snapshot >"$dir/counters-after"
 
         # From the first request (the load starts right after $start) to the last confirmation: the
@@ -108,14 +128,14 @@ run_cost() {
         record cost "saturation" confirmed/s "$saturation" ">=400"
         record cost "bookings per second until every email is sent" /s \
             "$(awk -v n="$confirmed" -v s="$quiet" 'BEGIN { printf "%.1f", (s > 0 ? n / s : 0) }')"
-        local component ticks fleet=0
-        while read -r component ticks; do
-            local ms
-            ms=$(awk -v t="$ticks" -v hz="$ticks_per_second" -v n="$confirmed" 'BEGIN { printf "%.3f", 1000 * t / hz / n }')
-            record cost "CPU per booking: $component" ms "$ms"
-            [[ $component == smtp-sink ]] || fleet=$(awk -v a="$fleet" -v b="$ms" 'BEGIN { printf "%.3f", a + b }')
-        done < <(_cost_delta "$dir/cpu-before" "$dir/cpu-after")
-        record cost "CPU per booking: fleet without the SMTP sink" ms "$fleet" "<=4"
+        local component ms
+        while read -r component ms; do
+            if [[ $component == fleet ]]; then
+                record cost "CPU per booking: fleet without the SMTP sink" ms "$ms" "<=4"
+            else
+                record cost "CPU per booking: $component" ms "$ms"
+            fi
+        done <"$dir/cpu-per-booking"
         local name value
         while read -r name value; do
             [[ $name == confirmed ]] && continue

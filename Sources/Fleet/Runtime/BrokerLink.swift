@@ -21,9 +21,9 @@ final class BrokerLink {
         try publishChannel.enableConfirms()
     }
 
-    func startConsuming(queue: String, prefetch: Int, tag: String) throws {
+    func startConsuming(queue: String, prefetch: Int, priority: Int, tag: String) throws {
         try consumeChannel.setPrefetch(UInt16(clamping: prefetch))
-        consumerTag = try consumeChannel.consume(queue: queue, consumerTag: tag)
+        consumerTag = try consumeChannel.consume(queue: queue, consumerTag: tag, arguments: ["x-priority": .int(Int64(priority))])
     }
 
     /// Stops the broker sending more; returns what it had already sent.

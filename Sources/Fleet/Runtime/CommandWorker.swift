@@ -26,11 +26,13 @@ final class CommandWorker {
     /// transaction, or on their own when no batch follows soon.
     private var confirmedOutbox: [String] = []
     private let timings: BatchTimings
+    private let batchSize: Int
 
     init(definition: ContextDefinition, configuration: FleetConfiguration, topology: Topology,
          database: PostgresConfiguration, stop: StopSignal, timings: BatchTimings, logger: Logger) {
         self.definition = definition
         self.timings = timings
+        self.batchSize = definition.batchSize(in: configuration)
         self.configuration = configuration
         self.topology = topology
         self.stop = stop
@@ -52,8 +54,9 @@ final class CommandWorker {
         guard link == nil else { return }
         let link = try BrokerLink(configuration: configuration.amqp, name: "\(definition.name)@\(configuration.processName)", logger: logger)
         try topology.declare(context: definition.name, on: link.consumeChannel)
-        try link.startConsuming(queue: Topology.queue(of: definition.name), prefetch: configuration.prefetch,
-                                tag: "\(definition.name)@\(configuration.processName)")
+        try link.startConsuming(queue: Topology.queue(of: definition.name),
+                                prefetch: definition.prefetch(in: configuration),
+                                priority: configuration.consumerPriority, tag: "\(definition.name)@\(configuration.processName)")
         self.link = link
         logger.info("consuming", metadata: ["queue": "\(Topology.queue(of: definition.name))"])
     }
@@ -70,8 +73,8 @@ final class CommandWorker {
         while true {
             if stop.isRequested {
                 let inFlight = try link.stopConsuming()
-                for start in stride(from: 0, to: inFlight.count, by: configuration.batchSize) {
-                    try process(Array(inFlight[start..<min(start + configuration.batchSize, inFlight.count)]))
+                for start in stride(from: 0, to: inFlight.count, by: batchSize) {
+                    try process(Array(inFlight[start..<min(start + batchSize, inFlight.count)]))
                 }
                 try settleUnconfirmed(removingOutboxRows: true)
                 logger.info("drained", metadata: ["finished_in_flight": "\(inFlight.count)"])
@@ -85,7 +88,7 @@ final class CommandWorker {
                 continue
             }
             var batch = [first]
-            while batch.count < configuration.batchSize, let next = try link.consumer.nextDelivery(timeout: 0) {
+            while batch.count < batchSize, let next = try link.consumer.nextDelivery(timeout: 0) {
                 batch.append(next)
             }
             let started = ContinuousClock.now

@@ -16,6 +16,9 @@ public struct ContextDefinition: Sendable {
     /// the batch instead of following each other inside the transaction. It may only prepare what
     /// the handlers then use; a failure here is the handlers' to meet again.
     public private(set) var beforeBatch: (@Sendable (PostgresConnection, [BatchMessage]) -> Void)?
+    /// Calls to the outside world a process makes at once, for a context that waits on them
+    /// (see `withConcurrentCalls`).
+    public private(set) var concurrentCalls: Int?
 
     /// One message of a batch as `beforeBatch` sees it.
     public struct BatchMessage: Sendable {
@@ -50,6 +53,26 @@ public struct ContextDefinition: Sendable {
         var copy = self
         copy.beforeBatch = step
         return copy
+    }
+
+    /// The same context, waiting on the outside world with up to `calls` calls at once. A process
+    /// of it handles batches of at most that many and holds at most three from the broker: one
+    /// awaiting its acknowledgement, one in hand, the next ready. Whatever the broker has beyond
+    /// that goes to the context's next process, where a longer queue here would only wait.
+    public func withConcurrentCalls(_ calls: Int) -> ContextDefinition {
+        var copy = self
+        copy.concurrentCalls = calls
+        return copy
+    }
+
+    /// Deliveries a process handles in one batch: the fleet's batch size, or the context's calls at once.
+    public func batchSize(in configuration: FleetConfiguration) -> Int {
+        min(configuration.batchSize, concurrentCalls ?? .max)
+    }
+
+    /// Unacknowledged deliveries a process holds: the fleet's prefetch, or three of the context's batches.
+    public func prefetch(in configuration: FleetConfiguration) -> Int {
+        min(configuration.prefetch, concurrentCalls.map { 3 * $0 } ?? .max)
     }
 
     public var name: String { registry.context }

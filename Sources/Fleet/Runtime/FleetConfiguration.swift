@@ -20,6 +20,10 @@ public struct FleetConfiguration: Sendable {
     public var prefetch: Int
     /// Deliveries handled in one database transaction and acknowledged together.
     public var batchSize: Int
+    /// This process's consumer priority on its context's queue: the broker fills the prefetch of
+    /// the highest before it hands anything to the next, so a load one process can carry stays
+    /// in whole batches on one process instead of spreading thin over all of them.
+    public var consumerPriority: Int
     public var queryPrefetch: Int
     /// Query workers per process, each with its own connections, so one slow query (a bcrypt
     /// login, a large search) does not hold up the others.
@@ -73,6 +77,9 @@ public struct FleetConfiguration: Sendable {
                 queryQueueLimit: try reader.integer("AIRFLEET_QUERY_QUEUE_LIMIT", default: 10_000, range: 1...10_000_000)),
             prefetch: try reader.integer("AIRFLEET_PREFETCH", default: 300, range: 1...65535),
             batchSize: try reader.integer("AIRFLEET_BATCH_SIZE", default: 100, range: 1...5000),
+            // Drawn at random by default, so that the processes of a context rank apart.
+            consumerPriority: try reader.integer("AIRFLEET_CONSUMER_PRIORITY", default: Int.random(in: 1...1_000_000),
+                                                 range: 0...Int(Int32.max)),
             queryPrefetch: try reader.integer("AIRFLEET_QUERY_PREFETCH", default: 8, range: 1...65535),
             queryWorkers: try reader.integer("AIRFLEET_QUERY_WORKERS", default: 2, range: 1...64),
             crashLimit: try reader.integer("AIRFLEET_CRASH_LIMIT", default: 3, range: 1...1000),
