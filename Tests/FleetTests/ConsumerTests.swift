@@ -276,6 +276,33 @@ final class ReplyToTests: XCTestCase {
 }
 
 extension ReplyToTests {
+    func testACallerThatNamesTheTypesItWaitsForGetsCopiesOfThoseOnly() throws {
+        let connection = try AMQPConnection(fleet.configuration.amqp, logger: fleet.logger)
+        defer { connection.close() }
+        let channel = try connection.openChannel()
+        try channel.declareQueue("test.replies", durable: false, arguments: ["x-queue-type": .string("classic")])
+        try channel.declareQueue("test.events", durable: false, arguments: ["x-queue-type": .string("classic")])
+        try channel.bindQueue("test.events", exchange: Topology.eventsExchange, routingKey: ProbeRecorded.messageType.description)
+        _ = try fleet.start(ProbeContexts.probe())
+
+        let elsewhere = try OutgoingMessage.make(ProbeRecord(key: "elsewhere"), source: "airfleet/tests", replyTo: "test.replies",
+                                                 replyTypes: ["probe.flaky.v1"])
+        let wanted = try OutgoingMessage.make(ProbeRecord(key: "wanted"), source: "airfleet/tests", replyTo: "test.replies",
+                                              replyTypes: ["probe.recorded.v1", "probe.flaky.v1"])
+        _ = try fleet.publisher().publish([elsewhere, wanted])
+        try fleet.eventually("both events are on the exchange") { try fleet.queueState("test.events").messageCount == 2 }
+
+        let replies = try fleet.drain("test.replies")
+        XCTAssertEqual(replies.count, 1, "only the event of a type its caller named is copied")
+        XCTAssertEqual(try FleetJSON.decoder().decode(EnvelopeHeader.self, from: try XCTUnwrap(replies.first).body).causationid, wanted.id)
+        let events = try fleet.drain("test.events")
+        XCTAssertEqual(events.count, 2)
+        for event in events {
+            XCTAssertEqual(event.properties.replyTo, "test.replies", "the events carry the reply queue on")
+            XCTAssertNotNil(event.properties.headers[OutgoingMessage.replyTypesHeader]?.stringValue, "and the types with it")
+        }
+    }
+
     func testADeadLetteredCommandIsReportedToItsReplyQueueWithTheReason() throws {
         let connection = try AMQPConnection(fleet.configuration.amqp, logger: fleet.logger)
         defer { connection.close() }

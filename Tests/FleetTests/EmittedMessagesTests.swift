@@ -10,7 +10,7 @@ final class EmittedMessagesTests: XCTestCase {
         let sent = [
             try OutgoingMessage.make(ProbeRecorded(key: "a \"quoted\" / slashed key"), source: "airfleet/probe", subject: "a",
                                      correlationId: "corr-1", causationId: "cause-1", time: time,
-                                     replyTo: "amq.rabbitmq.reply-to.g1h2AA5yZXBseUA+/="),
+                                     replyTo: "amq.rabbitmq.reply-to.g1h2AA5yZXBseUA+/=", replyTypes: ["probe.recorded.v1", "x.\"y\".v1"]),
             try OutgoingMessage.make(ProbeRecord(key: "b"), source: "airfleet/probe", time: time),
         ]
         let text = try XCTUnwrap(EmittedMessages.encode(sent))
@@ -20,6 +20,7 @@ final class EmittedMessagesTests: XCTestCase {
         XCTAssertEqual(back.map(\.type), sent.map(\.type))
         XCTAssertEqual(back.map(\.exchange), [Topology.eventsExchange, Topology.commandsExchange])
         XCTAssertEqual(back.map(\.replyTo), sent.map(\.replyTo))
+        XCTAssertEqual(back.map(\.replyTypes), sent.map(\.replyTypes))
         XCTAssertEqual(back.map(\.correlationId), sent.map(\.correlationId))
         XCTAssertEqual(back.map(\.source), sent.map(\.source))
         XCTAssertEqual(back.map(\.time), sent.map(\.time))

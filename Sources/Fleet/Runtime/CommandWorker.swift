@@ -261,6 +261,7 @@ final class CommandWorker {
                 let context = HandlerContext(database: db, logger: messageLogger, attempt: message.attempt, now: Date(),
                                              contextName: definition.name, header: header,
                                              replyTo: message.delivery.properties.replyTo,
+                                             replyTypes: OutgoingMessage.replyTypes(in: message.delivery.properties.headers),
                                              batchWrites: batchWrites, position: index)
                 do {
                     try run(context)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What a handled message emitted, as its inbox row keeps it: a JSON array of
-/// `{"exchange", "replyTo"?, "message"}` with each message's envelope as it went on the wire.
+/// `{"exchange", "replyTo"?, "replyTypes"?, "message"}` with each message's envelope as it went on the wire.
 ///
 /// Kept with the inbox row instead of in outbox rows of its own, so a batch writes one row per
 /// message and deletes none. When a process dies after the commit and before the broker
@@ -17,6 +17,7 @@ enum EmittedMessages {
             if index > 0 { text += "," }
             text += #"{"exchange":"# + jsonString(message.exchange)
             if let replyTo = message.replyTo { text += #","replyTo":"# + jsonString(replyTo) }
+            if let types = message.replyTypes { text += #","replyTypes":["# + types.map(jsonString).joined(separator: ",") + "]" }
             text += #","message":"# + String(decoding: message.body, as: UTF8.self) + "}"
         }
         return text + "]"
@@ -37,7 +38,8 @@ enum EmittedMessages {
                 throw FleetError("an inbox row's emitted message \(header.id) has type '\(header.type)', not a message type")
             }
             return OutgoingMessage(id: header.id, type: type, exchange: exchange, body: body, correlationId: header.correlationid,
-                                   time: header.time ?? Date(), source: header.source, replyTo: item["replyTo"] as? String)
+                                   time: header.time ?? Date(), source: header.source, replyTo: item["replyTo"] as? String,
+                                   replyTypes: item["replyTypes"] as? [String])
         }
     }
 

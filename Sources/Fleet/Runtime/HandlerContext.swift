@@ -27,10 +27,12 @@ public final class HandlerContext {
     let source: String
     /// Carried from the message being handled to everything it causes.
     let replyTo: String?
+    let replyTypes: [String]?
     private(set) var outgoing: [OutgoingMessage] = []
 
     init(database: PostgresConnection, logger: Logger, attempt: Int, now: Date, contextName: String,
-         header: EnvelopeHeader, replyTo: String? = nil, batchWrites: BatchWrites? = nil, position: Int = 0) {
+         header: EnvelopeHeader, replyTo: String? = nil, replyTypes: [String]? = nil, batchWrites: BatchWrites? = nil,
+         position: Int = 0) {
         self.connection = database
         self.batchWrites = batchWrites
         self.position = position
@@ -41,6 +43,7 @@ public final class HandlerContext {
         self.header = header
         self.source = "airfleet/\(contextName)"
         self.replyTo = replyTo
+        self.replyTypes = replyTypes
     }
 
     /// Queues a statement whose result the handler does not need (an INSERT, an UPDATE) to be sent
@@ -86,7 +89,8 @@ public final class HandlerContext {
     private func enqueue<M: Message>(_ message: M, subject: String?) throws {
         outgoing.append(try OutgoingMessage.make(
             message, source: source, subject: subject ?? header.subject,
-            correlationId: header.correlationid ?? header.id, causationId: header.id, time: now, replyTo: replyTo))
+            correlationId: header.correlationid ?? header.id, causationId: header.id, time: now, replyTo: replyTo,
+            replyTypes: replyTypes))
     }
 }
 

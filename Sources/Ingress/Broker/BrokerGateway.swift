@@ -56,8 +56,11 @@ public final class BrokerGateway: Sendable {
     }
 
     /// Publishes `command`; with `wait`, also waits that long for the first copy `settles` takes
-    /// (given the command's id) among what the command causes, or for its dead letter.
+    /// (given the command's id) among what the command causes, or for its dead letter. With
+    /// `replyTypes`, only messages of those types are copied back: the rest of the chain costs
+    /// the broker nothing more.
     public func send<C: Command>(_ command: C, subject: String?, correlationId: String, wait: Duration?,
+                                 replyTypes: Set<String>? = nil,
                                  settles: @escaping @Sendable (ReplyMessage, String) -> Bool = causedDirectly) async throws -> Dispatch {
         let id = UUID.random().uuidString.lowercased()
         guard let wait, wait > .zero else {
@@ -73,7 +76,7 @@ public final class BrokerGateway: Sendable {
             (message.failure != nil && message.envelope?.id == id) || settles(message, id)
         }
         let outgoing = try OutgoingMessage.make(command, id: id, source: source, subject: subject,
-                                                correlationId: correlationId, replyTo: replyQueue)
+                                                correlationId: correlationId, replyTo: replyQueue, replyTypes: replyTypes?.sorted())
         do {
             try await deliver(outgoing)
         } catch {

@@ -26,6 +26,10 @@ extension IngressRoutes {
         BookingExpired.messageType.description, BookingCancelled.messageType.description,
     ]
     static let bookingReplies: Set<String> = [BookingDeduplicated.messageType.description, BookingRejected.messageType.description]
+    /// The messages that end a cancellation for a client that waits.
+    static let cancellationOutcomes: Set<String> = [
+        BookingCancelled.messageType.description, BookingCancelRejected.messageType.description,
+    ]
 
     func registerBookings(on table: RouteTable) {
         table.add(.post, "/v1/bookings", access: .signedIn) { request, context in
@@ -51,6 +55,7 @@ extension IngressRoutes {
             let subject = bookingId.uuidString.lowercased()
             let location = "/v1/bookings/\(subject)"
             return try await send(command, subject: bookingId, statusURL: location, request: request, context: context,
+                                  replyTypes: Self.bookingOutcomes.union(Self.bookingReplies),
                                   settles: { message, _ in
                                       guard let type = message.type, message.envelope?.subject == subject else { return false }
                                       return Self.bookingOutcomes.contains(type) || Self.bookingReplies.contains(type)
@@ -94,10 +99,9 @@ extension IngressRoutes {
             let subject = booking.bookingId.uuidString.lowercased()
             let location = "/v1/bookings/\(subject)"
             return try await send(command, subject: booking.bookingId, statusURL: location, request: request, context: context,
+                                  replyTypes: Self.cancellationOutcomes,
                                   settles: { message, _ in
-                                      message.envelope?.subject == subject
-                                          && (message.type == BookingCancelled.messageType.description
-                                              || message.type == BookingCancelRejected.messageType.description)
+                                      message.envelope?.subject == subject && message.type.map(Self.cancellationOutcomes.contains) == true
                                   }) { message in
                 if message.type == BookingCancelRejected.messageType.description {
                     let rejection = try message.data(as: BookingCancelRejected.self)

@@ -50,12 +50,13 @@ struct IngressRoutes: Sendable {
 
     /// Checks a command's rules, publishes it and answers as `CommandAnswer` says.
     func send<C: Command>(_ command: C, subject: UUID, statusURL: String, request: Request, context: IngressRequestContext,
+                          replyTypes: Set<String>? = nil,
                           settles: @escaping @Sendable (ReplyMessage, String) -> Bool = BrokerGateway.causedDirectly,
                           settled: (ReplyMessage) async throws -> Response) async throws -> Response {
         try command.validate()
         let wait = try WaitPreference.parse(request, maximum: configuration.maximumWait)
         let dispatch = try await gateway.send(command, subject: subject.uuidString.lowercased(), correlationId: context.requestId,
-                                              wait: wait, settles: settles)
+                                              wait: wait, replyTypes: replyTypes, settles: settles)
         return try await CommandAnswer.respond(dispatch, statusURL: statusURL, context: context, settled: settled)
     }
 
