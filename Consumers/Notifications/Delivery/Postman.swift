@@ -33,6 +33,8 @@ final class Postman: @unchecked Sendable {
     let ledger: DeliveryLedger
     /// Emails of the batch at hand that `sendAhead` sent before its handlers ran.
     let sentAhead = SentAhead()
+    /// Threads for the SMTP exchanges of a batch sent ahead, one per pooled connection.
+    let exchanges = BlockingCallThreads(width: SMTPMailer.poolSize, name: "smtp")
 
     init(templates: NotificationTemplates, mailer: SMTPMailer, ledger: DeliveryLedger) {
         self.templates = templates

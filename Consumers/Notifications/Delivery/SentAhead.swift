@@ -44,7 +44,7 @@ extension Postman {
             return (entry, attempt)
         }
         let sender = mailer.settings.sender
-        let results = blockingFanOut(claimed, width: SMTPMailer.poolSize) { [self] claim in
+        let results = exchanges.map(claimed) { [self] claim in
             let entry = claim.entry
             return exchange(entry.content.message(kind: entry.key.kind, deliveryKey: entry.key.description,
                                                   to: entry.addressee.email, messageId: entry.messageId, from: sender))

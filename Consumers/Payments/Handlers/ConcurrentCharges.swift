@@ -17,6 +17,7 @@ final class ConcurrentCharges: @unchecked Sendable {
 
     private let gateway: any PaymentGateway
     private let calls: GatewayCalls
+    private let threads = BlockingCallThreads(width: maximumConcurrentCalls, name: "charges")
     private let lock = NSLock()
     private var answers: [UUID: GatewayCalls.Result<ChargeOutcome>] = [:]
 
@@ -47,7 +48,7 @@ final class ConcurrentCharges: @unchecked Sendable {
         }
         var seen = Set<UUID>()
         let pending = charges.filter { !ended.contains($0.bookingId) && seen.insert($0.bookingId).inserted }
-        let results = blockingFanOut(pending, width: Self.maximumConcurrentCalls) { [gateway, calls] charge in
+        let results = threads.map(pending) { [gateway, calls] charge in
             let request = ChargeRequest(idempotencyKey: PaymentStore.chargeKey(charge.bookingId), token: charge.paymentToken,
                                         amount: charge.amount, currency: charge.currency, description: charge.description)
             return calls.run({ () throws(GatewayError) in try gateway.charge(request) })
