@@ -34,15 +34,17 @@ let package = Package(
             "CRabbitMQ", "CShims",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Small vocabulary every layer shares, such as the text form of ids.
+        .target(name: "Identifiers"),
         .target(name: "Postgres", dependencies: [
-            "CLibPQ",
+            "CLibPQ", "Identifiers",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "SMTP", dependencies: [
             "CCurl", "CShims",
         ]),
         .target(name: "Fleet", dependencies: [
-            "AMQP", "Postgres",
+            "AMQP", "Postgres", "Identifiers",
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Migrations")]),
         .target(name: "Contracts", dependencies: [
@@ -135,7 +137,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "PostgresTests", dependencies: [
-            "Postgres", "TestServers",
+            "Postgres", "Identifiers", "TestServers",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "FleetTests", dependencies: [

@@ -75,7 +75,7 @@ final class BookingLoad: @unchecked Sendable {
                 due = ContinuousClock.now
                 guard due < end else { return }
             }
-            let requestId = UUID().uuidString.lowercased()
+            let requestId = UUID().lowercasedString
             watcher.expect(requestId, sentAt: due)
             do {
                 let response = try connection.send(request(index: index, requestId: requestId))

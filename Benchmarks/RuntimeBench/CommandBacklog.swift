@@ -19,7 +19,7 @@ enum CommandBacklog {
         for start in stride(from: 0, to: count, by: 500) {
             let batch = try (start..<min(start + 500, count)).map { index in
                 let command = schedule[index % schedule.count]
-                return try OutgoingMessage.make(command, source: "airfleet/bench", subject: command.flightId.uuidString.lowercased())
+                return try OutgoingMessage.make(command, source: "airfleet/bench", subject: command.flightId.lowercasedString)
             }
             if let lost = try publisher.publish(batch).first(where: { $0.outcome != .delivered }) {
                 throw FleetError("\(lost.type) was not delivered: \(lost.outcome); is the fleet's topology declared?")

@@ -29,7 +29,7 @@ enum WaitingWork {
                 try OutgoingMessage.make(
                     ChargePayment(bookingId: booking, customerId: UUID(), amount: 12_000, currency: "EUR", paymentToken: "tok_visa",
                                   description: "airfleet-bench", holdExpiresAt: Date().addingTimeInterval(3600)),
-                    source: "airfleet/bench", subject: booking.uuidString.lowercased())
+                    source: "airfleet/bench", subject: booking.lowercasedString)
             }
             finished = "SELECT count(*) FROM \(schema).payments WHERE booking_id = ANY($1::uuid[]) AND state <> 'pending'"
         case .notifications:
@@ -46,7 +46,7 @@ enum WaitingWork {
                     BookingConfirmed(bookingId: booking, customerId: UUID(), flightId: flight, pnr: "BENCH\(index % 10)", cabin: "economy",
                                      passengers: [passenger], total: 12_000, currency: "EUR",
                                      contactEmail: "bench-\(index)@example.com", confirmedAt: Date()),
-                    source: "airfleet/bench", subject: booking.uuidString.lowercased())
+                    source: "airfleet/bench", subject: booking.lowercasedString)
             }
             finished = "SELECT count(*) FROM \(schema).deliveries WHERE booking_id = ANY($1::uuid[]) AND state = 'sent'"
         }

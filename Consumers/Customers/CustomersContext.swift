@@ -151,5 +151,5 @@ public enum CustomersContext {
 
 extension UUID {
     /// Lower-case, as ids are written in logs, subjects and reasons across the fleet.
-    var text: String { uuidString.lowercased() }
+    var text: String { lowercasedString }
 }

@@ -27,7 +27,7 @@ public enum FlightsContext {
 
         registry.schedule("expire-holds", every: holdSweepInterval) { context in
             try HoldExpiry.sweep(context.database, now: context.now) {
-                try context.emit($0, subject: $0.flightId.uuidString.lowercased())
+                try context.emit($0, subject: $0.flightId.lowercasedString)
             }
         }
         return ContextDefinition(registry: registry, migrations: migrations())

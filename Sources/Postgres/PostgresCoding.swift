@@ -1,4 +1,5 @@
 import Foundation
+import Identifiers
 
 /// A value sent to the server as a parameter, in PostgreSQL's text format.
 ///
@@ -126,7 +127,7 @@ extension Bool: PostgresEncodable, PostgresDecodable {
 }
 
 extension UUID: PostgresEncodable, PostgresDecodable {
-    public var postgresText: String { uuidString.lowercased() }
+    public var postgresText: String { lowercasedString }
     public static var postgresType: UInt32 { PostgresOID.uuid }
     public init(postgresText: String) throws {
         guard let value = UUID(uuidString: postgresText) else {

@@ -33,7 +33,7 @@ struct SeedCommand: ParsableCommand {
         var published = 0
         for start in stride(from: 0, to: commands.count, by: 500) {
             let batch = try commands[start..<min(start + 500, commands.count)].map { command in
-                try OutgoingMessage.make(command, source: "airfleet/seed", subject: command.flightId.uuidString.lowercased())
+                try OutgoingMessage.make(command, source: "airfleet/seed", subject: command.flightId.lowercasedString)
             }
             let receipts = try publisher.publish(batch)
             if let unroutable = receipts.first(where: { $0.outcome != .delivered }) {

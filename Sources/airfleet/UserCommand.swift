@@ -49,7 +49,7 @@ struct UserCommand: ParsableCommand {
             let publisher = try Publisher(amqp: configuration.amqp, topology: try Contexts.topology(configuration),
                                           source: "airfleet/cli", logger: Environment.logger)
             defer { publisher.close() }
-            let receipt = try publisher.publish(command, subject: command.customerId.uuidString.lowercased())
+            let receipt = try publisher.publish(command, subject: command.customerId.lowercasedString)
             if case .unroutable(let reason) = receipt.outcome { throw CommandFailure("not delivered: \(reason)") }
 
             let client = try QueryClient(amqp: configuration.amqp, source: "airfleet/cli", logger: Environment.logger)
@@ -57,7 +57,7 @@ struct UserCommand: ParsableCommand {
             let deadline = ContinuousClock.now + .seconds(wait)
             while ContinuousClock.now < deadline {
                 if let profile = try? client.ask(GetCustomer(customerId: command.customerId), timeout: .seconds(3)) {
-                    print("created \(profile.roles.map(\.rawValue).joined(separator: ",")) \(profile.email) (\(profile.customerId.uuidString.lowercased()))")
+                    print("created \(profile.roles.map(\.rawValue).joined(separator: ",")) \(profile.email) (\(profile.customerId.lowercasedString))")
                     return
                 }
                 Thread.sleep(forTimeInterval: 0.3)

@@ -53,7 +53,7 @@ final class NotificationsCommandTests: XCTestCase {
         let flight = FlightSnapshot(flightId: UUID(), number: "AF77", origin: "LHR", destination: "CDG", departure: departure,
                                     arrival: departure.addingTimeInterval(4800), aircraftType: "A320", status: "scheduled",
                                     gate: nil, fares: ["economy": 10_000], currency: "GBP")
-        let address = "cli-\(UUID().uuidString.lowercased())@example.com"
+        let address = "cli-\(UUID().lowercasedString)@example.com"
         let publisher = try fleet.publisher()
         defer { publisher.close() }
         _ = try publisher.publish(FlightScheduled(flight: flight))

@@ -20,7 +20,7 @@ final class PublishCommandTests: XCTestCase {
 
     func testAValidCommandReachesItsContextAndItsOutcomeIsPrinted() throws {
         _ = try fleet.start(FlightsContext.definition())
-        let flightId = UUID().uuidString.lowercased()
+        let flightId = UUID().lowercasedString
         let run = try Airfleet.run(["publish", "flight.schedule.v1", "--wait", "15"], input: schedule(flightId), fleet: fleet)
         XCTAssertEqual(run.status, 0, run.errors)
         let lines = run.output.split(separator: "\n").map(String.init)

@@ -162,7 +162,7 @@ final class CustomersFleetTests: XCTestCase {
         let letter = try XCTUnwrap(deadLetters(count: 1).first)
         XCTAssertEqual(letter.properties.headers[FailureHeaders.errorKind]?.stringValue, "rejected")
         XCTAssertEqual(letter.properties.headers[FailureHeaders.error]?.stringValue,
-                       "customerId \(agent.customerId.uuidString.lowercased()) already belongs to a customer with another email; choose a new UUID for each registration")
+                       "customerId \(agent.customerId.lowercasedString) already belongs to a customer with another email; choose a new UUID for each registration")
         XCTAssertEqual(try count("SELECT count(*) FROM \(table)"), 1)
     }
 

@@ -8,7 +8,7 @@ final class RandomUUIDTests: XCTestCase {
         let ids = (0..<10_000).map { _ in UUID.random() }
         XCTAssertEqual(Set(ids).count, ids.count)
         for id in ids.prefix(1_000) {
-            let text = id.uuidString.lowercased()
+            let text = id.lowercasedString
             XCTAssertEqual(Array(text)[14], "4", text)
             XCTAssertTrue("89ab".contains(Array(text)[19]), text)
         }

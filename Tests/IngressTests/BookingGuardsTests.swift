@@ -18,7 +18,7 @@ final class BookingGuardsTests: IngressTestCase {
             if let seat { passenger["seat"] = seat }
             return passenger
         }
-        return ["flightId": flightId.uuidString.lowercased(), "cabin": cabin, "paymentToken": token, "passengers": passengers]
+        return ["flightId": flightId.lowercasedString, "cabin": cabin, "paymentToken": token, "passengers": passengers]
     }
 
     /// An Idempotency-Key reused with another body is 422 whether or not the client waits, and

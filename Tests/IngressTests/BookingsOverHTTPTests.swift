@@ -17,7 +17,7 @@ final class BookingsOverHTTPTests: IngressTestCase {
             let agent = try await shared.makeUser(.agent, on: client)
             let flightId = try await self.createFlight(self.newFlight(), admin: admin, client: client)
             let body: [String: Any] = [
-                "flightId": flightId.uuidString.lowercased(), "cabin": "economy", "paymentToken": "tok_visa",
+                "flightId": flightId.lowercasedString, "cabin": "economy", "paymentToken": "tok_visa",
                 "passengers": [["firstName": "Ann", "lastName": "Lee", "dateOfBirth": "1990-04-01", "seat": "12A"],
                                ["firstName": "Bo", "lastName": "Lee", "dateOfBirth": "2015-09-30", "seat": "12B"]],
             ]
@@ -29,7 +29,7 @@ final class BookingsOverHTTPTests: IngressTestCase {
             XCTAssertEqual(booking.pnr?.count, 6)
             XCTAssertEqual(booking.passengers.compactMap(\.ticketNumber).count, 2)
             XCTAssertTrue(booking.passengers.allSatisfy { $0.ticketNumber?.count == 13 })
-            XCTAssertEqual(created.headers[.location], "/v1/bookings/\(booking.bookingId.uuidString.lowercased())")
+            XCTAssertEqual(created.headers[.location], "/v1/bookings/\(booking.bookingId.lowercasedString)")
 
             let seats = try await client.get("/v1/flights/\(flightId.uuidString)/seats").json(GetSeatMap.Response.self)
             XCTAssertEqual(Set(seats.seats.filter { $0.state == .sold }.map(\.seat)), ["12A", "12B"])

@@ -17,7 +17,7 @@ final class FlightUpdatesTests: IngressTestCase {
         try await shared.withIngress { client in
             let admin = try await shared.makeUser(.admin, on: client)
             let flightId = try await self.createFlight(self.newFlight(number: "KL641"), admin: admin, client: client)
-            let id = flightId.uuidString.lowercased()
+            let id = flightId.lowercasedString
             let port = try XCTUnwrap(client.client.port)
 
             let stream = try RawHTTPStream(port: port, path: "/v1/flights/\(id)/updates")

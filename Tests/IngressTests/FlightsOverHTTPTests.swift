@@ -52,7 +52,7 @@ final class FlightsOverHTTPTests: IngressTestCase {
             XCTAssertEqual(flight.status, .ok, flight.text)
             XCTAssertEqual(try flight.json(GetFlight.Response.self).flight.number, "BA13")
 
-            let seats = try await client.get("/v1/flights/\(cheapIds[0].uuidString.lowercased())/seats")
+            let seats = try await client.get("/v1/flights/\(cheapIds[0].lowercasedString)/seats")
             XCTAssertEqual(seats.status, .ok, seats.text)
             let map = try seats.json(GetSeatMap.Response.self)
             XCTAssertEqual(map.aircraftType, "A320")
@@ -69,7 +69,7 @@ final class FlightsOverHTTPTests: IngressTestCase {
             let admin = try await shared.makeUser(.admin, on: client)
             let agent = try await shared.makeUser(.agent, on: client)
             let flightId = try await self.createFlight(self.newFlight(number: "LH400", origin: "FRA", destination: "JFK"), admin: admin, client: client)
-            let id = flightId.uuidString.lowercased()
+            let id = flightId.lowercasedString
             let departure = self.day(10, hour: 15)
             let arrival = self.day(10, hour: 23)
 

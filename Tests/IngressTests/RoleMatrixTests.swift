@@ -23,14 +23,14 @@ final class RoleMatrixTests: IngressTestCase {
             ]
             let admin = users[2]
             let flight = try await self.createFlight(self.newFlight(), admin: admin, client: client)
-            let id = flight.uuidString.lowercased()
+            let id = flight.lowercasedString
             // The matrix cancels `flight`; bookings go to one that stays bookable.
             let bookable = try await self.createFlight(self.newFlight(), admin: admin, client: client)
             let delay: [String: Any] = ["departure": self.timestamp(self.day(11)), "arrival": self.timestamp(self.day(11, hour: 20))]
             let (ok, accepted, unauthorized, forbidden, notFound): (HTTPResponse.Status, HTTPResponse.Status, HTTPResponse.Status,
                                                                     HTTPResponse.Status, HTTPResponse.Status)
                 = (.ok, .accepted, .unauthorized, .forbidden, .notFound)
-            let booking: [String: Any] = ["flightId": bookable.uuidString.lowercased(), "cabin": "economy", "paymentToken": "tok_visa",
+            let booking: [String: Any] = ["flightId": bookable.lowercasedString, "cabin": "economy", "paymentToken": "tok_visa",
                                           "passengers": [["firstName": "Ann", "lastName": "Lee", "dateOfBirth": "1990-04-01"]]]
             let date = ISO8601DateFormatter.string(from: self.day(10), timeZone: .gmt, formatOptions: [.withFullDate])
 

@@ -41,7 +41,7 @@ final class SearchAnswersTests: IngressTestCase {
 
             // A booking holds and sells a seat: its seat events drop the answer.
             let booked = try await client.post("/v1/bookings", token: customer.token, json: [
-                "flightId": flightId.uuidString.lowercased(), "cabin": "economy", "paymentToken": "tok_visa",
+                "flightId": flightId.lowercasedString, "cabin": "economy", "paymentToken": "tok_visa",
                 "passengers": [["firstName": "Ann", "lastName": "Lee", "dateOfBirth": "1990-04-01"]],
             ], headers: [.prefer: "wait=20"])
             XCTAssertEqual(booked.status, .created, booked.text)

@@ -22,7 +22,7 @@ final class DeliveryTests: NotificationsTestCase {
         XCTAssertEqual(mail.kind, "booking-confirmed")
         XCTAssertEqual(mail.decoded("To"), "Zoë Ångström <zoe@example.com>")
         XCTAssertEqual(mail.decoded("Subject"), "Booking K7QZ2M confirmed: AF1234 CDG–JFK")
-        XCTAssertEqual(mail.headers["message-id"], "<booking-confirmed.1.b.\(booking.bookingId.uuidString.lowercased())@airfleet.local>")
+        XCTAssertEqual(mail.headers["message-id"], "<booking-confirmed.1.b.\(booking.bookingId.lowercasedString)@airfleet.local>")
         XCTAssertNotNil(mail.headers["date"])
         XCTAssertTrue(mail.headers["content-type"]?.hasPrefix("multipart/alternative") ?? false)
         let text = try XCTUnwrap(mail.part("text/plain"))
@@ -41,7 +41,7 @@ final class DeliveryTests: NotificationsTestCase {
         }
         settle()
         XCTAssertEqual(try sink.messages().count, 1)
-        let key = "booking:\(booking.bookingId.uuidString.lowercased()):booking-confirmed:1"
+        let key = "booking:\(booking.bookingId.lowercasedString):booking-confirmed:1"
         XCTAssertEqual(try ledgerState(key), "sent")
 
         let client = try QueryClient(amqp: fleet.configuration.amqp, source: "airfleet/tests", logger: fleet.logger)
@@ -104,7 +104,7 @@ final class DeliveryTests: NotificationsTestCase {
         let error = letters[0].properties.headers[FailureHeaders.error]?.stringValue ?? ""
         XCTAssertTrue(error.contains("550 5.1.1 mailbox unavailable"), error)
         XCTAssertEqual(letters[0].properties.headers[FailureHeaders.errorKind]?.stringValue, "rejected")
-        XCTAssertEqual(try ledgerState("booking:\(refused.bookingId.uuidString.lowercased()):booking-confirmed:1"), "failed")
+        XCTAssertEqual(try ledgerState("booking:\(refused.bookingId.lowercasedString):booking-confirmed:1"), "failed")
         XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(schema).bookings WHERE booking_id = $1", refused.bookingId), 0,
                        "the dead-lettered message changed nothing")
 

@@ -42,7 +42,7 @@ final class InDoubtTests: NotificationsTestCase {
         try startConsumer()
         let mail = try waitForMail(1, "confirmation sent again", timeout: .seconds(30))
         XCTAssertEqual(mail[0].recipient, "ticket@example.com")
-        XCTAssertEqual(mail[0].headers["message-id"], "<booking-confirmed.1.b.\(booking.bookingId.uuidString.lowercased())@airfleet.local>")
+        XCTAssertEqual(mail[0].headers["message-id"], "<booking-confirmed.1.b.\(booking.bookingId.lowercasedString)@airfleet.local>")
         XCTAssertTrue(mail[0].part("text/plain")?.contains("9991234567901") ?? false, "the ticket number is in it")
         try fleet.eventually("the ledger records it sent") { try ledgerState(bookingKey(booking)) == "sent" }
         XCTAssertEqual(try fleet.integer("SELECT attempts FROM \(schema).deliveries"), 2, "the killed claim and the one that sent")

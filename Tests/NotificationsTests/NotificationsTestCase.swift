@@ -114,7 +114,7 @@ class NotificationsTestCase: XCTestCase {
     }
 
     func bookingKey(_ booking: BookingConfirmed) -> String {
-        "booking:\(booking.bookingId.uuidString.lowercased()):booking-confirmed:1"
+        "booking:\(booking.bookingId.lowercasedString):booking-confirmed:1"
     }
 
     func ledgerState(_ key: String) throws -> String? {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Postgres
+import Identifiers
 
 /// Every supported type to the server and back, NULLs included.
 final class CodingTests: PostgresTestCase {
@@ -106,7 +107,7 @@ final class CodingTests: PostgresTestCase {
     func testUUID() throws {
         let id = UUID()
         XCTAssertEqual(try roundTrip(id, as: "uuid"), id)
-        XCTAssertEqual(try connection.query("select $1::uuid::text", id).first![0], id.uuidString.lowercased())
+        XCTAssertEqual(try connection.query("select $1::uuid::text", id).first![0], id.lowercasedString)
     }
 
     func testByteaWithAllByteValues() throws {

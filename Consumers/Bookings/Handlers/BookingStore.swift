@@ -36,7 +36,7 @@ struct BookingRecord {
     var confirmedAt: Date?
     var closedAt: Date?
 
-    var subject: String { bookingId.uuidString.lowercased() }
+    var subject: String { bookingId.lowercasedString }
 
     var view: BookingView {
         BookingView(

@@ -13,7 +13,7 @@ struct CancellationHandlers {
         let command = envelope.data
         guard let booking = try BookingStore.loadForUpdate(context, command.bookingId) else {
             return try context.emit(BookingCancelRejected(bookingId: command.bookingId, reason: .notFound, state: nil),
-                                    subject: command.bookingId.uuidString.lowercased())
+                                    subject: command.bookingId.lowercasedString)
         }
         let refund = saga.settings.refundPolicy.refund(paid: booking.captured ?? 0, departure: booking.departure,
                                                        now: context.now)

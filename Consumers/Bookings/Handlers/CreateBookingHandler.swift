@@ -53,7 +53,7 @@ struct CreateBookingHandler {
 
     private func answerDuplicate(_ command: CreateBooking, _ existing: BookingRecord, _ fingerprint: String,
                                  _ context: HandlerContext) throws {
-        let subject = command.bookingId.uuidString.lowercased()
+        let subject = command.bookingId.lowercasedString
         guard existing.fingerprint == fingerprint else {
             let what = existing.bookingId == command.bookingId
                 ? "bookingId \(existing.subject) was used before with another request"

@@ -64,7 +64,7 @@ struct SagaHandlers {
     }
 
     func refundFailed(_ envelope: Envelope<PaymentRefundFailed>, _ context: HandlerContext) throws {
-        context.logger.error("refund failed", metadata: ["booking_id": "\(envelope.data.bookingId.uuidString.lowercased())",
+        context.logger.error("refund failed", metadata: ["booking_id": "\(envelope.data.bookingId.lowercasedString)",
                                                          "reason": "\(envelope.data.reason.rawValue)"])
         try recordRefund(envelope.data.bookingId, envelope.data.refundId, status: "failed", context)
     }

@@ -15,7 +15,7 @@ struct SagaRunner {
     func advance(_ bookingId: UUID, on input: SagaInput, _ context: HandlerContext,
                  enrich: (inout BookingRecord) -> Void = { _ in }) throws -> SagaStep? {
         guard let booking = try BookingStore.loadForUpdate(context, bookingId) else {
-            context.logger.debug("no such booking; not ours", metadata: ["booking_id": "\(bookingId.uuidString.lowercased())", "input": "\(input)"])
+            context.logger.debug("no such booking; not ours", metadata: ["booking_id": "\(bookingId.lowercasedString)", "input": "\(input)"])
             return nil
         }
         return try advance(booking, on: input, context, enrich: enrich)

@@ -25,7 +25,7 @@ enum BookingQueries {
                 """, query.pnr!)
         }
         guard let row = rows.first else {
-            throw QueryError.notFound("no booking \(query.bookingId.map { $0.uuidString.lowercased() } ?? query.pnr!)")
+            throw QueryError.notFound("no booking \(query.bookingId.map { $0.lowercasedString } ?? query.pnr!)")
         }
         return GetBooking.Response(booking: try BookingStore.record(row).view)
     }

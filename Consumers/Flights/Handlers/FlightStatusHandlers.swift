@@ -36,7 +36,7 @@ enum FlightStatusHandlers {
     static func cancel(_ envelope: Envelope<CancelFlight>, _ context: HandlerContext) throws {
         let command = envelope.data
         guard let flight = try FlightStore.load(context.database, command.flightId, lock: true) else {
-            throw HandlerError.permanent("flightId: no flight \(command.flightId.uuidString.lowercased())")
+            throw HandlerError.permanent("flightId: no flight \(command.flightId.lowercasedString)")
         }
         guard !flight.isCancelled else {
             context.logger.info("flight already cancelled", metadata: ["flight_id": "\(subject(flight.flightId))"])

@@ -63,10 +63,10 @@ enum FlightStore {
     /// Loads and locks a flight a command changes, or refuses the command for good.
     static func lockForChange(_ db: PostgresConnection, _ flightId: UUID) throws -> FlightRecord {
         guard let flight = try load(db, flightId, lock: true) else {
-            throw HandlerError.permanent("flightId: no flight \(flightId.uuidString.lowercased())")
+            throw HandlerError.permanent("flightId: no flight \(flightId.lowercasedString)")
         }
         guard !flight.isCancelled else {
-            throw HandlerError.permanent("flightId: flight \(flight.number) \(flightId.uuidString.lowercased()) is cancelled")
+            throw HandlerError.permanent("flightId: flight \(flight.number) \(flightId.lowercasedString) is cancelled")
         }
         return flight
     }

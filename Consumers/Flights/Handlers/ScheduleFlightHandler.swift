@@ -27,7 +27,7 @@ enum ScheduleFlightHandler {
             let existing = try FlightStore.load(db, command.flightId)!
             guard existing.number == command.number, existing.origin == command.origin,
                   existing.destination == command.destination, existing.aircraftType == command.aircraftType else {
-                throw HandlerError.permanent("flightId: \(command.flightId.uuidString.lowercased()) is already flight \(existing.number) \(existing.origin)-\(existing.destination)")
+                throw HandlerError.permanent("flightId: \(command.flightId.lowercasedString) is already flight \(existing.number) \(existing.origin)-\(existing.destination)")
             }
             try context.emit(FlightScheduled(flight: try FlightStore.snapshot(db, existing)), subject: subject(command.flightId))
             return
@@ -39,4 +39,4 @@ enum ScheduleFlightHandler {
 }
 
 /// Events about a flight carry its id as their CloudEvents subject.
-func subject(_ flightId: UUID) -> String { flightId.uuidString.lowercased() }
+func subject(_ flightId: UUID) -> String { flightId.lowercasedString }

@@ -8,7 +8,7 @@ enum FlightReadQueries {
     static func get(_ envelope: Envelope<GetFlight>, _ context: QueryContext) throws -> GetFlight.Response {
         let db = context.database
         guard let flight = try FlightStore.load(db, envelope.data.flightId) else {
-            throw QueryError.notFound("no flight \(envelope.data.flightId.uuidString.lowercased())")
+            throw QueryError.notFound("no flight \(envelope.data.flightId.lowercasedString)")
         }
         let cabins = try db.query("SELECT cabin, seats, taken, base_fare FROM flight_cabins WHERE flight_id = $1", flight.flightId)
             .map { row -> CabinAvailability in
@@ -27,7 +27,7 @@ enum FlightReadQueries {
     static func seatMap(_ envelope: Envelope<GetSeatMap>, _ context: QueryContext) throws -> GetSeatMap.Response {
         let db = context.database
         guard let flight = try FlightStore.load(db, envelope.data.flightId) else {
-            throw QueryError.notFound("no flight \(envelope.data.flightId.uuidString.lowercased())")
+            throw QueryError.notFound("no flight \(envelope.data.flightId.lowercasedString)")
         }
         guard let layout = AircraftLayout.find(flight.aircraftType) else {
             throw QueryError(kind: "internal", message: "flight has unknown aircraft type \(flight.aircraftType)")

@@ -26,16 +26,16 @@ public struct DeliveryKey: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch subject {
-        case .booking(let id): "booking:\(id.uuidString.lowercased()):\(kind.rawValue):\(occurrence)"
-        case .subscription(let id): "subscription:\(id.uuidString.lowercased()):\(kind.rawValue):\(occurrence)"
+        case .booking(let id): "booking:\(id.lowercasedString):\(kind.rawValue):\(occurrence)"
+        case .subscription(let id): "subscription:\(id.lowercasedString):\(kind.rawValue):\(occurrence)"
         }
     }
 
     /// `booking-confirmed.1.b.9a1d…@airfleet.local`, without angle brackets.
     public func messageId(domain: String) -> String {
         switch subject {
-        case .booking(let id): "\(kind.rawValue).\(occurrence).b.\(id.uuidString.lowercased())@\(domain)"
-        case .subscription(let id): "\(kind.rawValue).\(occurrence).s.\(id.uuidString.lowercased())@\(domain)"
+        case .booking(let id): "\(kind.rawValue).\(occurrence).b.\(id.lowercasedString)@\(domain)"
+        case .subscription(let id): "\(kind.rawValue).\(occurrence).s.\(id.lowercasedString)@\(domain)"
         }
     }
 

@@ -18,7 +18,7 @@ struct Notifier {
         do {
             snapshot = try flights.flight(flightId)
         } catch {
-            throw HandlerError.transient("flight \(flightId.uuidString.lowercased()) is not known here and flights did not answer: \(error)")
+            throw HandlerError.transient("flight \(flightId.lowercasedString) is not known here and flights did not answer: \(error)")
         }
         guard let snapshot else { return nil }
         try ReadModel.upsert(db, flight: snapshot)

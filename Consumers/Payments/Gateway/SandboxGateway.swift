@@ -99,7 +99,7 @@ public final class SandboxGateway: PaymentGateway, @unchecked Sendable {
             SELECT outcome, reference, last4, decline_reason FROM sandbox_charges
             WHERE idempotency_key = $1 AND NOT EXISTS (SELECT FROM inserted)
             """,
-            request.idempotencyKey, "ch_sandbox_\(UUID.random().uuidString.lowercased().prefix(18))",
+            request.idempotencyKey, "ch_sandbox_\(UUID.random().lowercasedString.prefix(18))",
             declined == nil ? "captured" : "declined", declined?.rawValue, card.last4, request.amount, request.currency
         ).first.map(outcome)!
     }
@@ -120,7 +120,7 @@ public final class SandboxGateway: PaymentGateway, @unchecked Sendable {
             guard refunded + request.amount <= captured else {
                 return .refused("refund of \(request.amount) exceeds the \(captured - refunded) left of the charge")
             }
-            let reference = "re_sandbox_\(UUID.random().uuidString.lowercased().prefix(18))"
+            let reference = "re_sandbox_\(UUID.random().lowercasedString.prefix(18))"
             try db.execute(
                 "INSERT INTO sandbox_refunds (idempotency_key, charge_reference, amount, reference) VALUES ($1, $2, $3, $4)",
                 request.idempotencyKey, request.chargeReference, request.amount, reference)

@@ -53,7 +53,7 @@ struct ChargeHandler {
             try waitForBreaker(payment, holdExpiresAt: command.holdExpiresAt, context)
         case .failed(let error):
             guard context.attempt >= maxDeliveries else {
-                throw HandlerError.transient("\(error); charge of booking \(payment.bookingId.uuidString.lowercased()) retried with the same key")
+                throw HandlerError.transient("\(error); charge of booking \(payment.bookingId.lowercasedString) retried with the same key")
             }
             try fail(payment, .retriesExhausted, "\(error) after \(context.attempt) deliveries", context)
         }
@@ -65,7 +65,7 @@ struct ChargeHandler {
     /// `circuit-open`. A charge that knows no hold cannot wait safely and fails at once.
     private func waitForBreaker(_ payment: PaymentRecord, holdExpiresAt: Date?, _ context: HandlerContext) throws {
         let wait = calls.breaker.timeUntilTrial
-        let booking = payment.bookingId.uuidString.lowercased()
+        let booking = payment.bookingId.lowercasedString
         guard let holdExpiresAt else {
             return try fail(payment, .circuitOpen, "too many recent provider failures; not tried (the charge names no hold to wait within)", context)
         }
@@ -81,11 +81,11 @@ struct ChargeHandler {
 
     private func fail(_ payment: PaymentRecord, _ reason: PaymentFailed.Reason, _ detail: String,
                       _ context: HandlerContext) throws {
-        context.logger.warning("payment failed", metadata: ["booking_id": "\(payment.bookingId.uuidString.lowercased())", "reason": "\(reason.rawValue)"])
+        context.logger.warning("payment failed", metadata: ["booking_id": "\(payment.bookingId.lowercasedString)", "reason": "\(reason.rawValue)"])
         try PaymentStore.finish(context, payment, state: .failed, reason: reason.rawValue, now: context.now)
         try context.emit(PaymentFailed(paymentId: payment.paymentId, bookingId: payment.bookingId, reason: reason,
                                        detail: detail), subject: subject(payment))
     }
 
-    private func subject(_ payment: PaymentRecord) -> String { payment.bookingId.uuidString.lowercased() }
+    private func subject(_ payment: PaymentRecord) -> String { payment.bookingId.lowercasedString }
 }

@@ -42,7 +42,7 @@ final class ConcurrentCharges: @unchecked Sendable {
         do {
             ended = Set(try database.query(
                 "SELECT booking_id FROM payments WHERE booking_id = ANY($1::uuid[]) AND state <> 'pending'",
-                [charges.map { $0.bookingId.uuidString.lowercased() }]).map { try $0.decode(UUID.self, at: 0) })
+                [charges.map { $0.bookingId.lowercasedString }]).map { try $0.decode(UUID.self, at: 0) })
         } catch {
             return  // The handlers meet whatever this was on their own.
         }

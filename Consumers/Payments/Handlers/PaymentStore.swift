@@ -28,8 +28,8 @@ enum PaymentStore {
         """
 
     /// The provider's idempotency key of a booking's charge: the same whichever process asks.
-    static func chargeKey(_ bookingId: UUID) -> String { "airfleet-charge-\(bookingId.uuidString.lowercased())" }
-    static func refundKey(_ refundId: UUID) -> String { "airfleet-refund-\(refundId.uuidString.lowercased())" }
+    static func chargeKey(_ bookingId: UUID) -> String { "airfleet-charge-\(bookingId.lowercasedString)" }
+    static func refundKey(_ refundId: UUID) -> String { "airfleet-refund-\(refundId.lowercasedString)" }
 
     static func load(_ db: PostgresConnection, bookingId: UUID, lock: Bool = false) throws -> PaymentRecord? {
         try db.query(selecting(lock: lock), bookingId).first.map(record)
@@ -91,7 +91,7 @@ enum PaymentStore {
 extension HandlerContext {
     /// Emits one of the payment events, whichever it is.
     func emitPaymentEvent(_ event: any Event, bookingId: UUID) throws {
-        let subject = bookingId.uuidString.lowercased()
+        let subject = bookingId.lowercasedString
         switch event {
         case let event as PaymentCaptured: try emit(event, subject: subject)
         case let event as PaymentDeclined: try emit(event, subject: subject)

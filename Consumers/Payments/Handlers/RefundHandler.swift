@@ -22,7 +22,7 @@ struct RefundHandler {
         }
         guard let payment = try PaymentStore.load(db, bookingId: command.bookingId, lock: true), payment.state == .captured,
               let chargeReference = payment.gatewayReference else {
-            return try refuse(command, .noCharge, "booking \(command.bookingId.uuidString.lowercased()) has no captured charge", paymentId: nil, context)
+            return try refuse(command, .noCharge, "booking \(command.bookingId.lowercasedString) has no captured charge", paymentId: nil, context)
         }
         let committed = try db.query(
             "SELECT coalesce(sum(amount), 0) FROM refunds WHERE payment_id = $1 AND state <> 'failed' AND refund_id <> $2",
@@ -45,13 +45,13 @@ struct RefundHandler {
             try context.emit(PaymentRefunded(refundId: command.refundId, paymentId: payment.paymentId,
                                              bookingId: payment.bookingId, amount: command.amount, currency: payment.currency,
                                              gatewayReference: reference, refundedAt: context.now),
-                             subject: payment.bookingId.uuidString.lowercased())
+                             subject: payment.bookingId.lowercasedString)
         case .answered(.refused(let why)):
             try refuse(command, .exceedsCharge, "provider refused: \(why)", paymentId: payment.paymentId, context)
         case .circuitOpen:
-            throw HandlerError.transient("payment provider circuit open; refund \(command.refundId.uuidString.lowercased()) waits")
+            throw HandlerError.transient("payment provider circuit open; refund \(command.refundId.lowercasedString) waits")
         case .failed(let error):
-            throw HandlerError.transient("\(error); refund \(command.refundId.uuidString.lowercased()) retried with the same key")
+            throw HandlerError.transient("\(error); refund \(command.refundId.lowercasedString) retried with the same key")
         }
     }
 
@@ -64,11 +64,11 @@ struct RefundHandler {
             ON CONFLICT (refund_id) DO UPDATE SET state = 'failed', failure = $6, updated_at = $7
             """, command.refundId, paymentId, command.bookingId, command.amount, command.reason, reason.rawValue, context.now)
         try context.emit(PaymentRefundFailed(refundId: command.refundId, bookingId: command.bookingId, reason: reason,
-                                             detail: detail), subject: command.bookingId.uuidString.lowercased())
+                                             detail: detail), subject: command.bookingId.lowercasedString)
     }
 
     private func announceAgain(_ command: RefundPayment, _ row: PostgresRow, _ context: HandlerContext) throws {
-        let subject = command.bookingId.uuidString.lowercased()
+        let subject = command.bookingId.lowercasedString
         if try row.decode(String.self, at: 0) == "refunded", let payment = try PaymentStore.load(context.database, bookingId: command.bookingId) {
             try context.emit(PaymentRefunded(refundId: command.refundId, paymentId: payment.paymentId, bookingId: command.bookingId,
                                              amount: try row.decode(Int.self, at: 1), currency: payment.currency,

@@ -7,7 +7,7 @@ enum PaymentQueries {
     static func get(_ envelope: Envelope<GetPayment>, _ context: QueryContext) throws -> GetPayment.Response {
         let db = context.database
         guard let payment = try PaymentStore.load(db, bookingId: envelope.data.bookingId) else {
-            throw QueryError.notFound("no payment for booking \(envelope.data.bookingId.uuidString.lowercased())")
+            throw QueryError.notFound("no payment for booking \(envelope.data.bookingId.lowercasedString)")
         }
         let refunds = try db.query(
             "SELECT refund_id, amount, state, reason, created_at FROM refunds WHERE payment_id = $1 ORDER BY created_at, refund_id",

@@ -400,7 +400,7 @@ final class CommandWorker {
             jobsDue[job.name] = now + job.interval
             let db = try database.connected()
             let header = EnvelopeHeader(
-                id: UUID.random().uuidString.lowercased(), type: MessageType("fleet.job-run", version: 1),
+                id: UUID.random().lowercasedString, type: MessageType("fleet.job-run", version: 1),
                 source: "airfleet/\(definition.name)", time: Date(), subject: job.name, correlationId: nil, causationId: nil)
             var jobLogger = logger
             jobLogger[metadataKey: "job"] = "\(job.name)"

@@ -36,7 +36,7 @@ public struct AccessTokens: Sendable {
         let now = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         let expiry = now.addingTimeInterval(Double(lifetime.components.seconds))
         let claims = AccessClaims(
-            subject: SubjectClaim(value: identity.customerId.uuidString.lowercased()),
+            subject: SubjectClaim(value: identity.customerId.lowercasedString),
             expiration: ExpirationClaim(value: expiry), issuedAt: IssuedAtClaim(value: now),
             issuer: IssuerClaim(value: Self.issuer), email: identity.email, roles: identity.roles.map(\.rawValue))
         let token = try await keys.sign(claims)

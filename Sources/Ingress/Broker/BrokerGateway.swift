@@ -62,7 +62,7 @@ public final class BrokerGateway: Sendable {
     public func send<C: Command>(_ command: C, subject: String?, correlationId: String, wait: Duration?,
                                  replyTypes: Set<String>? = nil,
                                  settles: @escaping @Sendable (ReplyMessage, String) -> Bool = causedDirectly) async throws -> Dispatch {
-        let id = UUID.random().uuidString.lowercased()
+        let id = UUID.random().lowercasedString
         guard let wait, wait > .zero else {
             let outgoing = try OutgoingMessage.make(command, id: id, source: source, subject: subject, correlationId: correlationId)
             try await deliver(outgoing)

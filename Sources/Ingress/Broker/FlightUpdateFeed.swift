@@ -48,7 +48,7 @@ public final class FlightUpdateFeed: Sendable {
 
     /// The updates of one flight from now on; the stream ends when the caller stops iterating.
     public func follow(_ flightId: UUID) -> AsyncStream<Update> {
-        let key = flightId.uuidString.lowercased()
+        let key = flightId.lowercasedString
         let number = nextFollower.wrappingAdd(1, ordering: .relaxed).newValue
         let (stream, continuation) = AsyncStream<Update>.makeStream(bufferingPolicy: .bufferingNewest(100))
         followers.withLock { $0[key, default: [:]][number] = continuation }

@@ -11,7 +11,7 @@ struct RequestIdMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let given = request.headers[.xRequestID]
-        context.requestId = given.flatMap { Self.isAcceptable($0) ? $0 : nil } ?? UUID.random().uuidString.lowercased()
+        context.requestId = given.flatMap { Self.isAcceptable($0) ? $0 : nil } ?? UUID.random().lowercasedString
         context.logger[metadataKey: "request_id"] = .string(context.requestId)
         var response: Response
         if let given, !Self.isAcceptable(given) {

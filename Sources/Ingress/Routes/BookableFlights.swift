@@ -56,7 +56,7 @@ final class BookableFlights: Sendable {
     /// Throws the problem that names what makes `booking` impossible, if the ingress can tell.
     func check(_ booking: CreateBooking, now: Date = Date(), correlationId: String) async throws {
         guard let flight = try await flight(booking.flightId, correlationId: correlationId) else { return }
-        let id = booking.flightId.uuidString.lowercased()
+        let id = booking.flightId.lowercasedString
         guard !flight.cancelled else {
             throw Problem.unprocessable("flightId: flight \(flight.number) (\(id)) is cancelled and cannot be booked", field: "flightId")
         }
@@ -93,7 +93,7 @@ final class BookableFlights: Sendable {
         do {
             answer = try await gateway.ask(GetFlight(flightId: flightId), correlationId: correlationId, timeout: timeout)
         } catch let error as QueryError where error.kind == "not-found" {
-            throw Problem.unprocessable("flightId: no flight \(flightId.uuidString.lowercased()); GET /v1/flights finds flights",
+            throw Problem.unprocessable("flightId: no flight \(flightId.lowercasedString); GET /v1/flights finds flights",
                                         field: "flightId")
         } catch {
             return nil

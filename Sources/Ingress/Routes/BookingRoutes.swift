@@ -52,7 +52,7 @@ extension IngressRoutes {
             if let key { isRetry = try await idempotencyKeys.isRetry(command, key: key, correlationId: context.requestId) }
             if !isRetry, let problem = await flightProblem { throw problem }
             if let key, !isRetry { try idempotencyKeys.remember(command, key: key) }
-            let subject = bookingId.uuidString.lowercased()
+            let subject = bookingId.lowercasedString
             let location = "/v1/bookings/\(subject)"
             return try await send(command, subject: bookingId, statusURL: location, request: request, context: context,
                                   replyTypes: Self.bookingOutcomes.union(Self.bookingReplies),
@@ -96,7 +96,7 @@ extension IngressRoutes {
             let actor: BookingActor = identity.roles.contains(.admin) ? .admin : identity.roles.contains(.agent) ? .agent : .customer
             let command = CancelBooking(bookingId: booking.bookingId, requestedBy: identity.customerId, actor: actor,
                                         reason: cancellation.reason)
-            let subject = booking.bookingId.uuidString.lowercased()
+            let subject = booking.bookingId.lowercasedString
             let location = "/v1/bookings/\(subject)"
             return try await send(command, subject: booking.bookingId, statusURL: location, request: request, context: context,
                                   replyTypes: Self.cancellationOutcomes,
@@ -151,7 +151,7 @@ extension IngressRoutes {
     /// The same customer and key always name the same booking, so a retried request finds the
     /// booking its first attempt started, and its status URL is right from the first answer.
     static func bookingId(customer: UUID, idempotencyKey: String) -> UUID {
-        var bytes = Array(SHA256.hash(data: Data("airfleet-booking:\(customer.uuidString.lowercased()):\(idempotencyKey)".utf8)).prefix(16))
+        var bytes = Array(SHA256.hash(data: Data("airfleet-booking:\(customer.lowercasedString):\(idempotencyKey)".utf8)).prefix(16))
         bytes[6] = (bytes[6] & 0x0F) | 0x50  // version 5 layout (name-based)
         bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 4122 variant
         return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],

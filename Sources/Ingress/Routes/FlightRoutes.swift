@@ -63,7 +63,7 @@ extension IngressRoutes {
             try command.validate()
             try await airports.check(command.origin, field: "origin", correlationId: context.requestId)
             try await airports.check(command.destination, field: "destination", correlationId: context.requestId)
-            let location = "/v1/flights/\(command.flightId.uuidString.lowercased())"
+            let location = "/v1/flights/\(command.flightId.lowercasedString)"
             return try await send(command, subject: command.flightId, statusURL: location, request: request, context: context) { message in
                 try outcome(message, is: FlightScheduled.self, status: .created, headers: [.location: location]) ?? unexpectedOutcome(message)
             }
@@ -115,7 +115,7 @@ extension IngressRoutes {
         }
     }
 
-    private func flightURL(_ id: UUID) -> String { "/v1/flights/\(id.uuidString.lowercased())" }
+    private func flightURL(_ id: UUID) -> String { "/v1/flights/\(id.lowercasedString)" }
 }
 
 /// `GET /v1/flights?origin=CDG&destination=JFK&date=2026-12-01&passengers=2&cabin=economy&sort=price&page=1&pageSize=20`

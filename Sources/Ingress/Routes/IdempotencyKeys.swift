@@ -44,7 +44,7 @@ final class IdempotencyKeys: Sendable {
         }
         switch answer.verdict {
         case .conflict:
-            let existing = answer.bookingId.map { " for booking \($0.uuidString.lowercased())" } ?? ""
+            let existing = answer.bookingId.map { " for booking \($0.lowercasedString)" } ?? ""
             throw Problem.idempotencyKeyReused("Idempotency-Key \(key) was used before\(existing) with another request; "
                 + "use a new key for a new booking")
         case .same: return true

@@ -55,7 +55,7 @@ struct IngressRoutes: Sendable {
                           settled: (ReplyMessage) async throws -> Response) async throws -> Response {
         try command.validate()
         let wait = try WaitPreference.parse(request, maximum: configuration.maximumWait)
-        let dispatch = try await gateway.send(command, subject: subject.uuidString.lowercased(), correlationId: context.requestId,
+        let dispatch = try await gateway.send(command, subject: subject.lowercasedString, correlationId: context.requestId,
                                               wait: wait, replyTypes: replyTypes, settles: settles)
         return try await CommandAnswer.respond(dispatch, statusURL: statusURL, context: context, settled: settled)
     }

@@ -57,7 +57,7 @@ extension IngressRoutes {
             do {
                 _ = try await ask(GetFlight(flightId: subscription.flightId), context)
             } catch let error as QueryError where error.kind == "not-found" {
-                throw Problem.unprocessable("flightId: no flight \(subscription.flightId.uuidString.lowercased())", field: "flightId")
+                throw Problem.unprocessable("flightId: no flight \(subscription.flightId.lowercasedString)", field: "flightId")
             }
             let command = CreateSubscription(subscriptionId: UUID(), customerId: customerId, flightId: subscription.flightId)
             return try await send(command, subject: customerId, statusURL: "/v1/me/subscriptions", request: request, context: context) { message in
