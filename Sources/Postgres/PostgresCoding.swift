@@ -130,7 +130,7 @@ extension UUID: PostgresEncodable, PostgresDecodable {
     public var postgresText: String { lowercasedString }
     public static var postgresType: UInt32 { PostgresOID.uuid }
     public init(postgresText: String) throws {
-        guard let value = UUID(uuidString: postgresText) else {
+        guard let value = UUID(text: postgresText) else {
             throw PostgresDecodingError(UUID.self, text: postgresText, reason: "not a UUID")
         }
         self = value
