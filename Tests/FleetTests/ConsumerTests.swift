@@ -245,13 +245,18 @@ final class ReplyToTests: XCTestCase {
     override func setUpWithError() throws { fleet = try TestFleet() }
     override func tearDown() { fleet?.tearDown() }
 
-    func testEventsCausedByACommandAreCopiedToItsReplyQueueAndCarryItOn() throws {
+    /// A caller's reply queue `test.replies`, and `test.events`, which sees every ProbeRecorded.
+    func declareRepliesAndEvents() throws {
         let connection = try AMQPConnection(fleet.configuration.amqp, logger: fleet.logger)
         defer { connection.close() }
         let channel = try connection.openChannel()
         try channel.declareQueue("test.replies", durable: false, arguments: ["x-queue-type": .string("classic")])
         try channel.declareQueue("test.events", durable: false, arguments: ["x-queue-type": .string("classic")])
         try channel.bindQueue("test.events", exchange: Topology.eventsExchange, routingKey: ProbeRecorded.messageType.description)
+    }
+
+    func testEventsCausedByACommandAreCopiedToItsReplyQueueAndCarryItOn() throws {
+        try declareRepliesAndEvents()
         _ = try fleet.start(ProbeContexts.probe())
 
         let publisher = try fleet.publisher()
@@ -277,12 +282,7 @@ final class ReplyToTests: XCTestCase {
 
 extension ReplyToTests {
     func testACallerThatNamesTheTypesItWaitsForGetsCopiesOfThoseOnly() throws {
-        let connection = try AMQPConnection(fleet.configuration.amqp, logger: fleet.logger)
-        defer { connection.close() }
-        let channel = try connection.openChannel()
-        try channel.declareQueue("test.replies", durable: false, arguments: ["x-queue-type": .string("classic")])
-        try channel.declareQueue("test.events", durable: false, arguments: ["x-queue-type": .string("classic")])
-        try channel.bindQueue("test.events", exchange: Topology.eventsExchange, routingKey: ProbeRecorded.messageType.description)
+        try declareRepliesAndEvents()
         _ = try fleet.start(ProbeContexts.probe())
 
         let elsewhere = try OutgoingMessage.make(ProbeRecord(key: "elsewhere"), source: "airfleet/tests", replyTo: "test.replies",
