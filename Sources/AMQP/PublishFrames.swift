@@ -19,8 +19,6 @@ final class PublishFrames {
         bytes.reserveCapacity(32_768)
     }
 
-    var isEmpty: Bool { bytes.isEmpty }
-
     func removeAll() { bytes.removeAll(keepingCapacity: true) }
 
     /// Appends one message's frames; returns rabbitmq-c's status for an encoding that failed

@@ -20,14 +20,15 @@ extension IngressRoutes {
         var reason: String?
     }
 
-    /// The messages that end a booking's creation for a client that waits.
-    static let bookingOutcomes: Set<String> = [
+    /// The messages that answer a booking's creation for a client that waits: its outcomes, its
+    /// refusal, or the booking its idempotency key already made.
+    static let bookingAnswers: Set<String> = [
         BookingConfirmed.messageType.description, BookingFailed.messageType.description,
         BookingExpired.messageType.description, BookingCancelled.messageType.description,
+        BookingDeduplicated.messageType.description, BookingRejected.messageType.description,
     ]
-    static let bookingReplies: Set<String> = [BookingDeduplicated.messageType.description, BookingRejected.messageType.description]
-    /// The messages that end a cancellation for a client that waits.
-    static let cancellationOutcomes: Set<String> = [
+    /// The messages that answer a cancellation for a client that waits.
+    static let cancellationAnswers: Set<String> = [
         BookingCancelled.messageType.description, BookingCancelRejected.messageType.description,
     ]
 
@@ -55,11 +56,7 @@ extension IngressRoutes {
             let subject = bookingId.lowercasedString
             let location = "/v1/bookings/\(subject)"
             return try await send(command, subject: bookingId, statusURL: location, request: request, context: context,
-                                  replyTypes: Self.bookingOutcomes.union(Self.bookingReplies),
-                                  settles: { message, _ in
-                                      guard let type = message.type, message.envelope?.subject == subject else { return false }
-                                      return Self.bookingOutcomes.contains(type) || Self.bookingReplies.contains(type)
-                                  }) { message in
+                                  answeredBy: Self.bookingAnswers) { message in
                 if message.type == BookingRejected.messageType.description {
                     let rejection = try message.data(as: BookingRejected.self)
                     throw Problem.conflict(rejection.detail, field: key == nil ? "bookingId" : "Idempotency-Key")
@@ -99,10 +96,7 @@ extension IngressRoutes {
             let subject = booking.bookingId.lowercasedString
             let location = "/v1/bookings/\(subject)"
             return try await send(command, subject: booking.bookingId, statusURL: location, request: request, context: context,
-                                  replyTypes: Self.cancellationOutcomes,
-                                  settles: { message, _ in
-                                      message.envelope?.subject == subject && message.type.map(Self.cancellationOutcomes.contains) == true
-                                  }) { message in
+                                  answeredBy: Self.cancellationAnswers) { message in
                 if message.type == BookingCancelRejected.messageType.description {
                     let rejection = try message.data(as: BookingCancelRejected.self)
                     switch rejection.reason {

@@ -48,15 +48,26 @@ struct IngressRoutes: Sendable {
         try await gateway.ask(query, correlationId: context.requestId, timeout: configuration.queryTimeout)
     }
 
-    /// Checks a command's rules, publishes it and answers as `CommandAnswer` says.
+    /// Checks a command's rules, publishes it and answers as `CommandAnswer` says. A client that
+    /// waits gets the first message the command caused, or with `answeredBy` the first of those
+    /// types about the command's subject, and only those are copied back to the ingress.
     func send<C: Command>(_ command: C, subject: UUID, statusURL: String, request: Request, context: IngressRequestContext,
-                          replyTypes: Set<String>? = nil,
-                          settles: @escaping @Sendable (ReplyMessage, String) -> Bool = BrokerGateway.causedDirectly,
+                          answeredBy types: Set<String>? = nil,
                           settled: (ReplyMessage) async throws -> Response) async throws -> Response {
         try command.validate()
         let wait = try WaitPreference.parse(request, maximum: configuration.maximumWait)
-        let dispatch = try await gateway.send(command, subject: subject.lowercasedString, correlationId: context.requestId,
-                                              wait: wait, replyTypes: replyTypes, settles: settles)
+        let subjectText = subject.lowercasedString
+        let settles: @Sendable (ReplyMessage, String) -> Bool
+        if let types {
+            settles = { message, _ in
+                guard let type = message.type, message.envelope?.subject == subjectText else { return false }
+                return types.contains(type)
+            }
+        } else {
+            settles = BrokerGateway.causedDirectly
+        }
+        let dispatch = try await gateway.send(command, subject: subjectText, correlationId: context.requestId,
+                                              wait: wait, replyTypes: types, settles: settles)
         return try await CommandAnswer.respond(dispatch, statusURL: statusURL, context: context, settled: settled)
     }
 
