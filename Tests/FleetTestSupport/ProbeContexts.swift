@@ -27,6 +27,9 @@ public enum ProbeContexts {
         registry.handle(ProbeReject.self) { envelope, _ in
             throw HandlerError.permanent("refused on purpose: \(envelope.data.key)")
         }
+        registry.handle(ProbeMark.self) { envelope, context in
+            try context.database.execute("INSERT INTO marks (key, published_at) VALUES ($1, now())", envelope.data.key)
+        }
         registry.handle(ProbeCrash.self) { _, _ in
             kill(getpid(), SIGKILL)
         }

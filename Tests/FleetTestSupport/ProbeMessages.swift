@@ -42,6 +42,13 @@ public struct ProbeReject: Command {
     public init(key: String) { self.key = key }
 }
 
+/// Marks `key` in a table where it can be marked once: a second handling fails on its key.
+public struct ProbeMark: Command {
+    public static let messageType = MessageType("probe.mark", version: 1)
+    public var key: String
+    public init(key: String) { self.key = key }
+}
+
 /// Kills the process that handles it, every time.
 public struct ProbeCrash: Command {
     public static let messageType = MessageType("probe.crash", version: 1)

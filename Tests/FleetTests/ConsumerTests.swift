@@ -57,6 +57,35 @@ final class ConsumerTests: XCTestCase {
         XCTAssertEqual(try records("twice"), 1)
     }
 
+    func testAMessageHandledBeforeIsADuplicateEvenWhereHandlingItAgainWouldFail() throws {
+        _ = try fleet.start(ProbeContexts.probe())
+        let message = try OutgoingMessage.make(ProbeMark(key: "once"), source: "airfleet/tests")
+        let publisher = try fleet.publisher()
+        _ = try publisher.publish([message])
+        try fleet.eventually("the first copy is handled") {
+            try fleet.integer("SELECT count(*) FROM \(fleet.schema("probe")).inbox WHERE message_id = $1", message.id) == 1
+        }
+        _ = try publisher.publish([message])
+        try fleet.eventually("the second copy is consumed") { try fleet.totalMessages("airfleet.probe") == 0 }
+        Thread.sleep(forTimeInterval: 0.3)
+        XCTAssertEqual(try fleet.totalMessages("airfleet.probe.dlq"), 0, "a copy of a handled message is no failure")
+        XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(fleet.schema("probe")).marks WHERE key = 'once'"), 1)
+    }
+
+    func testMessagesDeliveredForTheFirstTimeAreHandledWithoutLookingUpTheInbox() throws {
+        _ = try fleet.start(ProbeContexts.probe())
+        let messages = try (0..<20).map { try OutgoingMessage.make(ProbeRecord(key: "fresh-\($0)"), source: "airfleet/tests") }
+        _ = try fleet.publisher().publish(messages)
+        let schema = fleet.configuration.schema(for: "probe")
+        // The server's statistics arrive from the consumer's session with a delay; the inbox's
+        // 20 inserts show that they have, and its index scans, sent with them, are the lookups.
+        try fleet.eventually("the statistics count the 20 inbox rows", timeout: .seconds(30)) {
+            try fleet.integer("SELECT n_tup_ins FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'inbox'", schema) == 20
+        }
+        XCTAssertEqual(try fleet.integer("SELECT idx_scan FROM pg_stat_user_indexes WHERE schemaname = $1 AND indexrelname = 'inbox_pkey'",
+                                         schema), 0)
+    }
+
     func testTheSameMessageHandledAtOnceByTwoConsumersHasItsEffectOnce() throws {
         // Equal priorities, so that the broker takes turns between them.
         _ = try fleet.start(ProbeContexts.probe(), settings: ["AIRFLEET_CONSUMER_PRIORITY": "1"])

@@ -46,6 +46,8 @@ cost_counters_snapshot() {
                           UNION ALL SELECT 'rows-updated', tup_updated FROM pg_stat_database WHERE datname = current_database()
                           UNION ALL SELECT 'rows-deleted', tup_deleted FROM pg_stat_database WHERE datname = current_database()
                           UNION ALL SELECT 'transactions', xact_commit FROM pg_stat_database WHERE datname = current_database()
+                          UNION ALL SELECT 'wal-bytes', wal_bytes FROM pg_stat_wal
+                          UNION ALL SELECT 'wal-full-pages', wal_fpi FROM pg_stat_wal
                           UNION ALL SELECT 'confirmed', count(*) FROM bookings.bookings WHERE state = 'confirmed'"
     # Statements and the server's time inside them (pg_stat_statements, where ops/lib/postgres.sh made it).
     psql_fleet -F ' ' -c "SELECT 'statements', sum(calls)::bigint, 'statement-time-ms', round(sum(total_exec_time)::numeric, 1)
@@ -81,12 +83,13 @@ cost_end() { # dir
             END { printf "fleet %.3f\n", fleet }'
 }
 
-# Waits until every booking created since START (a psql timestamp) is final.
+# Waits until no booking is open. It asks often while the fleet is measured, so it reads only the
+# small index of open bookings' deadlines instead of scanning every booking ever made.
 _cost_wait_final() {
-    local start=$1 open deadline=$((SECONDS + 1200))
+    local open deadline=$((SECONDS + 1200))
     while ((SECONDS < deadline)); do
         open=$(psql_fleet -c "SELECT count(*) FROM bookings.bookings
-                              WHERE created_at >= '$start' AND state IN ('requested', 'seats-held', 'paid')")
+                              WHERE deadline_at IS NOT NULL AND state IN ('requested', 'seats-held', 'paid')")
         ((open == 0)) && return 0
         sleep 2
     done
@@ -107,7 +110,7 @@ run_cost() {
         start=$(cat "$dir/start")
         "$BIN_DIR/airfleet-load" bookings --port "$PORT" --flights "$out/flights" --connections 256 --rate "$rate" \
             --duration "$seconds" --drain 1 >"$dir/load.log" 2>&1 || warn "the cost load reported a failure; see $dir/load.log"
-        _cost_wait_final "$start"
+        _cost_wait_final
         wait_quiet
         # Emails and reminders may lag behind the confirmations: the fleet is done when it is quiet.
         quiet=$(psql_fleet -c "SELECT extract(epoch FROM now() - '$start'::timestamptz)")
@@ -141,6 +144,7 @@ run_cost() {
             [[ $name == confirmed ]] && continue
             local unit=count
             [[ $name == *-ms ]] && unit=ms
+            [[ $name == *-bytes ]] && unit=bytes
             record cost "$name per booking" "$unit" "$(awk -v v="$value" -v n="$confirmed" 'BEGIN { printf "%.3f", v / n }')"
         done < <(_cost_delta "$dir/counters-before" "$dir/counters-after")
     done

@@ -195,13 +195,17 @@ final class CommandWorker {
         }
         var conflicts = 0, recordedElsewhere = 0
         var outgoing: [OutgoingMessage] = []
+        // A message delivered for the first time has almost always not been handled before, so
+        // the inbox is asked about it only when recording it there fails or its handler does.
+        var lookingUp = clearingSuspects
         while true {
             let active = outcomes.indices.filter { outcomes[$0] == nil }
             guard !active.isEmpty else { break }
             do {
                 let began = ContinuousClock.now
                 let deleting = confirmedOutbox
-                let result = try runTransaction(messages, active, clearingSuspects: clearingSuspects, deleting: deleting)
+                let result = try runTransaction(messages, active, lookingUp: lookingUp, clearingSuspects: clearingSuspects,
+                                                deleting: deleting)
                 confirmedOutbox.removeFirst(deleting.count)
                 timings.add(.transaction, ContinuousClock.now - began)
                 for index in result.handled { outcomes[index] = .handled }
@@ -212,12 +216,18 @@ final class CommandWorker {
             } catch is RecordedElsewhere where recordedElsewhere < 3 {
                 // Its effects were rolled back; handled again, the batch finds the other's inbox row.
                 recordedElsewhere += 1
-                logger.info("another process handled a message of this batch meanwhile; handling the batch again")
+                lookingUp = true
+                logger.info("a message of this batch was handled before; handling the batch again")
             } catch let failure as HandlerFailure {
                 if let error = failure.error as? PostgresError {
                     if error.isConnectionLost { throw error }
                     // Serialization failures and deadlocks are about timing, not the message.
                     if error.isRetryable, conflicts < 3 { conflicts += 1; continue }
+                }
+                // A message handled before may fail where its first handling succeeded.
+                if !lookingUp, try wasHandledBefore(messages[failure.index]) {
+                    outcomes[failure.index] = .duplicate
+                    continue
                 }
                 let messageFailure = MessageFailure.from(handlerError: failure.error)
                 logger.warning("handler failed", metadata: messageMetadata(messages[failure.index]).merging([
@@ -229,7 +239,11 @@ final class CommandWorker {
         return (outcomes.map { $0! }, outgoing)
     }
 
-    private func runTransaction(_ messages: [InboundMessage], _ active: [Int], clearingSuspects: Bool,
+    private func wasHandledBefore(_ message: InboundMessage) throws -> Bool {
+        try !MessageStore(database: try database.connected()).handled(among: [message.id]).isEmpty
+    }
+
+    private func runTransaction(_ messages: [InboundMessage], _ active: [Int], lookingUp: Bool, clearingSuspects: Bool,
                                 deleting confirmed: [String]) throws
         -> (handled: [Int], duplicates: [Int], outgoing: [OutgoingMessage])
     {
@@ -237,7 +251,7 @@ final class CommandWorker {
         let store = MessageStore(database: db)
         return try db.transaction {
             let looking = ContinuousClock.now
-            let earlier = try store.handled(among: active.map { messages[$0].id })
+            let earlier = lookingUp ? try store.handled(among: active.map { messages[$0].id }) : [:]
             let handling = ContinuousClock.now
             timings.add(.claim, handling - looking)
             let batchWrites = BatchWrites(database: db)

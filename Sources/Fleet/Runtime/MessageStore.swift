@@ -24,8 +24,9 @@ struct MessageStore {
     }
 
     /// The statement that records handled messages with what each emitted. A plain INSERT, which
-    /// PostgreSQL writes more cheaply than INSERT … ON CONFLICT: the batch looked its ids up
-    /// first, so only a process that recorded one meanwhile makes it fail, on `inboxKey`.
+    /// PostgreSQL writes more cheaply than INSERT … ON CONFLICT: a message handled before (or by
+    /// another process meanwhile) makes it fail on `inboxKey`, and the batch, rolled back, is
+    /// handled again after looking its ids up (`handled(among:)`).
     static func recording(_ messages: [HandledMessage]) -> PostgresStatement? {
         guard !messages.isEmpty else { return nil }
         return PostgresStatement(
