@@ -85,6 +85,29 @@ final class CustomerRulesTests: XCTestCase {
                        "already the next day at UTC+14")
     }
 
+    func testTheLatestDateOfBirthIsTheCalendarsDayAtUTCPlus14() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 14 * 3600)!
+        func expected(_ now: Date) -> String {
+            let parts = calendar.dateComponents([.year, .month, .day], from: now)
+            return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+        }
+        // From 1890 to 2200, every 11.5 days at a different hour, and either side of midnight
+        // at UTC+14 around leap days and the turn of a year.
+        var seconds = -2_524_000_000.0
+        while seconds < 7_258_000_000 {
+            let now = Date(timeIntervalSince1970: seconds)
+            XCTAssertEqual(CustomerRules.latestDateOfBirth(now: now), expected(now), "\(now)")
+            seconds += 997_201
+        }
+        for (instant, day) in [("2024-02-28T09:59:59Z", "2024-02-28"), ("2024-02-28T10:00:00Z", "2024-02-29"),
+                               ("2100-02-28T10:00:00Z", "2100-03-01"), ("2000-02-28T10:00:00Z", "2000-02-29"),
+                               ("1969-12-31T09:59:59Z", "1969-12-31"), ("1969-12-31T10:00:00Z", "1970-01-01"),
+                               ("2026-12-31T10:00:00Z", "2027-01-01")] {
+            XCTAssertEqual(CustomerRules.latestDateOfBirth(now: FleetJSON.parseTimestamp(instant)!), day, instant)
+        }
+    }
+
     func testPasswordHashesMustBeBcryptAndTheErrorNeverShowsTheValue() throws {
         let hash = Bcrypt4.hash
         XCTAssertNoThrow(try CustomerRules.checkPasswordHash(hash))

@@ -1,5 +1,6 @@
 import Fleet
 import Foundation
+import Synchronization
 
 /// The rules of the customers context's data that publishers and the context share: how an
 /// email is normalised, what a name, a date of birth, a loyalty number and a bcrypt hash look
@@ -68,12 +69,22 @@ public enum CustomerRules {
 
     /// The calendar day a date of birth is compared with: today where it is already latest on
     /// Earth (UTC+14), so a passenger born today anywhere is not refused as "in the future".
+    ///
+    /// Every passenger of every booking is checked against it several times on its way, so the
+    /// day is worked out once and kept until it ends.
     public static func latestDateOfBirth(now: Date = Date()) -> String {
+        if let known = latestDay.withLock({ $0 }), known.start <= now, now < known.end { return known.text }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(secondsFromGMT: 14 * 3600)!
         let parts = calendar.dateComponents([.year, .month, .day], from: now)
-        return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+        let text = String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+        if let day = calendar.dateInterval(of: .day, for: now) {
+            latestDay.withLock { $0 = (day.start, day.end, text) }
+        }
+        return text
     }
+
+    private static let latestDay = Mutex<(start: Date, end: Date, text: String)?>(nil)
 
     /// A date of birth is `YYYY-MM-DD`, a real day of the Gregorian calendar, not before
     /// 1900-01-01 and not in the future.
