@@ -40,6 +40,22 @@ cost_cpu_snapshot() {
     fi
 }
 
+# "application ticks" lines for PostgreSQL's sessions now, by the application_name each process
+# gives its sessions (airfleet-bookings, airfleet-payments-sandbox, ...): whose statements the
+# server's CPU went to. What no live session spent (autovacuum, the server's own processes,
+# sessions gone) is "other".
+cost_postgres_snapshot() {
+    local pid
+    pid=$(postgres_pid "$AIRFLEET_STATE_DIR") || return 0
+    psql_fleet -F ' ' -c "SELECT pid, application_name FROM pg_stat_activity WHERE backend_type = 'client backend'" >"$1.sessions"
+    local child name
+    for child in $(_cost_family "$pid"); do
+        name=$(awk -v pid="$child" '$1 == pid && $2 != "" { print $2 }' "$1.sessions")
+        printf '%s %s\n' "${name:-other}" "$(_cost_ticks "$child")"
+    done
+    rm -f "$1.sessions"
+}
+
 # "name value" lines: PostgreSQL's counters for the fleet's database and the broker's totals.
 cost_counters_snapshot() {
     psql_fleet -F ' ' -c "SELECT 'rows-inserted', tup_inserted FROM pg_stat_database WHERE datname = current_database()
@@ -66,6 +82,7 @@ _cost_delta() { # before-file after-file
 cost_begin() { # dir
     mkdir -p "$1"
     cost_cpu_snapshot >"$1/cpu-before"
+    cost_postgres_snapshot "$1/postgres-before" >"$1/postgres-before"
     psql_fleet -c "SELECT now()" >"$1/start"
 }
 
@@ -74,6 +91,7 @@ cost_begin() { # dir
 cost_end() { # dir
     local confirmed
     cost_cpu_snapshot >"$1/cpu-after"
+    cost_postgres_snapshot "$1/postgres-after" >"$1/postgres-after"
     confirmed=$(psql_fleet -c "SELECT count(*) FROM bookings.bookings
                                WHERE created_at >= '$(cat "$1/start")' AND state = 'confirmed'")
     ((confirmed > 0)) || return 0
@@ -81,6 +99,9 @@ cost_end() { # dir
         awk -v hz="$(getconf CLK_TCK)" -v n="$confirmed" '
             { ms = 1000 * $2 / hz / n; printf "%s %.3f\n", $1, ms; if ($1 != "smtp-sink") fleet += ms }
             END { printf "fleet %.3f\n", fleet }'
+    # PostgreSQL's share by whom it served, apart from the fleet's sum, which counts it once.
+    _cost_delta "$1/postgres-before" "$1/postgres-after" |
+        awk -v hz="$(getconf CLK_TCK)" -v n="$confirmed" '$1 != "psql" { printf "postgresql-for:%s %.3f\n", $1, 1000 * $2 / hz / n }'
 }
 
 # Waits until no booking is open. It asks often while the fleet is measured, so it reads only the
@@ -135,6 +156,8 @@ run_cost() {
         while read -r component ms; do
             if [[ $component == fleet ]]; then
                 record cost "CPU per booking: fleet without the SMTP sink" ms "$ms" "<=4"
+            elif [[ $component == postgresql-for:* ]]; then
+                record cost "CPU per booking: postgresql for ${component#postgresql-for:}" ms "$ms"
             else
                 record cost "CPU per booking: $component" ms "$ms"
             fi

@@ -152,7 +152,9 @@ final class Postman: @unchecked Sendable {
         var metadata: Logger.Metadata = ["delivery": "\(deliveryKey)"]
         switch result {
         case .success:
-            context.logger.info("email sent", metadata: metadata)
+            // The ledger row and notification.sent.v1 record every email; a log line each would
+            // only repeat them, at a cost per email.
+            context.logger.debug("email sent", metadata: metadata)
             try context.emit(NotificationSent(deliveryKey: deliveryKey, kind: kind, to: addressee, flightId: flightId,
                                               messageId: messageId, sentAt: context.now))
             return .sent
