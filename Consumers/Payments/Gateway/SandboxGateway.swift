@@ -43,6 +43,14 @@ public final class SandboxGateway: PaymentGateway, @unchecked Sendable {
 
     public func charge(_ request: ChargeRequest) throws(GatewayError) -> ChargeOutcome {
         let card = SandboxCard.parse(request.token)
+        switch card.behaviour {
+        case .approve, .decline:
+            // Nothing here depends on which call this is: counted and decided in one statement.
+            pause(settings.latency)
+            return try provider { db in try Self.recordCharge(db, request, card, countingTheCall: true) }
+        case .failTransiently, .timeOut, .unavailable:
+            break
+        }
         let call = try provider { db in try Self.countCall(db, key: request.idempotencyKey) }
         pause(settings.latency)
         switch card.behaviour {
@@ -85,12 +93,20 @@ public final class SandboxGateway: PaymentGateway, @unchecked Sendable {
     }
 
     /// The key's first charge decides; later calls with the key get its result.
-    private static func recordCharge(_ db: PostgresConnection, _ request: ChargeRequest, _ card: SandboxCard) throws -> ChargeOutcome {
+    private static func recordCharge(_ db: PostgresConnection, _ request: ChargeRequest, _ card: SandboxCard,
+                                     countingTheCall: Bool = false) throws -> ChargeOutcome {
         let declined: PaymentDeclined.Reason? = if case .decline(let reason) = card.behaviour { reason } else { nil }
-        // One statement: the inserted row, or the key's first one when it was there already.
+        // One statement: the inserted row, or the key's first one when it was there already;
+        // and the call counted with it where asked.
+        let counting = countingTheCall ? """
+            counted AS (
+                INSERT INTO sandbox_calls (idempotency_key, calls) VALUES ($1, 1)
+                ON CONFLICT (idempotency_key) DO UPDATE SET calls = sandbox_calls.calls + 1),
+
+            """ : ""
         return try db.query(
             """
-            WITH inserted AS (
+            WITH \(counting)inserted AS (
                 INSERT INTO sandbox_charges (idempotency_key, reference, outcome, decline_reason, last4, amount, currency)
                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING
                 RETURNING outcome, reference, last4, decline_reason)
