@@ -45,15 +45,13 @@ cost_cpu_snapshot() {
 # server's CPU went to. What no live session spent (autovacuum, the server's own processes,
 # sessions gone) is "other".
 cost_postgres_snapshot() {
-    local pid
+    local pid sessions child name
     pid=$(postgres_pid "$AIRFLEET_STATE_DIR") || return 0
-    psql_fleet -F ' ' -c "SELECT pid, application_name FROM pg_stat_activity WHERE backend_type = 'client backend'" >"$1.sessions"
-    local child name
+    sessions=$(psql_fleet -F ' ' -c "SELECT pid, application_name FROM pg_stat_activity WHERE backend_type = 'client backend'")
     for child in $(_cost_family "$pid"); do
-        name=$(awk -v pid="$child" '$1 == pid && $2 != "" { print $2 }' "$1.sessions")
+        name=$(awk -v pid="$child" '$1 == pid && $2 != "" { print $2 }' <<<"$sessions")
         printf '%s %s\n' "${name:-other}" "$(_cost_ticks "$child")"
     done
-    rm -f "$1.sessions"
 }
 
 # "name value" lines: PostgreSQL's counters for the fleet's database and the broker's totals.
@@ -82,7 +80,7 @@ _cost_delta() { # before-file after-file
 cost_begin() { # dir
     mkdir -p "$1"
     cost_cpu_snapshot >"$1/cpu-before"
-    cost_postgres_snapshot "$1/postgres-before" >"$1/postgres-before"
+    cost_postgres_snapshot >"$1/postgres-before"
     psql_fleet -c "SELECT now()" >"$1/start"
 }
 
@@ -91,7 +89,7 @@ cost_begin() { # dir
 cost_end() { # dir
     local confirmed
     cost_cpu_snapshot >"$1/cpu-after"
-    cost_postgres_snapshot "$1/postgres-after" >"$1/postgres-after"
+    cost_postgres_snapshot >"$1/postgres-after"
     confirmed=$(psql_fleet -c "SELECT count(*) FROM bookings.bookings
                                WHERE created_at >= '$(cat "$1/start")' AND state = 'confirmed'")
     ((confirmed > 0)) || return 0
