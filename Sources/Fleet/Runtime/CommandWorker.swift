@@ -40,7 +40,7 @@ final class CommandWorker {
         self.router = FailureRouter(context: definition.name, ladder: configuration.topology.retryLadder,
                                     consumer: "\(definition.name)@\(configuration.processName)")
         self.database = ContextDatabase(configuration: database, schema: configuration.schema(for: definition.name),
-                                        logger: logger)
+                                        genericPlans: true, logger: logger)
     }
 
     /// Runs until a stop is requested and the work in hand is done; reconnects on its own.

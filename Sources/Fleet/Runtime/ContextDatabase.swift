@@ -8,10 +8,17 @@ final class ContextDatabase {
     private let logger: Logger
     private var connection: PostgresConnection?
 
-    init(configuration: PostgresConfiguration, schema: String, logger: Logger) {
+    /// - Parameter genericPlans: plans each prepared statement once for the session. A handler's
+    ///   statements are key lookups run thousands of times, and in PostgreSQL's default mode the
+    ///   planner compares its generic plan with plans made for the values at hand; where the data
+    ///   is skewed (a fresh flight, a burst of held holds) it keeps planning every call anew,
+    ///   which cost more than running the statement. Searches, whose best plan does depend on
+    ///   the values, keep the default.
+    init(configuration: PostgresConfiguration, schema: String, genericPlans: Bool = false, logger: Logger) {
         var configuration = configuration
-        // A session setting, so the connection re-applies it after every reconnect.
+        // Session settings, so the connection re-applies them after every reconnect.
         configuration.settings["search_path"] = "\"\(schema)\", public"
+        if genericPlans { configuration.settings["plan_cache_mode"] = "force_generic_plan" }
         self.configuration = configuration
         self.logger = logger
     }
