@@ -5,13 +5,11 @@ import XCTest
 
 /// Pure logic: reminder times, delivery keys, local times, every template rendering.
 final class DomainTests: XCTestCase {
-    func testRemindersAreDueAt24And2HoursBeforeDepartureWhileStillAhead() {
+    func testRemindersAreDueAt24And2HoursBeforeDeparture() {
         let departure = Date(timeIntervalSince1970: 2_000_000_000)
-        let both = ReminderSchedule.due(departure: departure, now: departure.addingTimeInterval(-48 * 3600))
-        XCTAssertEqual(both.map(\.kind), [.reminder24h, .reminder2h])
-        XCTAssertEqual(both.map(\.dueAt), [departure.addingTimeInterval(-24 * 3600), departure.addingTimeInterval(-2 * 3600)])
-        XCTAssertEqual(ReminderSchedule.due(departure: departure, now: departure.addingTimeInterval(-5 * 3600)).map(\.kind), [.reminder2h])
-        XCTAssertTrue(ReminderSchedule.due(departure: departure, now: departure.addingTimeInterval(-3600)).isEmpty)
+        let owed = ReminderSchedule.owed(departure: departure)
+        XCTAssertEqual(owed.map(\.kind), [.reminder24h, .reminder2h])
+        XCTAssertEqual(owed.map(\.dueAt), [departure.addingTimeInterval(-24 * 3600), departure.addingTimeInterval(-2 * 3600)])
     }
 
     func testDeliveryKeysAndMessageIdsDeriveFromWhatTheEmailIsAbout() {

@@ -50,6 +50,30 @@ final class ReminderTests: NotificationsTestCase {
         XCTAssertTrue(lastCall[0].part("text/plain")?.contains("leaves in 2 hours") ?? false)
     }
 
+    func testABookingIsOwedOnlyTheRemindersStillAheadByTheClock() throws {
+        try startConsumer()
+        let flight = flight(departingIn: hours(30))
+        try publish(FlightScheduled(flight: flight))
+        try setClock(to: flight.departure.addingTimeInterval(-hours(5)))
+        let late = confirmed(flight, email: "late@example.com")
+        try publish(late)
+        try waitForMail(1, "confirmation five hours before departure")
+        let lateReminders = "FROM \(schema).reminders WHERE booking_id = '\(late.bookingId.lowercasedString)'"
+        try fleet.eventually("the late booking's reminder") { try fleet.integer("SELECT count(*) \(lateReminders)") > 0 }
+        XCTAssertEqual(try fleet.integer("SELECT count(*) \(lateReminders)"), 1, "the 24-hour reminder is already past")
+        XCTAssertEqual(try fleet.integer("SELECT count(*) \(lateReminders) AND kind = 'reminder-2h'"), 1)
+
+        try setClock(to: flight.departure.addingTimeInterval(-hours(1)))
+        let last = confirmed(flight, email: "last@example.com", pnr: "L4STMN")
+        try publish(last)
+        try waitForMail(2, "confirmation an hour before departure")
+        try fleet.eventually("the last booking kept") {
+            try fleet.integer("SELECT count(*) FROM \(schema).bookings WHERE booking_id = '\(last.bookingId.lowercasedString)'") == 1
+        }
+        XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(schema).reminders WHERE booking_id = '\(last.bookingId.lowercasedString)'"), 0,
+                       "both reminders are already past")
+    }
+
     func testAFlightCancellationRemovesTheRemindersOfItsBookings() throws {
         try startConsumer()
         let flight = flight(departingIn: hours(30))

@@ -10,8 +10,10 @@ public enum ReminderSchedule {
         (.reminder2h, 2 * 3600),
     ]
 
-    public static func due(departure: Date, now: Date) -> [(kind: NotificationKind, dueAt: Date)] {
-        leads.map { (kind: $0.0, dueAt: departure.addingTimeInterval(-$0.1)) }.filter { $0.dueAt > now }
+    /// Every reminder of a flight departing then; a booking is owed those still ahead when it is
+    /// confirmed (`Reminders.schedule` keeps them by the notifications clock).
+    public static func owed(departure: Date) -> [(kind: NotificationKind, dueAt: Date)] {
+        leads.map { (kind: $0.0, dueAt: departure.addingTimeInterval(-$0.1)) }
     }
 
     public static func hoursBefore(_ kind: NotificationKind) -> Int? {

@@ -15,7 +15,7 @@ struct BookingHandlers {
         try ReadModel.save(context, booking)
         let flight = try notifier.flight(db, event.flightId)
         if let flight, flight.status != "cancelled" {
-            try Reminders.schedule(context, bookingId: event.bookingId, departure: flight.departure, now: try ReadModel.now(db))
+            try Reminders.schedule(context, bookingId: event.bookingId, departure: flight.departure)
         }
         try notifier.deliverOne(letter(.bookingConfirmed, booking, flight: flight, db), context)
     }
@@ -26,12 +26,14 @@ struct BookingHandlers {
     func sendConfirmationsAhead(_ db: PostgresConnection, _ batch: [ContextDefinition.BatchMessage]) {
         // What the last batch's handlers did not take (a duplicate, a retry) is stale now.
         notifier.postman.sentAhead.replace(with: [:])
+        notifier.flightsAhead.replace(with: [:])
         let decoder = FleetJSON.decoder()
         let events = batch.compactMap { $0.data(as: BookingConfirmed.self, decoder: decoder) }
         // One email gains nothing from company; its handler sends it as always.
         guard events.count > 1 else { return }
         do {
             let flights = try ReadModel.flights(db, Array(Set(events.map(\.flightId))))
+            notifier.flightsAhead.replace(with: flights)
             let letters = try events.compactMap { event -> Letter? in
                 guard let flight = flights[event.flightId] else { return nil }
                 return try letter(.bookingConfirmed, Self.record(of: event), flight: flight, db)

@@ -9,16 +9,19 @@ struct FlightHandlers {
     let notifier: Notifier
 
     func scheduled(_ envelope: Envelope<FlightScheduled>, _ context: HandlerContext) throws {
+        notifier.flightsAhead.forget(envelope.data.flight.flightId)
         try ReadModel.upsert(context.database, flight: envelope.data.flight)
     }
 
     func updated(_ envelope: Envelope<FlightUpdated>, _ context: HandlerContext) throws {
+        notifier.flightsAhead.forget(envelope.data.flight.flightId)
         try ReadModel.upsert(context.database, flight: envelope.data.flight)
     }
 
     func delayed(_ envelope: Envelope<FlightDelayed>, _ context: HandlerContext) throws {
         let event = envelope.data
         let db = context.database
+        notifier.flightsAhead.forget(event.flightId)
         try record(db, event.flightId, number: event.number, origin: event.origin, destination: event.destination,
                    departure: event.departure, arrival: event.arrival, gate: event.gate, status: "delayed")
         try Reminders.move(db, flightId: event.flightId, departure: event.departure)
@@ -31,6 +34,7 @@ struct FlightHandlers {
     func gateChanged(_ envelope: Envelope<FlightGateChanged>, _ context: HandlerContext) throws {
         let event = envelope.data
         let db = context.database
+        notifier.flightsAhead.forget(event.flightId)
         if try ReadModel.flight(db, event.flightId) == nil {
             _ = try notifier.flight(db, event.flightId)
         }
@@ -44,6 +48,7 @@ struct FlightHandlers {
     func cancelled(_ envelope: Envelope<FlightCancelled>, _ context: HandlerContext) throws {
         let event = envelope.data
         let db = context.database
+        notifier.flightsAhead.forget(event.flightId)
         let known = try ReadModel.flight(db, event.flightId)
         try record(db, event.flightId, number: event.number, origin: event.origin, destination: event.destination,
                    departure: event.departure, arrival: event.arrival, gate: known?.gate, status: "cancelled")

@@ -9,10 +9,12 @@ struct Notifier {
     let postman: Postman
     let flights: FlightDirectory
     let zones = AirportZones()
+    let flightsAhead = FlightsAhead()
 
     /// The flight from the read model, or from the flights context when the read model has not
     /// heard of it (then remembered).
     func flight(_ db: PostgresConnection, _ flightId: UUID) throws -> FlightRecord? {
+        if let known = flightsAhead.flight(flightId) { return known }
         if let known = try ReadModel.flight(db, flightId) { return known }
         let snapshot: FlightSnapshot?
         do {

@@ -122,8 +122,10 @@ enum ReadModel {
         }
     }
 
-    /// The clock reminders are due by (see the `clock` table).
+    /// The clock reminders are due by (see the `clock` table), as an SQL expression.
+    static let clockNow = "COALESCE((SELECT clock_timestamp() + offset_ms * interval '1 millisecond' FROM clock), clock_timestamp())"
+
     static func now(_ db: PostgresConnection) throws -> Date {
-        try db.query("SELECT clock_timestamp() + offset_ms * interval '1 millisecond' FROM clock").first?.decode(Date.self, at: 0) ?? Date()
+        try db.query("SELECT \(clockNow)").first?.decode(Date.self, at: 0) ?? Date()
     }
 }

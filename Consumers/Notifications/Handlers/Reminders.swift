@@ -5,13 +5,19 @@ import Postgres
 
 /// The reminders owed to confirmed bookings, and the job that sends those due.
 enum Reminders {
-    /// Queued with the batch's other writes (`HandlerContext.write`), one statement for all kinds.
-    static func schedule(_ context: HandlerContext, bookingId: UUID, departure: Date, now: Date) throws {
-        let due = ReminderSchedule.due(departure: departure, now: now)
-        guard !due.isEmpty else { return }
+    /// Queued with the batch's other writes (`HandlerContext.write`), one statement for all kinds;
+    /// it keeps only the reminders still ahead by the `clock` table, so the handler needs no
+    /// round trip to read that clock first.
+    static func schedule(_ context: HandlerContext, bookingId: UUID, departure: Date) throws {
+        let owed = ReminderSchedule.owed(departure: departure)
         try context.write(
-            "INSERT INTO reminders (booking_id, kind, due_at) SELECT $1, * FROM unnest($2::text[], $3::timestamptz[]) ON CONFLICT DO NOTHING",
-            bookingId, due.map(\.0.rawValue), due.map(\.1))
+            """
+            INSERT INTO reminders (booking_id, kind, due_at)
+            SELECT $1, kind, due_at FROM unnest($2::text[], $3::timestamptz[]) AS owed (kind, due_at)
+            WHERE due_at > \(ReadModel.clockNow)
+            ON CONFLICT DO NOTHING
+            """,
+            bookingId, owed.map(\.kind.rawValue), owed.map(\.dueAt))
     }
 
     /// A delay moves the reminders not sent yet of every booking on the flight.
