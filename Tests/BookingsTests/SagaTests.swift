@@ -172,4 +172,35 @@ final class SagaTests: BookingsTestCase {
                                          unanswered.bookingId), 1, "a failed booking waits for nothing")
         XCTAssertEqual(try tap.events(BookingFailed.self).count, 1)
     }
+
+    func testABookingWaitingLongerThanItsFirstStepMayIsNotTimedOutBeforeItsOwnStepsDeadline() throws {
+        // The first step (the hold) may take 2 s, the charge up to the hold's end: the sweep meets
+        // the booking at the first step's deadline while its charge is still on its way.
+        try startFleet(bookingSettings: BookingSettings(holdTime: .seconds(30), stepTimeout: .seconds(2),
+                                                        timeoutSweepInterval: .milliseconds(250)),
+                       sandboxSettings: SandboxGateway.Settings(latency: .milliseconds(3500), clientTimeout: .seconds(10)))
+        let flight = try scheduleFlight()
+        let slow = booking(flight)
+        try publish([slow])
+        try waitUntilSettled([slow.bookingId])
+        XCTAssertEqual(try state(slow.bookingId), "confirmed")
+        XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(bookings).bookings WHERE booking_id = $1 AND sweep_at IS NULL",
+                                         slow.bookingId), 1, "a confirmed booking is not swept again")
+        XCTAssertEqual(try tap.events(BookingFailed.self).count, 0)
+    }
+
+    func testTheSagasStepsRewriteABookingInPlaceWithoutNewIndexEntries() throws {
+        try startFleet()
+        let flight = try scheduleFlight()
+        let requests = (0..<6).map { _ in booking(flight) }
+        try publish(requests)
+        try waitUntilSettled(requests.map(\.bookingId))
+        XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(bookings).bookings WHERE state = 'confirmed'"), requests.count)
+        // Seats held and paid change no indexed column; confirmed clears the sweep's time.
+        let schema = fleet.configuration.schema(for: BookingsContext.name)
+        let counters = "SELECT n_tup_hot_upd FROM pg_stat_user_tables WHERE schemaname = '\(schema)' AND relname = 'bookings'"
+        try fleet.eventually("the bookings table's update counters", timeout: .seconds(30)) {
+            try fleet.integer(counters) >= 2 * requests.count
+        }
+    }
 }

@@ -104,13 +104,16 @@ enum BookingStore {
 
     /// Writes back a booking the caller loaded with `loadForUpdate`, guarded by the state it was
     /// loaded in: a transition never overwrites one it did not see. Queued with the batch's writes.
+    /// The sweep's time (`sweep_at`) stays where it is while the booking has a deadline no
+    /// earlier, so that a step changes no indexed column (migration 0003).
     static func save(_ context: HandlerContext, _ booking: BookingRecord, from state: BookingState) throws {
         try context.write(
             """
             UPDATE bookings SET passengers = $3, payment_token = $4, state = $5, reason = $6, detail = $7, seats = $8,
                 price_per_seat = $9, total = $10, currency = $11, hold_expires_at = $12, departure = $13, pnr = $14,
                 captured = $15, refund_id = $16, refund_amount = $17, refund_status = $18, cancelled_by = $19,
-                deadline_at = $20, updated_at = $21, confirmed_at = $22, closed_at = $23
+                deadline_at = $20, updated_at = $21, confirmed_at = $22, closed_at = $23,
+                sweep_at = CASE WHEN $20::timestamptz IS NULL THEN NULL ELSE LEAST(sweep_at, $20::timestamptz) END
             WHERE booking_id = $1 AND state = $2
             """,
             parameters: [

@@ -45,21 +45,33 @@ struct CancellationHandlers {
 }
 
 /// Gives up on steps whose answer did not come in time, so a lost reply cannot leave a booking
-/// waiting forever. Every process runs it; rows are claimed with SKIP LOCKED.
+/// waiting forever. Every process runs it; rows are claimed with SKIP LOCKED. A booking comes up
+/// at its `sweep_at`, which may be before its step's deadline (migration 0003): then it is only
+/// told when to come up again.
 enum SagaTimeouts {
     static func sweep(_ saga: SagaRunner, _ context: HandlerContext, limit: Int = 100) throws {
         let rows = try context.database.query(
             """
-            SELECT \(BookingStore.columns) FROM bookings WHERE deadline_at <= $1
-            ORDER BY deadline_at LIMIT $2 FOR UPDATE SKIP LOCKED
+            SELECT \(BookingStore.columns) FROM bookings WHERE sweep_at <= $1
+            ORDER BY sweep_at LIMIT $2 FOR UPDATE SKIP LOCKED
             """, context.now, limit)
         for booking in try rows.map(BookingStore.record) {
-            context.logger.notice("saga step timed out", metadata: ["booking_id": "\(booking.subject)",
-                                                                     "state": "\(booking.state.rawValue)"])
-            let step = try saga.advance(booking, on: .timedOut, context)
-            if step.next == nil {
-                try context.database.execute("UPDATE bookings SET deadline_at = NULL WHERE booking_id = $1", booking.bookingId)
+            if let deadline = booking.deadlineAt, deadline > context.now {
+                try context.write("UPDATE bookings SET sweep_at = $2 WHERE booking_id = $1", booking.bookingId, deadline)
+                continue
             }
+            if booking.deadlineAt != nil {
+                context.logger.notice("saga step timed out", metadata: ["booking_id": "\(booking.subject)",
+                                                                         "state": "\(booking.state.rawValue)"])
+                let step = try saga.advance(booking, on: .timedOut, context)
+                if step.next == nil {
+                    // Nothing left to wait for in this state.
+                    try context.write("UPDATE bookings SET deadline_at = NULL, sweep_at = NULL WHERE booking_id = $1", booking.bookingId)
+                    continue
+                }
+            }
+            // It comes up again at its new step's deadline, or never once closed.
+            try context.write("UPDATE bookings SET sweep_at = deadline_at WHERE booking_id = $1", booking.bookingId)
         }
     }
 }
