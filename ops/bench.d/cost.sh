@@ -103,12 +103,12 @@ cost_end() { # dir
 }
 
 # Waits until no booking is open. It asks often while the fleet is measured, so it reads only the
-# small index of open bookings' deadlines instead of scanning every booking ever made.
+# small index of open bookings (their timeout sweep's time) instead of scanning every booking ever made.
 _cost_wait_final() {
     local open deadline=$((SECONDS + 1200))
     while ((SECONDS < deadline)); do
         open=$(psql_fleet -c "SELECT count(*) FROM bookings.bookings
-                              WHERE deadline_at IS NOT NULL AND state IN ('requested', 'seats-held', 'paid')")
+                              WHERE sweep_at IS NOT NULL AND state IN ('requested', 'seats-held', 'paid')")
         ((open == 0)) && return 0
         sleep 2
     done
