@@ -14,16 +14,14 @@ extension UUID {
                         text[position] = UInt8(ascii: "-")
                         position += 1
                     }
-                    text[position] = Self.hexDigits[Int(byte >> 4)]
-                    text[position + 1] = Self.hexDigits[Int(byte & 0x0F)]
+                    text[position] = hexDigits[Int(byte >> 4)]
+                    text[position + 1] = hexDigits[Int(byte & 0x0F)]
                     position += 2
                 }
                 return position
             }
         }
     }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }
 
 extension UUID {

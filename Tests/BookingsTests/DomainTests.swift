@@ -160,6 +160,15 @@ final class BookingRulesTests: XCTestCase {
         XCTAssertNotEqual(try BookingFingerprint.of(request), try BookingFingerprint.of(other))
     }
 
+    func testAFingerprintStaysWhatItWasWhenStored() throws {
+        let request = CreateBooking(bookingId: UUID(uuidString: "6f1c1e2a-0b7d-4c3e-9a55-2d4f8e6b1a01")!,
+                                    customerId: UUID(uuidString: "0d9e8f7a-6b5c-4d3e-8f2a-1b0c9d8e7f6a")!,
+                                    flightId: UUID(uuidString: "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d")!, cabin: "economy",
+                                    passengers: SchemaTests.passengers, contactEmail: "Ana@Example.com",
+                                    paymentToken: "tok_visa", idempotencyKey: "k")
+        XCTAssertEqual(try BookingFingerprint.of(request), "7008d7ecd610b2c589e3f33c3304c7fef2badf409851bca5a3dbe6c79700a998")
+    }
+
     func testABookingRequestNamesItsBadField() {
         func field(_ change: (inout CreateBooking) -> Void) -> String? {
             var request = CreateBooking(bookingId: UUID(), customerId: UUID(), flightId: UUID(), cabin: "economy",

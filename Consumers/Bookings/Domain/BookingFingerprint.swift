@@ -1,6 +1,7 @@
 import Contracts
 import Crypto
 import Foundation
+import Fleet
 
 /// The identity of a booking request for idempotency: everything the customer asked for, not
 /// the bookingId the ingress made up for this attempt. Two requests with the same fingerprint
@@ -10,8 +11,13 @@ public enum BookingFingerprint {
         var request = command
         request.bookingId = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
         request.contactEmail = CustomerRules.normalizedEmail(request.contactEmail)
+        return SHA256.hash(data: try encoder.encode(request)).lowercaseHex
+    }
+
+    /// Stored fingerprints are compared with new ones: the JSON they hash must stay as it is.
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return SHA256.hash(data: try encoder.encode(request)).map { String(format: "%02x", $0) }.joined()
-    }
+        return encoder
+    }()
 }
