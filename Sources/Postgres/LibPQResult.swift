@@ -84,13 +84,13 @@ final class EncodedParameters {
                 storage.append(nil)
                 continue
             }
-            let text = parameter.postgresText
-            if text.utf8.contains(0) {
+            var text = parameter.postgresText
+            guard let copy = text.withUTF8(Self.cString) else {
                 storage.forEach { free($0) }
                 throw PostgresError.usage("parameter $\(index + 1) (\(type(of: parameter))) contains a NUL character, which PostgreSQL text cannot hold; send binary data as Data (bytea)", statement: sql)
             }
             types.append(type(of: parameter).postgresType)
-            storage.append(strdup(text))
+            storage.append(copy)
         }
         self.types = types
         self.storage = storage
@@ -98,6 +98,15 @@ final class EncodedParameters {
     }
 
     var count: Int32 { Int32(values.count) }
+
+    /// A NUL-terminated copy for libpq (freed with `free`), or nil when the text holds a NUL.
+    private static func cString(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeMutablePointer<CChar>? {
+        if let start = bytes.baseAddress, memchr(start, 0, bytes.count) != nil { return nil }
+        let copy = malloc(bytes.count + 1)!.assumingMemoryBound(to: CChar.self)
+        if let start = bytes.baseAddress { memcpy(copy, start, bytes.count) }
+        copy[bytes.count] = 0
+        return copy
+    }
 
     deinit {
         storage.forEach { free($0) }

@@ -42,7 +42,40 @@ enum PostgresTimestamp {
         // Year 0 is 1 BC in PostgreSQL's (and the Gregorian) reckoning.
         let era = year <= 0 ? " BC" : ""
         let shownYear = year <= 0 ? 1 - year : year
-        return "\(pad(shownYear, 4))-\(pad(month, 2))-\(pad(day, 2)) \(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(fraction, 6))+00\(era)"
+        // Written byte by byte: every timestamp parameter of every statement goes through here.
+        var text: [UInt8] = []
+        text.reserveCapacity(36)
+        append(shownYear, width: 4, to: &text)
+        text.append(UInt8(ascii: "-"))
+        append(month, width: 2, to: &text)
+        text.append(UInt8(ascii: "-"))
+        append(day, width: 2, to: &text)
+        text.append(UInt8(ascii: " "))
+        append(hour, width: 2, to: &text)
+        text.append(UInt8(ascii: ":"))
+        append(minute, width: 2, to: &text)
+        text.append(UInt8(ascii: ":"))
+        append(second, width: 2, to: &text)
+        text.append(UInt8(ascii: "."))
+        append(fraction, width: 6, to: &text)
+        text.append(contentsOf: "+00\(era)".utf8)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// The decimal digits of a value that is not negative, zero-padded to at least `width`.
+    static func append(_ value: Int64, width: Int, to text: inout [UInt8]) {
+        var digits = 1, rest = value / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        text.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(width, digits)))
+        var position = text.count - 1, remaining = value
+        for _ in 0..<digits {
+            text[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
+            remaining /= 10
+            position -= 1
+        }
     }
 
     static func parse(_ text: String) -> Date? {
@@ -126,11 +159,6 @@ enum PostgresTimestamp {
     static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
         let quotient = a / b
         return (a % b != 0 && (a < 0) != (b < 0)) ? quotient - 1 : quotient
-    }
-
-    static func pad(_ value: Int64, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 
     /// A cursor over ASCII bytes, enough for the fixed shape of PostgreSQL's ISO output.
