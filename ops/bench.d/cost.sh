@@ -107,8 +107,8 @@ cost_end() { # dir
 _cost_wait_final() {
     local open deadline=$((SECONDS + 1200))
     while ((SECONDS < deadline)); do
-        open=$(psql_fleet -c "SELECT count(*) FROM bookings.bookings
-                              WHERE sweep_at IS NOT NULL AND state IN ('requested', 'seats-held', 'paid')")
+        open=$(psql_fleet -c "SELECT count(*) FROM (SELECT FROM bookings.bookings
+                              WHERE sweep_at IS NOT NULL AND state IN ('requested', 'seats-held', 'paid') LIMIT 1) AS one")
         ((open == 0)) && return 0
         sleep 2
     done
