@@ -181,8 +181,12 @@ private final class Exchange {
     static let debugCallback: @convention(c) (UnsafeMutableRawPointer?, curl_infotype, UnsafeMutablePointer<CChar>?, Int, UnsafeMutableRawPointer?) -> Int32 = {
         _, type, data, size, user in
         guard type == CURLINFO_HEADER_IN, let data, let user else { return 0 }
-        let exchange = Unmanaged<Exchange>.fromOpaque(user).takeUnretainedValue()
         let bytes = UnsafeRawBufferPointer(start: data, count: size)
+        // Most replies are 2xx or 3xx: only a line starting with 4 or 5 is worth reading.
+        guard bytes.indices.contains(where: { index in
+            (index == 0 || bytes[index - 1] == UInt8(ascii: "\n")) && (bytes[index] == UInt8(ascii: "4") || bytes[index] == UInt8(ascii: "5"))
+        }) else { return 0 }
+        let exchange = Unmanaged<Exchange>.fromOpaque(user).takeUnretainedValue()
         let line = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         for part in line.split(whereSeparator: \.isNewline) {
             if let reply = SMTPReply(line: String(part)), reply.code >= 400 { exchange.refusal = reply }
