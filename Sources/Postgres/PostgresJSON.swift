@@ -12,13 +12,18 @@ public struct PostgresJSON: PostgresEncodable, PostgresDecodable, PostgresArrayE
     }
 
     /// Encodes a value; pass an encoder to choose how dates, keys and the like are written.
-    public init<T: Encodable>(encoding value: T, encoder: JSONEncoder = JSONEncoder()) throws {
+    public init<T: Encodable>(encoding value: T, encoder: JSONEncoder = plainEncoder) throws {
         self.text = String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    public func decode<T: Decodable>(_ type: T.Type, decoder: JSONDecoder = JSONDecoder()) throws -> T {
+    public func decode<T: Decodable>(_ type: T.Type, decoder: JSONDecoder = plainDecoder) throws -> T {
         try decoder.decode(type, from: Data(text.utf8))
     }
+
+    /// Shared: both are safe to use from several threads at once, and a new one per value cost
+    /// about as much as encoding a small one.
+    public static let plainEncoder = JSONEncoder()
+    public static let plainDecoder = JSONDecoder()
 
     public var postgresText: String { text }
     public static var postgresType: UInt32 { PostgresOID.jsonb }

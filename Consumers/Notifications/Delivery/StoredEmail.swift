@@ -23,7 +23,7 @@ struct StoredEmail: Codable, Equatable {
     }
 
     var json: PostgresJSON {
-        get throws { try PostgresJSON(encoding: self, encoder: FleetJSON.encoder()) }
+        get throws { try PostgresJSON(encoding: self, encoder: FleetJSON.standardEncoder) }
     }
 
     init(recipientName: String?, subject: String, text: String, html: String?, date: Date) {
@@ -35,6 +35,6 @@ struct StoredEmail: Codable, Equatable {
     }
 
     init(_ json: PostgresJSON) throws {
-        self = try json.decode(StoredEmail.self, decoder: FleetJSON.decoder())
+        self = try json.decode(StoredEmail.self, decoder: FleetJSON.standardDecoder)
     }
 }

@@ -47,7 +47,7 @@ public struct OutgoingMessage: Sendable, Equatable {
     ) throws -> OutgoingMessage {
         let header = EnvelopeHeader(id: id, type: M.messageType, source: source, time: time, subject: subject,
                                     correlationId: correlationId ?? id, causationId: causationId)
-        let body = try FleetJSON.encoder().encode(EnvelopeDocument(header: header, data: message))
+        let body = try FleetJSON.standardEncoder.encode(EnvelopeDocument(header: header, data: message))
         return OutgoingMessage(id: id, type: M.messageType, exchange: Topology.exchange(for: M.kind), body: body,
                                correlationId: correlationId ?? id, time: time, source: source, replyTo: replyTo,
                                replyTypes: replyTypes)

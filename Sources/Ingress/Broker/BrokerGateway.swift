@@ -138,7 +138,7 @@ public final class BrokerGateway: Sendable {
         }
         let decoded: QueryReply<Q.Response>
         do {
-            decoded = try FleetJSON.decoder().decode(QueryReply<Q.Response>.self, from: reply.body)
+            decoded = try FleetJSON.standardDecoder.decode(QueryReply<Q.Response>.self, from: reply.body)
         } catch {
             throw BrokerGatewayError.unavailable("the answer to \(Q.messageType) could not be read: \(error)")
         }

@@ -30,12 +30,12 @@ public struct ReplyMessage: Sendable {
             failure = nil
         }
         envelope = (type?.hasSuffix(".reply") ?? true) && failure == nil
-            ? nil : try? FleetJSON.decoder().decode(EnvelopeHeader.self, from: delivery.body)
+            ? nil : try? FleetJSON.standardDecoder.decode(EnvelopeHeader.self, from: delivery.body)
     }
 
     /// The `data` of a copied message, decoded as `M`.
     public func data<M: Message>(as type: M.Type) throws -> M {
-        try FleetJSON.decoder().decode(DataOnly<M>.self, from: body).data
+        try FleetJSON.standardDecoder.decode(DataOnly<M>.self, from: body).data
     }
 
     private struct DataOnly<M: Decodable>: Decodable {

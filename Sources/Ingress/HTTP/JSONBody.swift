@@ -35,7 +35,7 @@ struct JSONBody: Sendable {
         guard buffer.readableBytes > 0 else { return nil }
         do {
             let document = Data(buffer.readableBytesView)
-            return try FleetJSON.decoder().decode(T.self, from: document)
+            return try FleetJSON.standardDecoder.decode(T.self, from: document)
         } catch let error as DecodingError {
             if case .dataCorrupted(let context) = error, context.codingPath.isEmpty {
                 throw Problem.malformedJSON("the body is not valid JSON: \(Self.underlyingReason(context))")

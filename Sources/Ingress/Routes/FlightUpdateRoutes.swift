@@ -26,7 +26,7 @@ extension IngressRoutes {
             // (perhaps after a status that already shows it), never lost.
             let updates = gateway.flightUpdates.follow(flightId)
             let current = try await ask(GetFlight(flightId: flightId), context)
-            let opening = try FleetJSON.encoder().encode(current.flight)
+            let opening = try FleetJSON.standardEncoder.encode(current.flight)
             let body = ResponseBody { writer in
                 try await writer.write(ByteBuffer(string: Self.event("status", id: nil, data: opening)))
                 let (items, continuation) = AsyncStream<StreamItem>.makeStream()

@@ -129,6 +129,6 @@ final class SearchAnswers: Sendable {
     }
 
     private static func encode(_ response: SearchFlights.Response) throws -> Answer {
-        Answer(body: ByteBuffer(bytes: try FleetJSON.encoder().encode(response)), flights: Set(response.flights.map(\.flightId)))
+        Answer(body: ByteBuffer(bytes: try FleetJSON.standardEncoder.encode(response)), flights: Set(response.flights.map(\.flightId)))
     }
 }
