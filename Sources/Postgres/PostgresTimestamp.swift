@@ -30,9 +30,9 @@ enum PostgresTimestamp {
         // send text the server rejects loudly rather than a wrong instant.
         guard seconds.isFinite, abs(seconds) < 9.0e12 else { return "invalid Date (\(seconds) s since 2001)" }
         let micros = Int64((seconds * 1_000_000).rounded()) + referenceOffsetMicros
-        let days = floorDivide(micros, microsPerDay)
+        let days = CivilDays.floorDivide(micros, microsPerDay)
         var inDay = micros - days * microsPerDay
-        let (year, month, day) = civil(fromDays: days)
+        let (year, month, day) = CivilDays.civil(fromDays: days)
         let hour = inDay / 3_600_000_000
         inDay -= hour * 3_600_000_000
         let minute = inDay / 60_000_000
@@ -45,38 +45,23 @@ enum PostgresTimestamp {
         // Written byte by byte: every timestamp parameter of every statement goes through here.
         var text: [UInt8] = []
         text.reserveCapacity(36)
-        append(shownYear, width: 4, to: &text)
+        CivilDays.appendDigits(shownYear, width: 4, to: &text)
         text.append(UInt8(ascii: "-"))
-        append(month, width: 2, to: &text)
+        CivilDays.appendDigits(month, width: 2, to: &text)
         text.append(UInt8(ascii: "-"))
-        append(day, width: 2, to: &text)
+        CivilDays.appendDigits(day, width: 2, to: &text)
         text.append(UInt8(ascii: " "))
-        append(hour, width: 2, to: &text)
+        CivilDays.appendDigits(hour, width: 2, to: &text)
         text.append(UInt8(ascii: ":"))
-        append(minute, width: 2, to: &text)
+        CivilDays.appendDigits(minute, width: 2, to: &text)
         text.append(UInt8(ascii: ":"))
-        append(second, width: 2, to: &text)
+        CivilDays.appendDigits(second, width: 2, to: &text)
         text.append(UInt8(ascii: "."))
-        append(fraction, width: 6, to: &text)
+        CivilDays.appendDigits(fraction, width: 6, to: &text)
         text.append(contentsOf: "+00\(era)".utf8)
         return String(decoding: text, as: UTF8.self)
     }
 
-    /// The decimal digits of a value that is not negative, zero-padded to at least `width`.
-    static func append(_ value: Int64, width: Int, to text: inout [UInt8]) {
-        var digits = 1, rest = value / 10
-        while rest > 0 {
-            digits += 1
-            rest /= 10
-        }
-        text.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(width, digits)))
-        var position = text.count - 1, remaining = value
-        for _ in 0..<digits {
-            text[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
-            remaining /= 10
-            position -= 1
-        }
-    }
 
     static func parse(_ text: String) -> Date? {
         switch text {
@@ -125,40 +110,10 @@ enum PostgresTimestamp {
         var astronomicalYear = year
         if scanner.take(" BC") { astronomicalYear = 1 - year }
         guard scanner.atEnd else { return nil }
-        let days = days(fromCivil: astronomicalYear, month, day)
+        let days = CivilDays.days(fromCivil: astronomicalYear, month, day)
         let utcMicros = days * microsPerDay + micros - offsetSeconds * microsPerSecond
         // One division from an integer count keeps the microseconds exact in the Double.
         return Date(timeIntervalSinceReferenceDate: Double(utcMicros - referenceOffsetMicros) / 1_000_000)
-    }
-
-    // Howard Hinnant's days-from-civil algorithms (proleptic Gregorian, day 0 = 1970-01-01).
-
-    static func civil(fromDays value: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = value + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return (year, month, day)
-    }
-
-    static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let monthIndex = month > 2 ? month - 3 : month + 9
-        let dayOfYear = (153 * monthIndex + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
-        let quotient = a / b
-        return (a % b != 0 && (a < 0) != (b < 0)) ? quotient - 1 : quotient
     }
 
     /// A cursor over ASCII bytes, enough for the fixed shape of PostgreSQL's ISO output.
