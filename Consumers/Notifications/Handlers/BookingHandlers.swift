@@ -27,8 +27,7 @@ struct BookingHandlers {
         // What the last batch's handlers did not take (a duplicate, a retry) is stale now.
         notifier.postman.sentAhead.replace(with: [:])
         notifier.flightsAhead.replace(with: [:])
-        let decoder = FleetJSON.decoder()
-        let events = batch.compactMap { $0.data(as: BookingConfirmed.self, decoder: decoder) }
+        let events = batch.compactMap { $0.data(as: BookingConfirmed.self) }
         // One email gains nothing from company; its handler sends it as always.
         guard events.count > 1 else { return }
         do {

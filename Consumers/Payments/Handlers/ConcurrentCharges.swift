@@ -32,8 +32,7 @@ final class ConcurrentCharges: @unchecked Sendable {
     }
 
     func prepare(_ database: PostgresConnection, _ batch: [ContextDefinition.BatchMessage]) {
-        let decoder = FleetJSON.decoder()
-        let charges = batch.compactMap { $0.data(as: ChargePayment.self, decoder: decoder) }
+        let charges = batch.compactMap { $0.data(as: ChargePayment.self) }
         // Answers the last batch's handlers did not take (a duplicate, a retry) are stale now.
         lock.withLock { answers.removeAll() }
         // One charge gains nothing from company; it is called inside its handler as always.

@@ -142,8 +142,8 @@ final class CommandWorker {
     private func prepare(_ messages: [InboundMessage]) throws {
         guard let beforeBatch = definition.beforeBatch else { return }
         let batch = messages.compactMap { message -> ContextDefinition.BatchMessage? in
-            guard case .ready(let header, _) = message.content else { return nil }
-            return ContextDefinition.BatchMessage(type: header.type, body: message.delivery.body, attempt: message.attempt)
+            guard case .ready(let header, let data, _) = message.content else { return nil }
+            return ContextDefinition.BatchMessage(type: header.type, data: data, attempt: message.attempt)
         }
         beforeBatch(try database.connected(), batch)
     }
@@ -259,7 +259,7 @@ final class CommandWorker {
             var handled: [Int] = [], duplicates: [Int] = [], outgoing: [OutgoingMessage] = [], records: [HandledMessage] = []
             for index in active {
                 let message = messages[index]
-                guard case .ready(let header, let run) = message.content else { continue }
+                guard case .ready(let header, _, let run) = message.content else { continue }
                 if let emitted = earlier[message.id] {
                     duplicates.append(index)
                     // It may come back because its process died before the broker confirmed what it emitted.
@@ -464,7 +464,7 @@ final class CommandWorker {
 
     private func messageMetadata(_ message: InboundMessage) -> Logger.Metadata {
         var metadata: Logger.Metadata = ["message_id": "\(message.id)", "attempt": "\(message.attempt)"]
-        if case .ready(let header, _) = message.content {
+        if case .ready(let header, _, _) = message.content {
             metadata["type"] = "\(header.type)"
             metadata["correlation_id"] = "\(header.correlationid ?? header.id)"
         } else if let type = message.delivery.properties.type {

@@ -21,19 +21,15 @@ public struct ContextDefinition: Sendable {
     public private(set) var concurrentCalls: Int?
 
     /// One message of a batch as `beforeBatch` sees it.
+    /// Messages whose body did not decode are not among them: their handlers never run.
     public struct BatchMessage: Sendable {
         public let type: String
-        public let body: Data
+        /// Decoded (and upcast) once, for this step and the message's handler alike.
+        let data: any Sendable
         public let attempt: Int
 
-        /// The message's data when it is an `M`; nil for another type, or for a body that does not
-        /// decode (its handler says why).
-        public func data<M: Message>(as kind: M.Type, decoder: JSONDecoder) -> M? {
-            guard type == M.messageType.description else { return nil }
-            return try? decoder.decode(DataOnly<M>.self, from: body).data
-        }
-
-        private struct DataOnly<M: Decodable>: Decodable { let data: M }
+        /// The message's data when it is an `M`, nil for another type.
+        public func data<M: Message>(as kind: M.Type) -> M? { data as? M }
     }
 
     public init(registry: HandlerRegistry, migrations: [Migration]) {

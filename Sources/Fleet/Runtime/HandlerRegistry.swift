@@ -27,7 +27,7 @@ public struct HandlerRegistry: Sendable {
                 let message = try decode(body, decoder)
                 try message.validate()
                 let envelope = Envelope(header: header, data: message)
-                return { context in try handler(envelope, context) }
+                return (message, { context in try handler(envelope, context) })
             }
         }
     }
@@ -100,7 +100,8 @@ enum Resolution<T> {
 struct RegisteredHandler: Sendable {
     let handledType: MessageType
     let kind: MessageKind
-    let prepare: @Sendable (EnvelopeHeader, Data, JSONDecoder) throws -> (HandlerContext) throws -> Void
+    /// The message's data, decoded and upcast, and its handler's run on it.
+    let prepare: @Sendable (EnvelopeHeader, Data, JSONDecoder) throws -> (data: any Sendable, run: (HandlerContext) throws -> Void)
 }
 
 struct RegisteredQuery: Sendable {

@@ -5,7 +5,7 @@ import Foundation
 /// or failed for a reason that no retry can cure.
 struct InboundMessage {
     enum Content {
-        case ready(header: EnvelopeHeader, run: (HandlerContext) throws -> Void)
+        case ready(header: EnvelopeHeader, data: any Sendable, run: (HandlerContext) throws -> Void)
         case failed(MessageFailure)
     }
 
@@ -39,7 +39,8 @@ struct InboundMessage {
             content = .failed(MessageFailure(kind: .unsupportedVersion, reason: "context '\(registry.context)' accepts \(type.name) at \(versions), not v\(type.version)"))
         case .found(let handler):
             do {
-                content = .ready(header: header, run: try handler.prepare(header, delivery.body, decoder))
+                let prepared = try handler.prepare(header, delivery.body, decoder)
+                content = .ready(header: header, data: prepared.data, run: prepared.run)
             } catch {
                 content = .failed(MessageFailure.from(handlerError: error))
             }
