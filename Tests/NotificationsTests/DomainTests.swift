@@ -43,6 +43,13 @@ final class DomainTests: XCTestCase {
         XCTAssertEqual(" café ".trimmingWhitespace(), "café")
     }
 
+    func testTidyingDropsBlankLinesAtEitherEndAndKeepsOneBlankLineInARow() {
+        XCTAssertEqual(NotificationTemplates.tidy("\n \t\nDear Ana,\n\n  \n\r\nYour flight\u{00A0}leaves.\n\u{00A0}\n\nSee you\n \n"),
+                       "Dear Ana,\n\nYour flight\u{00A0}leaves.\n\nSee you\n")
+        XCTAssertEqual(NotificationTemplates.tidy("Zürich ✈︎\n東京"), "Zürich ✈︎\n東京\n")
+        XCTAssertEqual(NotificationTemplates.tidy(" \n\n"), "\n")
+    }
+
     func testEveryKindRendersASubjectATextAndAnHTMLBody() throws {
         let templates = try NotificationTemplates()
         for kind in NotificationKind.allCases {

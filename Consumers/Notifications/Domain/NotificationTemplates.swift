@@ -53,11 +53,19 @@ public struct NotificationTemplates: Sendable {
 
     /// Trims the blank lines that standalone tags leave at either end and lets no more than one
     /// blank line stand in a row.
+    ///
+    /// Lines are cut on UTF-8 bytes, and a line of ASCII blanks is known blank without looking at
+    /// its characters: this runs over every email's whole text.
     static func tidy(_ text: String) -> String {
+        func isBlank(_ line: Substring) -> Bool {
+            line.utf8.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }
+                || (line.utf8.contains { $0 >= 0x80 } && line.allSatisfy(\.isWhitespace))
+        }
         var lines: [Substring] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let blank = line.allSatisfy(\.isWhitespace)
-            if blank, lines.last.map({ $0.allSatisfy(\.isWhitespace) }) ?? true { continue }
+        for bytes in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            let line = Substring(bytes)
+            let blank = isBlank(line)
+            if blank, lines.last.map(\.isEmpty) ?? true { continue }
             lines.append(blank ? "" : line)
         }
         while let last = lines.last, last.isEmpty { lines.removeLast() }
