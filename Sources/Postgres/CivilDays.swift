@@ -37,6 +37,26 @@ public enum CivilDays {
         return (a % b != 0 && (a < 0) != (b < 0)) ? quotient - 1 : quotient
     }
 
+    /// `YYYY-MM-DD<separator>HH:MM:SS.<fraction>`, the time of day given in units of
+    /// 1/`unitsPerSecond` since midnight and its fraction written with `fractionDigits` digits.
+    public static func appendDateTime(year: Int64, month: Int64, day: Int64, separator: UInt8, timeOfDay: Int64,
+                                      unitsPerSecond: Int64, fractionDigits: Int, to text: inout [UInt8]) {
+        appendDigits(year, width: 4, to: &text)
+        text.append(UInt8(ascii: "-"))
+        appendDigits(month, width: 2, to: &text)
+        text.append(UInt8(ascii: "-"))
+        appendDigits(day, width: 2, to: &text)
+        text.append(separator)
+        let seconds = timeOfDay / unitsPerSecond
+        appendDigits(seconds / 3600, width: 2, to: &text)
+        text.append(UInt8(ascii: ":"))
+        appendDigits(seconds / 60 % 60, width: 2, to: &text)
+        text.append(UInt8(ascii: ":"))
+        appendDigits(seconds % 60, width: 2, to: &text)
+        text.append(UInt8(ascii: "."))
+        appendDigits(timeOfDay % unitsPerSecond, width: fractionDigits, to: &text)
+    }
+
     /// The decimal digits of a value that is not negative, zero-padded to at least `width`.
     public static func appendDigits(_ value: Int64, width: Int, to text: inout [UInt8]) {
         var digits = 1, rest = value / 10

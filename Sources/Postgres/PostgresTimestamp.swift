@@ -31,33 +31,15 @@ enum PostgresTimestamp {
         guard seconds.isFinite, abs(seconds) < 9.0e12 else { return "invalid Date (\(seconds) s since 2001)" }
         let micros = Int64((seconds * 1_000_000).rounded()) + referenceOffsetMicros
         let days = CivilDays.floorDivide(micros, microsPerDay)
-        var inDay = micros - days * microsPerDay
         let (year, month, day) = CivilDays.civil(fromDays: days)
-        let hour = inDay / 3_600_000_000
-        inDay -= hour * 3_600_000_000
-        let minute = inDay / 60_000_000
-        inDay -= minute * 60_000_000
-        let second = inDay / microsPerSecond
-        let fraction = inDay - second * microsPerSecond
         // Year 0 is 1 BC in PostgreSQL's (and the Gregorian) reckoning.
         let era = year <= 0 ? " BC" : ""
-        let shownYear = year <= 0 ? 1 - year : year
         // Written byte by byte: every timestamp parameter of every statement goes through here.
         var text: [UInt8] = []
         text.reserveCapacity(36)
-        CivilDays.appendDigits(shownYear, width: 4, to: &text)
-        text.append(UInt8(ascii: "-"))
-        CivilDays.appendDigits(month, width: 2, to: &text)
-        text.append(UInt8(ascii: "-"))
-        CivilDays.appendDigits(day, width: 2, to: &text)
-        text.append(UInt8(ascii: " "))
-        CivilDays.appendDigits(hour, width: 2, to: &text)
-        text.append(UInt8(ascii: ":"))
-        CivilDays.appendDigits(minute, width: 2, to: &text)
-        text.append(UInt8(ascii: ":"))
-        CivilDays.appendDigits(second, width: 2, to: &text)
-        text.append(UInt8(ascii: "."))
-        CivilDays.appendDigits(fraction, width: 6, to: &text)
+        CivilDays.appendDateTime(year: year <= 0 ? 1 - year : year, month: month, day: day, separator: UInt8(ascii: " "),
+                                 timeOfDay: micros - days * microsPerDay, unitsPerSecond: microsPerSecond, fractionDigits: 6,
+                                 to: &text)
         text.append(contentsOf: "+00\(era)".utf8)
         return String(decoding: text, as: UTF8.self)
     }

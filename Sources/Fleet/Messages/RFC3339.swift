@@ -19,19 +19,8 @@ enum RFC3339 {
         guard fastYears.contains(year) else { return slowFormat(date) }
         var text: [UInt8] = []
         text.reserveCapacity(24)
-        CivilDays.appendDigits(year, width: 4, to: &text)
-        text.append(UInt8(ascii: "-"))
-        CivilDays.appendDigits(month, width: 2, to: &text)
-        text.append(UInt8(ascii: "-"))
-        CivilDays.appendDigits(day, width: 2, to: &text)
-        text.append(UInt8(ascii: "T"))
-        CivilDays.appendDigits(inDay / 3_600_000, width: 2, to: &text)
-        text.append(UInt8(ascii: ":"))
-        CivilDays.appendDigits(inDay / 60_000 % 60, width: 2, to: &text)
-        text.append(UInt8(ascii: ":"))
-        CivilDays.appendDigits(inDay / 1000 % 60, width: 2, to: &text)
-        text.append(UInt8(ascii: "."))
-        CivilDays.appendDigits(inDay % 1000, width: 3, to: &text)
+        CivilDays.appendDateTime(year: year, month: month, day: day, separator: UInt8(ascii: "T"), timeOfDay: inDay,
+                                 unitsPerSecond: 1000, fractionDigits: 3, to: &text)
         text.append(UInt8(ascii: "Z"))
         return String(decoding: text, as: UTF8.self)
     }
