@@ -23,12 +23,22 @@ public struct HandlerRegistry: Sendable {
         precondition(M.kind != .query, "\(M.messageType) is a query: register it with answer(_:_:)")
         for (version, decode) in acceptedVersions(of: M.self) {
             precondition(handlers[version] == nil, "\(context) registers a handler for \(version) twice")
-            handlers[version] = RegisteredHandler(handledType: M.messageType, kind: M.kind) { header, body, decoder in
+            var registered = RegisteredHandler(handledType: M.messageType, kind: M.kind) { header, body, decoder in
                 let message = try decode(body, decoder)
                 try message.validate()
                 let envelope = Envelope(header: header, data: message)
                 return (message, { context in try handler(envelope, context) })
             }
+            if version == M.messageType {
+                registered.prepareInOnePass = { body, decoder in
+                    let whole = try decoder.decode(WholeEnvelope<M>.self, from: body)
+                    try whole.header.validate()
+                    try whole.data.validate()
+                    let envelope = Envelope(header: whole.header, data: whole.data)
+                    return (whole.header, whole.data, { context in try handler(envelope, context) })
+                }
+            }
+            handlers[version] = registered
         }
     }
 
@@ -102,6 +112,30 @@ struct RegisteredHandler: Sendable {
     let kind: MessageKind
     /// The message's data, decoded and upcast, and its handler's run on it.
     let prepare: @Sendable (EnvelopeHeader, Data, JSONDecoder) throws -> (data: any Sendable, run: (HandlerContext) throws -> Void)
+    /// For the current version: header and data read in one pass over the body, valid both, or
+    /// an error that sends the message the long way (`InboundMessage`), which says what is wrong.
+    var prepareInOnePass: (@Sendable (Data, JSONDecoder) throws -> (header: EnvelopeHeader, data: any Sendable,
+                                                                     run: (HandlerContext) throws -> Void))?
+
+    init(handledType: MessageType, kind: MessageKind,
+         prepare: @escaping @Sendable (EnvelopeHeader, Data, JSONDecoder) throws -> (data: any Sendable, run: (HandlerContext) throws -> Void)) {
+        self.handledType = handledType
+        self.kind = kind
+        self.prepare = prepare
+    }
+}
+
+/// An envelope document read whole: the header's attributes and `data` side by side.
+private struct WholeEnvelope<M: Decodable>: Decodable {
+    let header: EnvelopeHeader
+    let data: M
+
+    init(from decoder: any Decoder) throws {
+        header = try EnvelopeHeader(from: decoder)
+        data = try decoder.container(keyedBy: DataKey.self).decode(M.self, forKey: .data)
+    }
+
+    enum DataKey: String, CodingKey { case data }
 }
 
 struct RegisteredQuery: Sendable {

@@ -20,6 +20,15 @@ struct InboundMessage {
         self.delivery = delivery
         self.attempt = max(1, Int(delivery.properties.headers[FailureHeaders.attempt]?.intValue ?? 1))
         let fallbackID = delivery.properties.messageId ?? "delivery-\(delivery.deliveryTag)"
+        // The type the publisher set on the message, when it names a handler, lets a well-formed
+        // body be read in one pass; anything else goes the long way, which says what is wrong.
+        if let typeName = delivery.properties.type, let type = MessageType(parsing: typeName),
+           case .found(let handler) = registry.resolveHandler(type), let prepareInOnePass = handler.prepareInOnePass,
+           let prepared = try? prepareInOnePass(delivery.body, decoder), prepared.header.type == typeName {
+            self.id = prepared.header.id
+            self.content = .ready(header: prepared.header, data: prepared.data, run: prepared.run)
+            return
+        }
         let header: EnvelopeHeader
         do {
             header = try decoder.decode(EnvelopeHeader.self, from: delivery.body)
