@@ -139,18 +139,7 @@ extension UUID: PostgresEncodable, PostgresDecodable {
 
 extension Data: PostgresEncodable, PostgresDecodable {
     /// bytea in hex form: `\x0001ff…`.
-    public var postgresText: String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var text = [UInt8]()
-        text.reserveCapacity(2 + count * 2)
-        text.append(UInt8(ascii: "\\"))
-        text.append(UInt8(ascii: "x"))
-        for byte in self {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
+    public var postgresText: String { "\\x" + lowercaseHex }
 
     public static var postgresType: UInt32 { PostgresOID.bytea }
 
