@@ -46,6 +46,7 @@ let package = Package(
         .target(name: "Fleet", dependencies: [
             "AMQP", "Postgres", "Identifiers",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], resources: [.copy("Migrations")]),
         .target(name: "Contracts", dependencies: [
             "Fleet",

@@ -91,8 +91,7 @@ func measure(_ options: Options) throws -> [String: [Double]] {
         let database = try PostgresConnection(try configuration.database(for: "probe"), logger: logger)
         let service = ConsumerService(definition: ProbeContexts.probe(), topology: topology, configuration: configuration, logger: logger)
         let started = ContinuousClock.now
-        let thread = Thread { try? service.run() }
-        thread.start()
+        Task { try? await service.run() }
         var done = 0
         while done < options.messages {
             Thread.sleep(forTimeInterval: 0.02)

@@ -2,7 +2,7 @@ import ArgumentParser
 import Fleet
 import Foundation
 
-struct ConsumeCommand: ParsableCommand {
+struct ConsumeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consume",
         abstract: "Run one consumer process of a context until SIGTERM or SIGINT.",
@@ -25,12 +25,12 @@ struct ConsumeCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let configuration = try Environment.load()
         let definition = try Contexts.definitions().first { $0.name == context }!
         let service = ConsumerService(definition: definition, topology: try Contexts.topology(configuration),
                                       configuration: configuration, logger: Environment.logger)
-        let status = service.runUntilSignalled()
+        let status = await service.runUntilSignalled()
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -55,10 +55,10 @@ final class ServiceThread: @unchecked Sendable {
     init(_ definition: ContextDefinition, fleet: TestFleet, logger: Logger) throws {
         service = ConsumerService(definition: definition, topology: fleet.topology, configuration: fleet.configuration, logger: logger)
         let service = self.service, finished = self.finished
-        Thread {
-            do { try service.run() } catch { logger.error("service failed: \(error)") }
+        Task {
+            do { try await service.run() } catch { logger.error("service failed: \(error)") }
             finished.signal()
-        }.start()
+        }
         try fleet.eventually("the customers consumers are on their queues", timeout: .seconds(30)) {
             try fleet.queueState(Topology.queue(of: definition.name)).consumerCount > 0
                 && fleet.queueState(Topology.queryQueue(of: definition.name)).consumerCount > 0

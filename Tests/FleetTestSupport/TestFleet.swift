@@ -178,11 +178,10 @@ public final class RunningService: @unchecked Sendable {
 
     init(_ service: ConsumerService) {
         self.service = service
-        let thread = Thread { [self] in
-            do { try service.run() } catch { self.error = error }
+        Task { [self] in
+            do { try await service.run() } catch { self.error = error }
             finished.signal()
         }
-        thread.start()
     }
 
     func waitUntilConsuming(queue: String, fleet: TestFleet) throws {

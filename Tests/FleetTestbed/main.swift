@@ -19,7 +19,7 @@ do {
     let service = ConsumerService(
         definition: definition, topology: ProbeContexts.topology(settings: configuration.topology),
         configuration: configuration, logger: Logger(label: "fleet-testbed"))
-    exit(service.runUntilSignalled())
+    exit(await service.runUntilSignalled())
 } catch {
     FileHandle.standardError.write(Data("fleet-testbed: \(error)\n".utf8))
     exit(1)

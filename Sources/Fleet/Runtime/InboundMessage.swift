@@ -1,5 +1,6 @@
 import AMQP
 import Foundation
+import Logging
 
 /// A delivery read as far as the runtime can before running a handler: either ready to run,
 /// or failed for a reason that no retry can cure.
@@ -63,5 +64,19 @@ struct InboundMessage {
         let (field, reason) = describeDecodingFailure(error, root: "envelope", document: body)
         if field == "envelope" { return MessageFailure(kind: .malformed, reason: "body \(reason)") }
         return MessageFailure(kind: .malformed, reason: "\(field) \(reason)")
+    }
+}
+
+extension InboundMessage {
+    /// What a log line about this message says of it.
+    var logMetadata: Logger.Metadata {
+        var metadata: Logger.Metadata = ["message_id": "\(id)", "attempt": "\(attempt)"]
+        if case .ready(let header, _, _) = content {
+            metadata["type"] = "\(header.type)"
+            metadata["correlation_id"] = "\(header.correlationid ?? header.id)"
+        } else if let type = delivery.properties.type {
+            metadata["type"] = "\(type)"
+        }
+        return metadata
     }
 }

@@ -15,3 +15,10 @@ struct HandOver<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
 }
+
+/// Runs blocking work on a thread of its own and awaits its result.
+func onWorkerThread<T: Sendable>(named name: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        startWorkerThread(named: name) { continuation.resume(with: Result { try body() }) }
+    }
+}
