@@ -96,6 +96,7 @@ let package = Package(
             "Fleet", "Contracts", "Customers", "Flights", "Bookings", "Payments", "Notifications", "SMTP", "Postgres", "Ingress",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], linkerSettings: [
             // The release binary links the Swift libraries in: it needs no exported symbols, and
             // packed relative relocations spare every process megabytes of relocated pages.

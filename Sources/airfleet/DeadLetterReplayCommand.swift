@@ -2,7 +2,7 @@ import ArgumentParser
 import Fleet
 import Foundation
 
-struct DeadLetterReplayCommand: ParsableCommand {
+struct DeadLetterReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
         abstract: "Send matching dead letters back to the queue they failed in.",
@@ -38,13 +38,16 @@ struct DeadLetterReplayCommand: ParsableCommand {
         guard (1...10_000).contains(batchSize) else { throw ValidationError("--batch-size must be from 1 to 10000") }
     }
 
-    func run() throws {
+    func run() async throws {
+        try await StoppableWork.run("airfleet dlq replay") { stop in try replay(stop: stop) }
+    }
+
+    private func replay(stop: StopSignal) throws {
         let rate = try rate.map { text in
             do { return try ReplayRate(parsing: text) } catch { throw CommandFailure("\(error)") }
         }
         let configuration = try Environment.load()
-        let interruption = Interruption()
-        let sweep = try DeadLetterSweep(amqp: configuration.amqp, name: "airfleet dlq replay", stop: interruption.stop,
+        let sweep = try DeadLetterSweep(amqp: configuration.amqp, name: "airfleet dlq replay", stop: stop,
                                         logger: Environment.logger)
         defer { sweep.close() }
         let queues = try selection.queues(sweep)
@@ -64,7 +67,7 @@ struct DeadLetterReplayCommand: ParsableCommand {
     }
 }
 
-struct DeadLetterExportCommand: ParsableCommand {
+struct DeadLetterExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write matching dead letters to a JSON Lines file; the queues stay as they were.",
@@ -75,10 +78,13 @@ struct DeadLetterExportCommand: ParsableCommand {
     @Option(help: "The file to write (FILE.jsonl), or - for standard output.")
     var out: String
 
-    func run() throws {
+    func run() async throws {
+        try await StoppableWork.run("airfleet dlq export") { stop in try export(stop: stop) }
+    }
+
+    private func export(stop: StopSignal) throws {
         let configuration = try Environment.load()
-        let interruption = Interruption()
-        let sweep = try DeadLetterSweep(amqp: configuration.amqp, name: "airfleet dlq export", stop: interruption.stop,
+        let sweep = try DeadLetterSweep(amqp: configuration.amqp, name: "airfleet dlq export", stop: stop,
                                         logger: Environment.logger)
         defer { sweep.close() }
         let queues = try selection.queues(sweep)
@@ -111,7 +117,7 @@ struct DeadLetterExportCommand: ParsableCommand {
     }
 }
 
-struct DeadLetterPurgeCommand: ParsableCommand {
+struct DeadLetterPurgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "purge",
         abstract: "Delete matching dead letters for good (asks for --yes).",
@@ -122,10 +128,13 @@ struct DeadLetterPurgeCommand: ParsableCommand {
     @Flag(help: "Really delete them.")
     var yes = false
 
-    func run() throws {
+    func run() async throws {
+        try await StoppableWork.run("airfleet dlq purge") { stop in try purge(stop: stop) }
+    }
+
+    private func purge(stop: StopSignal) throws {
         let configuration = try Environment.load()
-        let interruption = Interruption()
-        let sweep = try DeadLetterSweep(amqp: configuration.amqp, name: "airfleet dlq purge", stop: interruption.stop,
+        let sweep = try DeadLetterSweep(amqp: configuration.amqp, name: "airfleet dlq purge", stop: stop,
                                         logger: Environment.logger)
         defer { sweep.close() }
         let queues = try selection.queues(sweep)

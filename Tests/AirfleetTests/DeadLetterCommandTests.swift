@@ -149,6 +149,30 @@ final class DeadLetterCommandTests: XCTestCase {
         XCTAssertEqual(try fleet.queueState(deadLetters).messageCount, 0)
     }
 
+    func testSIGINTStopsAReplayAfterTheBatchInHandLosingAndDoublingNothing() throws {
+        let keys = (0..<600).map { "k\($0)" }
+        try seed(keys, { ProbeRecord(key: $0) })
+
+        let replay = try Airfleet.start(["dlq", "replay", "--context", "probe", "--rate", "200/s", "--batch-size", "20"], fleet: fleet)
+        try fleet.eventually("some are replayed") { try fleet.queueState("airfleet.probe").messageCount >= 100 }
+        kill(replay.processIdentifier, SIGINT)
+        let asked = ContinuousClock.now
+        replay.waitUntilExit()
+        XCTAssertLessThan(ContinuousClock.now - asked, .seconds(5), "a stop waits only for the batch in hand")
+        XCTAssertEqual(replay.terminationReason, .exit)
+        XCTAssertEqual(replay.terminationStatus, 130, "interrupted")
+
+        // Stopped cleanly: every message is either replayed or still dead, never both.
+        let replayed = try fleet.queueState("airfleet.probe").messageCount
+        XCTAssertLessThan(replayed, keys.count, "stopped before the end")
+        XCTAssertEqual(replayed + (try fleet.queueState(deadLetters).messageCount), keys.count)
+
+        let rerun = try dlq(["replay", "--context", "probe"])
+        XCTAssertEqual(rerun.status, 0, rerun.errors)
+        XCTAssertEqual(try fleet.queueState("airfleet.probe").messageCount, keys.count)
+        XCTAssertEqual(try fleet.queueState(deadLetters).messageCount, 0)
+    }
+
     func testExportLeavesTheQueueAsItWas() throws {
         let matching = try seed(["a", "b"], { ProbeRecord(key: $0) }, error: "bad fare")
         let others = try seed(["c"], { ProbeReject(key: $0) })

@@ -65,7 +65,7 @@ public final class ConsumerService: Service, Sendable {
     /// Runs the service until SIGTERM or SIGINT, then drains; returns the process exit status.
     public func runUntilSignalled() async -> Int32 {
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [ServiceGroupConfiguration.ServiceConfiguration(service: self)],
+            services: [ServiceGroupConfiguration.ServiceConfiguration(service: self, successTerminationBehavior: .gracefullyShutdownGroup)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()

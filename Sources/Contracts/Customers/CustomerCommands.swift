@@ -1,0 +1,118 @@
+import Fleet
+import Foundation
+
+// The customers context's commands. Every type's `data` is described by
+// Schemas/customers/<type>.schema.json; CustomersTests proves what these encode validates there.
+
+/// Registers a customer. Published by the HTTP ingress (sign-up) and by operators
+/// (`airfleet user create`).
+///
+/// - The publisher chooses `customerId`, so a retried request creates one customer.
+/// - The publisher hashes the password with bcrypt after checking it with `PasswordPolicy`;
+///   only `passwordHash` travels, never the password.
+/// - `role` defaults to `customer`. The ingress must only ever send `customer` (or nothing): a
+///   self-registration never grants itself staff rights. Operators may publish `agent` or `admin`.
+///
+/// Outcome: `customer.registered.v1`, or `customer.registration-rejected.v1` (reason
+/// `email-taken`) when another customer already has the email. The same `customerId` with the
+/// same email again is not an error: the customer is kept and `customer.registered.v1` is
+/// emitted again, so a client waiting for the outcome of a retry gets one.
+public struct RegisterCustomer: Command, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+    public static let messageType = MessageType("customer.register", version: 1)
+    public var customerId: UUID
+    public var email: String
+    /// bcrypt, `$2a$`, `$2b$` or `$2y$`.
+    public var passwordHash: String
+    public var name: String
+    public var role: CustomerRole?
+
+    public init(customerId: UUID, email: String, passwordHash: String, name: String, role: CustomerRole? = nil) {
+        self.customerId = customerId
+        self.email = email
+        self.passwordHash = passwordHash
+        self.name = name
+        self.role = role
+    }
+
+    public var effectiveRole: CustomerRole { role ?? .customer }
+
+    public func validate() throws {
+        try CustomerRules.checkEmail(email)
+        try CustomerRules.checkPasswordHash(passwordHash)
+        try CustomerRules.checkName(name, field: "name")
+    }
+
+    /// Never shows the hash.
+    public var description: String {
+        "RegisterCustomer(customerId: \(customerId), email: \(email), passwordHash: <redacted>, name: \(name), role: \(effectiveRole.rawValue))"
+    }
+    public var debugDescription: String { description }
+}
+
+/// Changes a customer's own profile. Absent fields are left as they are; `passengers`, when
+/// given, replaces the whole list of saved passengers (an empty list clears it).
+public struct UpdateCustomer: Command, Equatable {
+    public static let messageType = MessageType("customer.update", version: 1)
+    public static let maximumPassengers = 20
+    public var customerId: UUID
+    public var name: String?
+    public var passengers: [SavedPassenger]?
+
+    public init(customerId: UUID, name: String? = nil, passengers: [SavedPassenger]? = nil) {
+        self.customerId = customerId
+        self.name = name
+        self.passengers = passengers
+    }
+
+    public func validate() throws {
+        guard name != nil || passengers != nil else {
+            throw ValidationError(field: "name", "name or passengers is required: an update must change something")
+        }
+        if let name { try CustomerRules.checkName(name, field: "name") }
+        if let passengers {
+            guard passengers.count <= Self.maximumPassengers else {
+                throw ValidationError(field: "passengers", "must hold at most \(Self.maximumPassengers) passengers")
+            }
+            let now = Date()
+            var seen = Set<UUID>()
+            for (index, passenger) in passengers.enumerated() {
+                try passenger.validate(at: "passengers[\(index)]", now: now)
+                guard seen.insert(passenger.passengerId).inserted else {
+                    throw ValidationError(field: "passengers[\(index)].passengerId", "appears twice in the list")
+                }
+            }
+        }
+    }
+}
+
+/// Subscribes a customer to updates of a flight (delays, gate changes, cancellation).
+/// Idempotent per (customerId, flightId): a second subscription to the same flight keeps the
+/// first and emits `subscription.created.v1` again with the first's `subscriptionId`.
+/// Whether the flight exists is the flights context's business: it is not checked here.
+public struct CreateSubscription: Command, Equatable {
+    public static let messageType = MessageType("subscription.create", version: 1)
+    public var subscriptionId: UUID
+    public var customerId: UUID
+    public var flightId: UUID
+
+    public init(subscriptionId: UUID, customerId: UUID, flightId: UUID) {
+        self.subscriptionId = subscriptionId
+        self.customerId = customerId
+        self.flightId = flightId
+    }
+
+}
+
+/// Ends a customer's subscription to a flight; emits `subscription.deleted.v1` when there was
+/// one, nothing when there was none.
+public struct DeleteSubscription: Command, Equatable {
+    public static let messageType = MessageType("subscription.delete", version: 1)
+    public var customerId: UUID
+    public var flightId: UUID
+
+    public init(customerId: UUID, flightId: UUID) {
+        self.customerId = customerId
+        self.flightId = flightId
+    }
+
+}
