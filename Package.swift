@@ -48,14 +48,16 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], resources: [.copy("Migrations")]),
-        .target(name: "Contracts", dependencies: [
-            "Fleet",
+        .target(name: "Contracts", dependencies: ["Fleet"]),
+        // bcrypt as the fleet uses it: the ingress and the tools hash, the customers context verifies.
+        .target(name: "Passwords", dependencies: [
+            "Contracts", "Fleet",
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
         ]),
 
         // Bounded contexts: each depends on the runtime and the contracts, never on another context.
         .target(name: "Customers", dependencies: [
-            "Fleet", "Contracts", "Postgres",
+            "Fleet", "Contracts", "Passwords", "Postgres",
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Consumers/Customers", resources: [.copy("Migrations")]),
@@ -80,7 +82,7 @@ let package = Package(
 
         // HTTP → commands and queries; knows the contracts, never a context.
         .target(name: "Ingress", dependencies: [
-            "Fleet", "Contracts", "AMQP",
+            "Fleet", "Contracts", "Passwords", "AMQP",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -93,7 +95,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "airfleet", dependencies: [
-            "Fleet", "Contracts", "Customers", "Flights", "Bookings", "Payments", "Notifications", "SMTP", "Postgres", "Ingress",
+            "Fleet", "Contracts", "Passwords", "Customers", "Flights", "Bookings", "Payments", "Notifications", "SMTP", "Postgres", "Ingress",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -147,7 +149,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "CustomersTests", dependencies: [
-            "Customers", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
+            "Customers", "Contracts", "Passwords", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The airfleet command line, run as a process against real servers.
@@ -156,7 +158,7 @@ let package = Package(
         ]),
         // The ingress over real HTTP, with customers and flights consumers on a real broker and database.
         .testTarget(name: "IngressTests", dependencies: [
-            "Ingress", "Customers", "Flights", "Bookings", "Payments", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
+            "Ingress", "Customers", "Flights", "Bookings", "Payments", "Contracts", "Passwords", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -2,6 +2,7 @@ import Contracts
 import Fleet
 import Foundation
 import Logging
+import Passwords
 import Postgres
 
 /// The customers bounded context: registration, login, roles, profiles with saved passengers,
@@ -73,7 +74,7 @@ public enum CustomersContext {
 
         func existing() throws -> AdminOutcome? {
             guard let row = try database.query("SELECT customer_id, roles FROM \(table) WHERE lower(email) = $1", email).first else { return nil }
-            return .alreadyPresent(customerId: try row.decode(UUID.self, at: 0), roles: try CustomerStore.roles(row.decode([String].self, at: 1)))
+            return .alreadyPresent(customerId: try row.decode(UUID.self, column: "customer_id"), roles: try CustomerStore.roles(row.decode([String].self, column: "roles")))
         }
 
         if let found = try existing() {
@@ -106,7 +107,7 @@ public enum CustomersContext {
     /// the email, and the password rules when a password is set. Operators run it before
     /// starting anything (`airfleet config check`), so a password the rules refuse is named then
     /// rather than found in a customers process that keeps exiting.
-    public static func checkAdminSettings(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    public static func checkAdminSettings(_ environment: [String: String]) throws {
         let email = try CustomerRules.checkEmail(adminEmail(environment), field: "AIRFLEET_ADMIN_EMAIL")
         guard let password = adminPassword(environment) else { return }
         try checkAdminPassword(password, email: email)
@@ -134,7 +135,7 @@ public enum CustomersContext {
     /// and schema come from the fleet's configuration.
     @discardableResult
     public static func ensureAdmin(configuration: FleetConfiguration,
-                                   environment: [String: String] = ProcessInfo.processInfo.environment,
+                                   environment: [String: String],
                                    logger: Logger) throws -> AdminOutcome? {
         let email = adminEmail(environment)
         guard let password = adminPassword(environment) else {

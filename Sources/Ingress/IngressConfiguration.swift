@@ -2,6 +2,7 @@ import AMQP
 import Contracts
 import Fleet
 import Foundation
+import Passwords
 
 /// What an ingress process is told by its environment.
 public struct IngressConfiguration: Sendable {

@@ -9,6 +9,7 @@ enum LibPQ {
         let rowCount = PQntuples(result)
         let columnCount = PQnfields(result)
         let columns = (0..<columnCount).map { String(cString: PQfname(result, $0)) }
+        let positions = PostgresRow.positions(of: columns)
         var rows: [PostgresRow] = []
         rows.reserveCapacity(Int(rowCount))
         for row in 0..<rowCount {
@@ -23,7 +24,7 @@ enum LibPQ {
                     values.append(String(decoding: UnsafeBufferPointer(start: start, count: length), as: UTF8.self))
                 }
             }
-            rows.append(PostgresRow(columns: columns, values: values))
+            rows.append(PostgresRow(columns: columns, positions: positions, values: values))
         }
         let tag = String(cString: PQcmdStatus(result))
         let affected = Int(String(cString: PQcmdTuples(result))) ?? 0

@@ -44,7 +44,7 @@ public struct MigrationRunner: Sendable {
             ).column(String.self)
             var recorded: [Int: String] = [:]
             for row in try connection.query("select version, checksum from \(table) where component = $1", component) {
-                recorded[try row.decode(Int.self, at: 0)] = try row.decode(String.self, at: 1)
+                recorded[try row.decode(Int.self, column: "version")] = try row.decode(String.self, column: "checksum")
             }
             for (migration, checksum) in zip(ordered, checksums) {
                 if let old = recorded[migration.version], old != checksum {

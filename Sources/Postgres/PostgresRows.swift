@@ -33,12 +33,25 @@ public struct PostgresRows: Sequence, Sendable {
 public struct PostgresRow: Sendable {
     /// The column names, shared by every row of a result.
     public let columns: [String]
+    /// Each column name's index (the first, where a name repeats), shared like `columns`.
+    let positions: [String: Int]
     let values: [String?]
 
     public init(columns: [String], values: [String?]) {
+        self.init(columns: columns, positions: Self.positions(of: columns), values: values)
+    }
+
+    init(columns: [String], positions: [String: Int], values: [String?]) {
         precondition(columns.count == values.count, "a row needs one value per column")
         self.columns = columns
+        self.positions = positions
         self.values = values
+    }
+
+    static func positions(of columns: [String]) -> [String: Int] {
+        var positions: [String: Int] = [:]
+        for (index, name) in columns.enumerated() where positions[name] == nil { positions[name] = index }
+        return positions
     }
 
     /// NULL → an error naming the column, unless T is Optional.
@@ -57,7 +70,7 @@ public struct PostgresRow: Sendable {
 
     /// Decodes the first column of that name.
     public func decode<T: PostgresDecodable>(_ type: T.Type, column: String) throws -> T {
-        guard let index = columns.firstIndex(of: column) else {
+        guard let index = positions[column] else {
             throw PostgresDecodingError(T.self, text: nil, reason: "no column '\(column)'; the row has: \(columns.joined(separator: ", "))")
         }
         return try decode(type, at: index)
@@ -75,6 +88,6 @@ public struct PostgresRow: Sendable {
 
     /// The raw text value of the first column of that name (nil for NULL or no such column).
     public subscript(column: String) -> String? {
-        columns.firstIndex(of: column).flatMap { values[$0] }
+        positions[column].flatMap { values[$0] }
     }
 }

@@ -32,15 +32,18 @@ struct VersionCommand: ParsableCommand {
 /// Settings and logging every subcommand starts from.
 enum Environment {
     static func load() throws -> FleetConfiguration {
-        FleetLogHandler.bootstrap()
+        FleetLogHandler.bootstrap(environment: variables)
         do {
-            return try FleetConfiguration.fromEnvironment()
+            return try FleetConfiguration.fromEnvironment(variables)
         } catch {
             throw CommandFailure("\(error)")
         }
     }
 
     static var logger: Logger { Logger(label: "airfleet") }
+
+    /// The variables the process was started with, which settings are read from.
+    static var variables: [String: String] { ProcessInfo.processInfo.environment }
 }
 
 /// A failure while a command runs (not a mistake in its arguments), printed without the usage.

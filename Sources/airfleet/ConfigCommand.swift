@@ -25,7 +25,7 @@ struct ConfigCommand: ParsableCommand {
         var ingress = false
 
         func run() throws {
-            let environment = ProcessInfo.processInfo.environment
+            let environment = Environment.variables
             var problems: [String] = []
             func check(_ read: () throws -> Void) {
                 do { try read() } catch { problems.append("\(error)") }

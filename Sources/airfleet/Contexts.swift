@@ -5,13 +5,14 @@ import Fleet
 import Flights
 import Foundation
 import Notifications
+import Passwords
 import Payments
 
 /// The bounded contexts built into this binary, each with its handlers and migrations.
 enum Contexts {
     /// Built from the environment, since some contexts read settings of their own
     /// (`AIRFLEET_BCRYPT_COST`, …).
-    static func definitions(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> [ContextDefinition] {
+    static func definitions(_ environment: [String: String] = Environment.variables) throws -> [ContextDefinition] {
         [
             CustomersContext.definition(bcryptCost: try PasswordHashing.cost(fromEnvironment: environment))
                 .withStartup { configuration, logger in

@@ -26,7 +26,7 @@ struct IngressCommand: AsyncParsableCommand {
         let fleet = try Environment.load()
         var configuration: IngressConfiguration
         do {
-            configuration = try IngressConfiguration.fromEnvironment()
+            configuration = try IngressConfiguration.fromEnvironment(Environment.variables)
         } catch {
             throw CommandFailure("\(error)")
         }

@@ -3,6 +3,7 @@ import Contracts
 import Customers
 import Fleet
 import Foundation
+import Passwords
 
 struct UserCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,7 +43,7 @@ struct UserCommand: ParsableCommand {
             } catch {
                 throw CommandFailure("the password is refused: \(error)")
             }
-            let hash = try PasswordHashing.hash(password, email: email, cost: try PasswordHashing.cost())
+            let hash = try PasswordHashing.hash(password, email: email, cost: try PasswordHashing.cost(fromEnvironment: Environment.variables))
             let command = RegisterCustomer(customerId: UUID(), email: email, passwordHash: hash, name: name, role: role)
             try command.validate()
 

@@ -5,6 +5,7 @@ import Fleet
 import FleetTestSupport
 import Foundation
 import Logging
+import Passwords
 import Postgres
 import XCTest
 
@@ -102,7 +103,7 @@ final class CustomersFleetTests: XCTestCase {
                 return error as? QueryError
             }
         }
-        let expected = QueryError(kind: "unauthorized", message: "email or password is wrong")
+        let expected = QueryError(kind: .unauthorized, message: "email or password is wrong")
         XCTAssertEqual(refusal("zoe@example.com", "correct horse batterY"), expected)
         XCTAssertEqual(refusal("nobody@example.com", "correct horse battery"), expected)
         XCTAssertEqual(refusal("zoe@example.com", "correct horse battery" + String(repeating: "!", count: 60)), expected,
@@ -219,7 +220,7 @@ final class CustomersFleetTests: XCTestCase {
         XCTAssertEqual(last.passengers, [passengers[1]])
 
         XCTAssertThrowsError(try client.ask(GetCustomer(customerId: UUID()))) { error in
-            XCTAssertEqual((error as? QueryError)?.kind, "not-found")
+            XCTAssertEqual((error as? QueryError)?.kind, .notFound)
         }
     }
 

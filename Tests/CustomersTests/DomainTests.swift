@@ -2,6 +2,7 @@ import Contracts
 @testable import Customers
 import Fleet
 import Foundation
+import Passwords
 import XCTest
 
 /// The pure rules: no broker, no database.

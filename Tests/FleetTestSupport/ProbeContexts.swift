@@ -84,16 +84,6 @@ public enum ProbeContexts {
                 "INSERT INTO tallies (key, count) VALUES ($1, 1) ON CONFLICT (key) DO UPDATE SET count = tallies.count + 1",
                 envelope.data.key)
         }
-        // Turns rows a test drops into `marks` into events, once each, however many processes run.
-        registry.schedule("publish-marks", every: .milliseconds(100)) { context in
-            let rows = try context.database.query(
-                "SELECT key FROM marks WHERE published_at IS NULL ORDER BY key LIMIT 20 FOR UPDATE SKIP LOCKED")
-            for row in rows {
-                let key = try row.decode(String.self, at: 0)
-                try context.database.execute("UPDATE marks SET published_at = now() WHERE key = $1", key)
-                try context.emit(ProbeRecorded(key: key), subject: key)
-            }
-        }
         return ContextDefinition(registry: registry, migrations: [
             Migration(version: 1, name: "tallies", sql: "CREATE TABLE tallies (key text PRIMARY KEY, count integer NOT NULL);"),
         ])

@@ -6,7 +6,7 @@ import Logging
 // A consumer process of the test contexts, so tests can start, stop and kill real processes.
 // Usage: fleet-testbed consume <probe|tally>; settings from the same environment as airfleet.
 
-FleetLogHandler.bootstrap()
+FleetLogHandler.bootstrap(environment: ProcessInfo.processInfo.environment)
 let arguments = CommandLine.arguments.dropFirst()
 guard arguments.count == 2, arguments.first == "consume",
       let definition = ProbeContexts.all().first(where: { $0.name == arguments.last })

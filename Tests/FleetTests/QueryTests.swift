@@ -86,7 +86,7 @@ final class QueryTests: XCTestCase {
         let reply = try client().askRaw(broken, timeout: .seconds(5))
         let decoded = try FleetJSON.decoder().decode(QueryReply<ProbeCount.Response>.self, from: reply)
         XCTAssertFalse(decoded.ok)
-        XCTAssertEqual(decoded.error, QueryError(kind: "invalid", message: "must be a string, got 7", field: "data.key"))
+        XCTAssertEqual(decoded.error, QueryError(kind: .invalid, message: "must be a string, got 7", field: "data.key"))
     }
 }
 

@@ -133,7 +133,7 @@ final class ScheduleAndSearchTests: FlightsTestCase {
             XCTAssertEqual((error as? QueryError)?.field, "origin")
         }
         XCTAssertThrowsError(try client.ask(SearchFlights(origin: "CDG", destination: "JFK", date: localDate, pageSize: 500))) { error in
-            XCTAssertEqual((error as? QueryError)?.kind, "invalid")
+            XCTAssertEqual((error as? QueryError)?.kind, .invalid)
         }
     }
 
@@ -177,7 +177,7 @@ final class ScheduleAndSearchTests: FlightsTestCase {
         XCTAssertEqual(Set(map.seats.filter { $0.cabin == .business }.map(\.row)), [1, 2, 3])
 
         XCTAssertThrowsError(try client().ask(GetSeatMap(flightId: UUID()))) { error in
-            XCTAssertEqual((error as? QueryError)?.kind, "not-found")
+            XCTAssertEqual((error as? QueryError)?.kind, .notFound)
         }
     }
 

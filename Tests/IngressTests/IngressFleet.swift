@@ -1,5 +1,5 @@
-import Contracts
 import Bookings
+import Contracts
 import Customers
 import Fleet
 import FleetTestSupport
@@ -11,6 +11,7 @@ import HummingbirdTesting
 import Ingress
 import Logging
 import NIOCore
+import Passwords
 import Payments
 import XCTest
 

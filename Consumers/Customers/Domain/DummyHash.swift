@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import HummingbirdBcrypt
+import Passwords
 
 /// A hash of a random secret nobody knows, verified against when a login names an unknown email,
 /// so that answer costs one bcrypt verification like a wrong password does. Made once per cost,

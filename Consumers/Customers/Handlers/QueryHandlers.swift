@@ -1,13 +1,14 @@
 import Contracts
 import Fleet
 import Foundation
+import Passwords
 import Postgres
 
 /// `customer.login.v1`: the identity behind an email and password, or `unauthorized`.
 struct LoginAnswer: Sendable {
     let dummy: DummyHash
 
-    static let unauthorized = QueryError(kind: "unauthorized", message: "email or password is wrong")
+    static let unauthorized = QueryError(kind: .unauthorized, message: "email or password is wrong")
 
     func answer(_ envelope: Envelope<CustomerLogin>, _ context: QueryContext) throws -> CustomerIdentity {
         let query = envelope.data
@@ -21,12 +22,12 @@ struct LoginAnswer: Sendable {
             _ = PasswordHashing.verify(query.password, hash: dummy.value)
             throw Self.unauthorized
         }
-        guard PasswordHashing.verify(query.password, hash: try row.decode(String.self, at: 4)) else {
+        guard PasswordHashing.verify(query.password, hash: try row.decode(String.self, column: "password_hash")) else {
             throw Self.unauthorized
         }
         let identity = CustomerIdentity(
-            customerId: try row.decode(UUID.self, at: 0), email: try row.decode(String.self, at: 1),
-            name: try row.decode(String.self, at: 2), roles: try CustomerStore.roles(row.decode([String].self, at: 3)))
+            customerId: try row.decode(UUID.self, column: "customer_id"), email: try row.decode(String.self, column: "email"),
+            name: try row.decode(String.self, column: "name"), roles: try CustomerStore.roles(row.decode([String].self, column: "roles")))
         context.logger.debug("login verified", metadata: ["customer_id": "\(identity.customerId.text)"])
         return identity
     }
@@ -42,10 +43,10 @@ enum GetCustomerAnswer {
             throw QueryError.notFound("no customer has id \(customerId.text)")
         }
         return CustomerProfile(
-            customerId: customerId, email: try row.decode(String.self, at: 0), name: try row.decode(String.self, at: 1),
-            roles: try CustomerStore.roles(row.decode([String].self, at: 2)),
+            customerId: customerId, email: try row.decode(String.self, column: "email"), name: try row.decode(String.self, column: "name"),
+            roles: try CustomerStore.roles(row.decode([String].self, column: "roles")),
             passengers: try CustomerStore.passengers(of: customerId, on: context.database),
-            createdAt: try row.decode(Date.self, at: 3), updatedAt: try row.decode(Date.self, at: 4))
+            createdAt: try row.decode(Date.self, column: "created_at"), updatedAt: try row.decode(Date.self, column: "updated_at"))
     }
 }
 
@@ -58,8 +59,8 @@ enum ListSubscriptionsAnswer {
             WHERE customer_id = $1 ORDER BY created_at, subscription_id
             """, customerId)
         return SubscriptionList(customerId: customerId, subscriptions: try rows.map { row in
-            SubscriptionList.Entry(subscriptionId: try row.decode(UUID.self, at: 0), flightId: try row.decode(UUID.self, at: 1),
-                                   createdAt: try row.decode(Date.self, at: 2))
+            SubscriptionList.Entry(subscriptionId: try row.decode(UUID.self, column: "subscription_id"), flightId: try row.decode(UUID.self, column: "flight_id"),
+                                   createdAt: try row.decode(Date.self, column: "created_at"))
         })
     }
 }
@@ -68,13 +69,13 @@ enum ListSubscriptionsAnswer {
 enum CustomerStore {
     static func passengers(of customerId: UUID, on database: PostgresConnection) throws -> [SavedPassenger] {
         try database.query("""
-            SELECT passenger_id, first_name, last_name, to_char(date_of_birth, 'YYYY-MM-DD'), loyalty_number
+            SELECT passenger_id, first_name, last_name, to_char(date_of_birth, 'YYYY-MM-DD') AS date_of_birth, loyalty_number
             FROM saved_passengers WHERE customer_id = $1 ORDER BY position
             """, customerId
         ).map { row in
-            SavedPassenger(passengerId: try row.decode(UUID.self, at: 0), firstName: try row.decode(String.self, at: 1),
-                           lastName: try row.decode(String.self, at: 2), dateOfBirth: try row.decode(String.self, at: 3),
-                           loyaltyNumber: try row.decode(String?.self, at: 4))
+            SavedPassenger(passengerId: try row.decode(UUID.self, column: "passenger_id"), firstName: try row.decode(String.self, column: "first_name"),
+                           lastName: try row.decode(String.self, column: "last_name"), dateOfBirth: try row.decode(String.self, column: "date_of_birth"),
+                           loyaltyNumber: try row.decode(String?.self, column: "loyalty_number"))
         }
     }
 

@@ -23,7 +23,7 @@ enum RegisterCustomerHandler {
             """, command.customerId, email, name, command.passwordHash, roles.map(\.rawValue), context.now)
         if let row = inserted.first {
             try context.emit(CustomerRegistered(customerId: command.customerId, email: email, name: name, roles: roles,
-                                                registeredAt: try row.decode(Date.self, at: 0)),
+                                                registeredAt: try row.decode(Date.self, column: "created_at")),
                              subject: subject(command.customerId))
             context.logger.info("customer registered", metadata: [
                 "customer_id": "\(command.customerId.text)", "roles": "\(roles.map(\.rawValue).joined(separator: ","))"])
@@ -36,9 +36,9 @@ enum RegisterCustomerHandler {
             """, command.customerId, email
         ).map { row in
             RegistrationDecision.ExistingCustomer(
-                customerId: try row.decode(UUID.self, at: 0), email: try row.decode(String.self, at: 1),
-                name: try row.decode(String.self, at: 2), roles: try CustomerStore.roles(row.decode([String].self, at: 3)),
-                createdAt: try row.decode(Date.self, at: 4))
+                customerId: try row.decode(UUID.self, column: "customer_id"), email: try row.decode(String.self, column: "email"),
+                name: try row.decode(String.self, column: "name"), roles: try CustomerStore.roles(row.decode([String].self, column: "roles")),
+                createdAt: try row.decode(Date.self, column: "created_at"))
         }
         switch RegistrationDecision.decide(customerId: command.customerId, email: email, existing: existing) {
         case .repeated(let customer):

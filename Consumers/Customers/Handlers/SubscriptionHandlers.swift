@@ -14,7 +14,7 @@ enum CreateSubscriptionHandler {
         else {
             throw HandlerError.transient("customer \(command.customerId.text) is not registered (yet)")
         }
-        let email = try customer.decode(String.self, at: 0)
+        let email = try customer.decode(String.self, column: "email")
         let subject = RegisterCustomerHandler.subject(command.customerId)
 
         let inserted = try context.database.query("""
@@ -26,7 +26,7 @@ enum CreateSubscriptionHandler {
         if let row = inserted.first {
             try context.emit(SubscriptionCreated(subscriptionId: command.subscriptionId, customerId: command.customerId,
                                                  flightId: command.flightId, email: email,
-                                                 createdAt: try row.decode(Date.self, at: 0)), subject: subject)
+                                                 createdAt: try row.decode(Date.self, column: "created_at")), subject: subject)
             context.logger.info("subscribed to flight", metadata: [
                 "customer_id": "\(command.customerId.text)", "flight_id": "\(command.flightId.text)"])
             return
@@ -36,9 +36,9 @@ enum CreateSubscriptionHandler {
             "SELECT subscription_id, created_at FROM subscriptions WHERE customer_id = $1 AND flight_id = $2",
             command.customerId, command.flightId).first
         {
-            try context.emit(SubscriptionCreated(subscriptionId: try existing.decode(UUID.self, at: 0), customerId: command.customerId,
+            try context.emit(SubscriptionCreated(subscriptionId: try existing.decode(UUID.self, column: "subscription_id"), customerId: command.customerId,
                                                  flightId: command.flightId, email: email,
-                                                 createdAt: try existing.decode(Date.self, at: 1)), subject: subject)
+                                                 createdAt: try existing.decode(Date.self, column: "created_at")), subject: subject)
             return
         }
         throw HandlerError.permanent("subscriptionId \(command.subscriptionId.text) already names another subscription; choose a new UUID for each subscription")
@@ -57,7 +57,7 @@ enum DeleteSubscriptionHandler {
                 "customer_id": "\(command.customerId.text)", "flight_id": "\(command.flightId.text)"])
             return
         }
-        try context.emit(SubscriptionDeleted(subscriptionId: try row.decode(UUID.self, at: 0), customerId: command.customerId,
+        try context.emit(SubscriptionDeleted(subscriptionId: try row.decode(UUID.self, column: "subscription_id"), customerId: command.customerId,
                                              flightId: command.flightId),
                          subject: RegisterCustomerHandler.subject(command.customerId))
         context.logger.info("unsubscribed from flight", metadata: [

@@ -36,7 +36,7 @@ enum UpdateCustomerHandler {
             }
         }
         let event = CustomerUpdated(
-            customerId: command.customerId, name: try row.decode(String.self, at: 0),
+            customerId: command.customerId, name: try row.decode(String.self, column: "name"),
             passengers: try CustomerStore.passengers(of: command.customerId, on: context.database), updatedAt: context.now)
         try context.emit(event, subject: RegisterCustomerHandler.subject(command.customerId))
         context.logger.info("customer updated", metadata: [

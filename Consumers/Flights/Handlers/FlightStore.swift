@@ -40,17 +40,17 @@ enum FlightStore {
 
     static func record(_ row: PostgresRow) throws -> FlightRecord {
         FlightRecord(
-            flightId: try row.decode(UUID.self, at: 0), number: try row.decode(String.self, at: 1),
-            origin: try row.decode(String.self, at: 2), destination: try row.decode(String.self, at: 3),
-            departure: try row.decode(Date.self, at: 4), arrival: try row.decode(Date.self, at: 5),
-            aircraftType: try row.decode(String.self, at: 6), currency: try row.decode(String.self, at: 7),
-            status: try row.decode(String.self, at: 8), gate: try row.decode(String?.self, at: 9))
+            flightId: try row.decode(UUID.self, column: "flight_id"), number: try row.decode(String.self, column: "number"),
+            origin: try row.decode(String.self, column: "origin"), destination: try row.decode(String.self, column: "destination"),
+            departure: try row.decode(Date.self, column: "departure"), arrival: try row.decode(Date.self, column: "arrival"),
+            aircraftType: try row.decode(String.self, column: "aircraft_type"), currency: try row.decode(String.self, column: "currency"),
+            status: try row.decode(String.self, column: "status"), gate: try row.decode(String?.self, column: "gate"))
     }
 
     /// Base fares by cabin wire name.
     static func fares(_ db: PostgresConnection, _ flightId: UUID) throws -> [String: Int] {
         let rows = try db.query("SELECT cabin, base_fare FROM flight_cabins WHERE flight_id = $1", flightId)
-        return Dictionary(uniqueKeysWithValues: try rows.map { (try $0.decode(String.self, at: 0), try $0.decode(Int.self, at: 1)) })
+        return Dictionary(uniqueKeysWithValues: try rows.map { (try $0.decode(String.self, column: "cabin"), try $0.decode(Int.self, column: "base_fare")) })
     }
 
     static func snapshot(_ db: PostgresConnection, _ flight: FlightRecord) throws -> FlightSnapshot {

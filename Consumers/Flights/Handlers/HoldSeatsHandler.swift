@@ -36,14 +36,14 @@ enum HoldSeatsHandler {
               let layout = aircraft.cabin(cabin),
               let row = try context.query(
                   """
-                  SELECT seats, base_fare, ARRAY(SELECT seat FROM seat_assignments WHERE flight_id = $1 AND cabin = $2)
+                  SELECT seats, base_fare, ARRAY(SELECT seat FROM seat_assignments WHERE flight_id = $1 AND cabin = $2) AS taken
                   FROM flight_cabins WHERE flight_id = $1 AND cabin = $2
                   """, flight.flightId, cabin.rawValue).first else {
             return try reject(command, .cabinUnknown, context)
         }
-        let capacity = try row.decode(Int.self, at: 0)
-        let baseFare = try row.decode(Int.self, at: 1)
-        let taken = Set(try row.decode([String].self, at: 2).compactMap(SeatNumber.init))
+        let capacity = try row.decode(Int.self, column: "seats")
+        let baseFare = try row.decode(Int.self, column: "base_fare")
+        let taken = Set(try row.decode([String].self, column: "taken").compactMap(SeatNumber.init))
 
         let chosen: [SeatNumber]
         if let named = command.seats {

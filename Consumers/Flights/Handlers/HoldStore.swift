@@ -55,12 +55,12 @@ enum HoldStore {
 
     static func record(_ row: PostgresRow) throws -> HoldRecord {
         HoldRecord(
-            holdId: try row.decode(UUID.self, at: 0), bookingId: try row.decode(UUID?.self, at: 1),
-            flightId: try row.decode(UUID?.self, at: 2), cabin: try row.decode(String?.self, at: 3),
-            status: try row.decode(String.self, at: 4), rejectReason: try row.decode(String?.self, at: 5),
-            rejectedSeats: try row.decode([String]?.self, at: 6), seats: try row.decode([String].self, at: 7),
-            pricePerSeat: try row.decode(Int?.self, at: 8), total: try row.decode(Int?.self, at: 9),
-            currency: try row.decode(String?.self, at: 10), expiresAt: try row.decode(Date?.self, at: 11))
+            holdId: try row.decode(UUID.self, column: "hold_id"), bookingId: try row.decode(UUID?.self, column: "booking_id"),
+            flightId: try row.decode(UUID?.self, column: "flight_id"), cabin: try row.decode(String?.self, column: "cabin"),
+            status: try row.decode(String.self, column: "status"), rejectReason: try row.decode(String?.self, column: "reject_reason"),
+            rejectedSeats: try row.decode([String]?.self, column: "rejected_seats"), seats: try row.decode([String].self, column: "seats"),
+            pricePerSeat: try row.decode(Int?.self, column: "price_per_seat"), total: try row.decode(Int?.self, column: "total"),
+            currency: try row.decode(String?.self, column: "currency"), expiresAt: try row.decode(Date?.self, column: "expires_at"))
     }
 
     /// Gives a held hold's seats back to its flight (sold ones too with `includeSold`); the

@@ -12,9 +12,9 @@ enum FlightReadQueries {
         }
         let cabins = try db.query("SELECT cabin, seats, taken, base_fare FROM flight_cabins WHERE flight_id = $1", flight.flightId)
             .map { row -> CabinAvailability in
-                let seats = try row.decode(Int.self, at: 1), taken = try row.decode(Int.self, at: 2)
-                let fare = try row.decode(Int.self, at: 3)
-                return CabinAvailability(cabin: Cabin(rawValue: try row.decode(String.self, at: 0))!, seats: seats,
+                let seats = try row.decode(Int.self, column: "seats"), taken = try row.decode(Int.self, column: "taken")
+                let fare = try row.decode(Int.self, column: "base_fare")
+                return CabinAvailability(cabin: Cabin(rawValue: try row.decode(String.self, column: "cabin"))!, seats: seats,
                                          seatsLeft: seats - taken, baseFare: fare,
                                          currentPrice: Pricing.price(baseFare: fare, taken: taken, capacity: seats))
             }
@@ -30,7 +30,7 @@ enum FlightReadQueries {
             throw QueryError.notFound("no flight \(envelope.data.flightId.lowercasedString)")
         }
         guard let layout = AircraftLayout.find(flight.aircraftType) else {
-            throw QueryError(kind: "internal", message: "flight has unknown aircraft type \(flight.aircraftType)")
+            throw QueryError(kind: .internal, message: "flight has unknown aircraft type \(flight.aircraftType)")
         }
         let rows = try db.query(
             """
@@ -38,7 +38,7 @@ enum FlightReadQueries {
             WHERE a.flight_id = $1 AND (a.sold OR (h.status = 'held' AND h.expires_at > $2))
             """, flight.flightId, context.now)
         var states: [String: SeatState.State] = [:]
-        for row in rows { states[try row.decode(String.self, at: 0)] = try row.decode(Bool.self, at: 1) ? .sold : .held }
+        for row in rows { states[try row.decode(String.self, column: "seat")] = try row.decode(Bool.self, column: "sold") ? .sold : .held }
         let seats = layout.cabins.flatMap { cabin in
             cabin.seats.map { seat in
                 SeatState(seat: seat.description, row: seat.row, letter: seat.letter, cabin: cabin.cabin,
@@ -53,10 +53,10 @@ enum FlightReadQueries {
             "SELECT code, name, city, country, time_zone, latitude, longitude FROM airports WHERE $1::text IS NULL OR country = $1 ORDER BY code",
             envelope.data.country)
         return ListAirports.Response(airports: try rows.map { row in
-            Airport(code: try row.decode(String.self, at: 0), name: try row.decode(String.self, at: 1),
-                    city: try row.decode(String.self, at: 2), country: try row.decode(String.self, at: 3),
-                    timeZone: try row.decode(String.self, at: 4), latitude: try row.decode(Double.self, at: 5),
-                    longitude: try row.decode(Double.self, at: 6))
+            Airport(code: try row.decode(String.self, column: "code"), name: try row.decode(String.self, column: "name"),
+                    city: try row.decode(String.self, column: "city"), country: try row.decode(String.self, column: "country"),
+                    timeZone: try row.decode(String.self, column: "time_zone"), latitude: try row.decode(Double.self, column: "latitude"),
+                    longitude: try row.decode(Double.self, column: "longitude"))
         })
     }
 }

@@ -13,11 +13,11 @@ enum SearchFlightsQuery {
         let db = context.database
         let zones = try db.query("SELECT code, time_zone FROM airports WHERE code = ANY($1::text[])",
                                  [[query.origin, query.destination]])
-        let known = Dictionary(uniqueKeysWithValues: try zones.map { (try $0.decode(String.self, at: 0), try $0.decode(String.self, at: 1)) })
+        let known = Dictionary(uniqueKeysWithValues: try zones.map { (try $0.decode(String.self, column: "code"), try $0.decode(String.self, column: "time_zone")) })
         guard let zoneName = known[query.origin] else { throw QueryError.invalid("origin", "unknown airport \(query.origin)") }
         guard known[query.destination] != nil else { throw QueryError.invalid("destination", "unknown airport \(query.destination)") }
         guard let zone = TimeZone(identifier: zoneName) else {
-            throw QueryError(kind: "internal", message: "airport \(query.origin) has time zone \(zoneName), which this system does not know")
+            throw QueryError(kind: .internal, message: "airport \(query.origin) has time zone \(zoneName), which this system does not know")
         }
         let (from, until) = try localDay(query.date, in: zone)
 
@@ -32,31 +32,31 @@ enum SearchFlightsQuery {
         let rows = try db.query(
             """
             SELECT f.flight_id, f.number, f.origin, f.destination, f.departure, f.arrival, f.status, f.aircraft_type,
-                   f.currency, c.seats - c.taken, \(price) AS price, count(*) OVER ()
+                   f.currency, c.seats - c.taken AS seats_left, \(price) AS price, count(*) OVER () AS total
             \(filter)
             ORDER BY \(order) LIMIT $7 OFFSET $8
             """,
             query.origin, query.destination, query.cabin.rawValue, from, until, query.passengers, pageSize,
             (query.effectivePage - 1) * pageSize)
-        var total = try rows.first?.decode(Int.self, at: 11) ?? 0
+        var total = try rows.first?.decode(Int.self, column: "total") ?? 0
         if rows.isEmpty, query.effectivePage > 1 {
             // Past the last page the window has no row to report the count on.
-            total = try db.query("SELECT count(*) \(filter)", query.origin, query.destination, query.cabin.rawValue,
-                                 from, until, query.passengers).first!.decode(Int.self, at: 0)
+            total = try db.query("SELECT count(*) AS total \(filter)", query.origin, query.destination, query.cabin.rawValue,
+                                 from, until, query.passengers).first!.decode(Int.self, column: "total")
         }
         let local = Date.VerbatimFormatStyle(
             format: "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits)T\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
             timeZone: zone, calendar: Calendar(identifier: .gregorian))
         let offers = try rows.map { row in
-            let perPassenger = try row.decode(Int.self, at: 10)
-            let departure = try row.decode(Date.self, at: 4)
+            let perPassenger = try row.decode(Int.self, column: "price")
+            let departure = try row.decode(Date.self, column: "departure")
             return FlightOffer(
-                flightId: try row.decode(UUID.self, at: 0), number: try row.decode(String.self, at: 1),
-                origin: try row.decode(String.self, at: 2), destination: try row.decode(String.self, at: 3),
-                departure: departure, arrival: try row.decode(Date.self, at: 5), localDeparture: departure.formatted(local),
-                status: try row.decode(String.self, at: 6), aircraftType: try row.decode(String.self, at: 7),
+                flightId: try row.decode(UUID.self, column: "flight_id"), number: try row.decode(String.self, column: "number"),
+                origin: try row.decode(String.self, column: "origin"), destination: try row.decode(String.self, column: "destination"),
+                departure: departure, arrival: try row.decode(Date.self, column: "arrival"), localDeparture: departure.formatted(local),
+                status: try row.decode(String.self, column: "status"), aircraftType: try row.decode(String.self, column: "aircraft_type"),
                 cabin: query.cabin, pricePerPassenger: perPassenger, totalPrice: perPassenger * query.passengers,
-                currency: try row.decode(String.self, at: 8), seatsLeft: try row.decode(Int.self, at: 9))
+                currency: try row.decode(String.self, column: "currency"), seatsLeft: try row.decode(Int.self, column: "seats_left"))
         }
         return SearchFlights.Response(flights: offers, page: query.effectivePage, pageSize: pageSize, total: total)
     }

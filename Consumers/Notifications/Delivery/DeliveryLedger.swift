@@ -104,15 +104,15 @@ final class DeliveryLedger: @unchecked Sendable {
                 entries.map(\.addressee.customerId), entries.map(\.flightId), entries.map(\.addressee.email),
                 entries.map(\.messageId), contents, gracePeriod.milliseconds)
             {
-                claims[try row.decode(String.self, at: 0)] = .claimed(attempt: try row.decode(Int.self, at: 1))
+                claims[try row.decode(String.self, column: "delivery_key")] = .claimed(attempt: try row.decode(Int.self, column: "attempts"))
             }
             let others = keys.filter { claims[$0] == nil }
             guard !others.isEmpty else { return claims }
             for row in try db.query("SELECT delivery_key, state, error FROM deliveries WHERE delivery_key = ANY($1::text[])", others) {
-                let key = try row.decode(String.self, at: 0)
-                switch try row.decode(String.self, at: 1) {
+                let key = try row.decode(String.self, column: "delivery_key")
+                switch try row.decode(String.self, column: "state") {
                 case "sent": claims[key] = .alreadySent
-                case "failed": claims[key] = .alreadyFailed(error: try row.decode(String?.self, at: 2) ?? "refused")
+                case "failed": claims[key] = .alreadyFailed(error: try row.decode(String?.self, column: "error") ?? "refused")
                 default: claims[key] = .inDoubt
                 }
             }

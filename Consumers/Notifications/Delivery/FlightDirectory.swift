@@ -26,7 +26,7 @@ final class FlightDirectory: @unchecked Sendable {
             }
             do {
                 return try client!.ask(GetFlight(flightId: flightId), timeout: .seconds(5)).flight
-            } catch let error as QueryError where error.kind == "not-found" {
+            } catch let error as QueryError where error.kind == .notFound {
                 return nil
             } catch let error as QueryError {
                 throw error

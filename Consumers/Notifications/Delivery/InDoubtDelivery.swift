@@ -35,18 +35,18 @@ extension DeliveryLedger {
                     d.message_id, d.content, d.attempts
                 """, gracePeriod.milliseconds, limit
             ).map { row in
-                let key = try row.decode(String.self, at: 0)
-                guard let kind = NotificationKind(rawValue: try row.decode(String.self, at: 1)) else {
+                let key = try row.decode(String.self, column: "delivery_key")
+                guard let kind = NotificationKind(rawValue: try row.decode(String.self, column: "kind")) else {
                     throw LedgerError("delivery \(key) has an unknown kind")
                 }
                 return InDoubtDelivery(
                     deliveryKey: key, kind: kind,
-                    addressee: NotificationAddressee(bookingId: try row.decode(UUID?.self, at: 2),
-                                                     subscriptionId: try row.decode(UUID?.self, at: 3),
-                                                     customerId: try row.decode(UUID?.self, at: 4),
-                                                     email: try row.decode(String.self, at: 6)),
-                    flightId: try row.decode(UUID?.self, at: 5), messageId: try row.decode(String.self, at: 7),
-                    content: try StoredEmail(try row.decode(PostgresJSON.self, at: 8)), attempt: try row.decode(Int.self, at: 9))
+                    addressee: NotificationAddressee(bookingId: try row.decode(UUID?.self, column: "booking_id"),
+                                                     subscriptionId: try row.decode(UUID?.self, column: "subscription_id"),
+                                                     customerId: try row.decode(UUID?.self, column: "customer_id"),
+                                                     email: try row.decode(String.self, column: "recipient")),
+                    flightId: try row.decode(UUID?.self, column: "flight_id"), messageId: try row.decode(String.self, column: "message_id"),
+                    content: try StoredEmail(try row.decode(PostgresJSON.self, column: "content")), attempt: try row.decode(Int.self, column: "attempts"))
             }
         }
     }

@@ -63,17 +63,17 @@ enum ReadModel {
     }
 
     static func flight(from row: PostgresRow) throws -> FlightRecord {
-        FlightRecord(flightId: try row.decode(UUID.self, at: 0), number: try row.decode(String.self, at: 1),
-                     origin: try row.decode(String.self, at: 2), destination: try row.decode(String.self, at: 3),
-                     departure: try row.decode(Date.self, at: 4), arrival: try row.decode(Date.self, at: 5),
-                     gate: try row.decode(String?.self, at: 6), status: try row.decode(String.self, at: 7))
+        FlightRecord(flightId: try row.decode(UUID.self, column: "flight_id"), number: try row.decode(String.self, column: "number"),
+                     origin: try row.decode(String.self, column: "origin"), destination: try row.decode(String.self, column: "destination"),
+                     departure: try row.decode(Date.self, column: "departure"), arrival: try row.decode(Date.self, column: "arrival"),
+                     gate: try row.decode(String?.self, column: "gate"), status: try row.decode(String.self, column: "status"))
     }
 
     /// IATA code → IANA zone, for the airports of a flight.
     static func timeZones(_ db: PostgresConnection, _ codes: [String]) throws -> [String: String] {
         var zones: [String: String] = [:]
         for row in try db.query("SELECT code, time_zone FROM airports WHERE code = ANY($1)", codes) {
-            zones[try row.decode(String.self, at: 0)] = try row.decode(String.self, at: 1)
+            zones[try row.decode(String.self, column: "code")] = try row.decode(String.self, column: "time_zone")
         }
         return zones
     }
@@ -82,12 +82,12 @@ enum ReadModel {
 
     static func booking(from row: PostgresRow) throws -> BookingRecord {
         BookingRecord(
-            bookingId: try row.decode(UUID.self, at: 0), customerId: try row.decode(UUID.self, at: 1),
-            flightId: try row.decode(UUID.self, at: 2), pnr: try row.decode(String?.self, at: 3),
-            cabin: try row.decode(String?.self, at: 4),
-            passengers: try row.decode(PostgresJSON.self, at: 5).decode([BookedPassenger].self),
-            total: try row.decode(Int?.self, at: 6), currency: try row.decode(String?.self, at: 7),
-            contactEmail: try row.decode(String.self, at: 8), state: try row.decode(String.self, at: 9))
+            bookingId: try row.decode(UUID.self, column: "booking_id"), customerId: try row.decode(UUID.self, column: "customer_id"),
+            flightId: try row.decode(UUID.self, column: "flight_id"), pnr: try row.decode(String?.self, column: "pnr"),
+            cabin: try row.decode(String?.self, column: "cabin"),
+            passengers: try row.decode(PostgresJSON.self, column: "passengers").decode([BookedPassenger].self),
+            total: try row.decode(Int?.self, column: "total"), currency: try row.decode(String?.self, column: "currency"),
+            contactEmail: try row.decode(String.self, column: "contact_email"), state: try row.decode(String.self, column: "state"))
     }
 
     static func booking(_ db: PostgresConnection, _ bookingId: UUID) throws -> BookingRecord? {
@@ -117,8 +117,8 @@ enum ReadModel {
     static func activeSubscriptions(_ db: PostgresConnection, flightId: UUID) throws -> [SubscriptionRecord] {
         try db.query("SELECT subscription_id, customer_id, flight_id, email FROM subscriptions WHERE flight_id = $1 AND active ORDER BY subscription_id",
                      flightId).map { row in
-            SubscriptionRecord(subscriptionId: try row.decode(UUID.self, at: 0), customerId: try row.decode(UUID.self, at: 1),
-                               flightId: try row.decode(UUID.self, at: 2), email: try row.decode(String.self, at: 3))
+            SubscriptionRecord(subscriptionId: try row.decode(UUID.self, column: "subscription_id"), customerId: try row.decode(UUID.self, column: "customer_id"),
+                               flightId: try row.decode(UUID.self, column: "flight_id"), email: try row.decode(String.self, column: "email"))
         }
     }
 
@@ -126,6 +126,6 @@ enum ReadModel {
     static let clockNow = "COALESCE((SELECT clock_timestamp() + offset_ms * interval '1 millisecond' FROM clock), clock_timestamp())"
 
     static func now(_ db: PostgresConnection) throws -> Date {
-        try db.query("SELECT \(clockNow)").first?.decode(Date.self, at: 0) ?? Date()
+        try db.query("SELECT \(clockNow) AS now").first?.decode(Date.self, column: "now") ?? Date()
     }
 }

@@ -52,8 +52,8 @@ enum Reminders {
             ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED
             """, now, batch)
         for row in due {
-            let bookingId = try row.decode(UUID.self, at: 0)
-            guard let kind = NotificationKind(rawValue: try row.decode(String.self, at: 1)) else { continue }
+            let bookingId = try row.decode(UUID.self, column: "booking_id")
+            guard let kind = NotificationKind(rawValue: try row.decode(String.self, column: "kind")) else { continue }
             guard let booking = try ReadModel.booking(db, bookingId), booking.state == "confirmed",
                   let flight = try ReadModel.flight(db, booking.flightId), flight.status != "cancelled", flight.departure > now else {
                 // Nothing left to remind of: cancelled, or the flight has left.

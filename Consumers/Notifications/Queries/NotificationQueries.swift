@@ -15,15 +15,15 @@ enum NotificationQueries {
             FROM deliveries WHERE \(column) = $1 ORDER BY created_at DESC, delivery_key LIMIT 500
             """, id)
         return ListNotifications.Response(notifications: try rows.compactMap { row in
-            guard let kind = NotificationKind(rawValue: try row.decode(String.self, at: 1)),
-                  let state = NotificationView.State(rawValue: try row.decode(String.self, at: 2)) else { return nil }
+            guard let kind = NotificationKind(rawValue: try row.decode(String.self, column: "kind")),
+                  let state = NotificationView.State(rawValue: try row.decode(String.self, column: "state")) else { return nil }
             return NotificationView(
-                deliveryKey: try row.decode(String.self, at: 0), kind: kind, state: state,
-                to: NotificationAddressee(bookingId: try row.decode(UUID?.self, at: 3), subscriptionId: try row.decode(UUID?.self, at: 4),
-                                          customerId: try row.decode(UUID?.self, at: 5), email: try row.decode(String.self, at: 6)),
-                flightId: try row.decode(UUID?.self, at: 7), messageId: try row.decode(String.self, at: 8),
-                attempts: try row.decode(Int.self, at: 9), error: try row.decode(String?.self, at: 10),
-                createdAt: try row.decode(Date.self, at: 11), updatedAt: try row.decode(Date.self, at: 12))
+                deliveryKey: try row.decode(String.self, column: "delivery_key"), kind: kind, state: state,
+                to: NotificationAddressee(bookingId: try row.decode(UUID?.self, column: "booking_id"), subscriptionId: try row.decode(UUID?.self, column: "subscription_id"),
+                                          customerId: try row.decode(UUID?.self, column: "customer_id"), email: try row.decode(String.self, column: "recipient")),
+                flightId: try row.decode(UUID?.self, column: "flight_id"), messageId: try row.decode(String.self, column: "message_id"),
+                attempts: try row.decode(Int.self, column: "attempts"), error: try row.decode(String?.self, column: "error"),
+                createdAt: try row.decode(Date.self, column: "created_at"), updatedAt: try row.decode(Date.self, column: "updated_at"))
         })
     }
 }

@@ -89,7 +89,7 @@ public final class SandboxGateway: PaymentGateway, @unchecked Sendable {
             """
             INSERT INTO sandbox_calls (idempotency_key, calls) VALUES ($1, 1)
             ON CONFLICT (idempotency_key) DO UPDATE SET calls = sandbox_calls.calls + 1 RETURNING calls
-            """, key).first!.decode(Int.self, at: 0)
+            """, key).first!.decode(Int.self, column: "calls")
     }
 
     /// The key's first charge decides; later calls with the key get its result.
@@ -123,16 +123,16 @@ public final class SandboxGateway: PaymentGateway, @unchecked Sendable {
     private static func recordRefund(_ db: PostgresConnection, _ request: RefundRequest) throws -> RefundOutcome {
         try db.transaction {
             if let done = try db.query("SELECT reference FROM sandbox_refunds WHERE idempotency_key = $1", request.idempotencyKey).first {
-                return .refunded(reference: try done.decode(String.self, at: 0))
+                return .refunded(reference: try done.decode(String.self, column: "reference"))
             }
             guard let charge = try db.query(
                 "SELECT amount FROM sandbox_charges WHERE reference = $1 AND outcome = 'captured' FOR UPDATE",
                 request.chargeReference).first else {
                 return .refused("no captured charge \(request.chargeReference)")
             }
-            let captured = try charge.decode(Int.self, at: 0)
-            let refunded = try db.query("SELECT coalesce(sum(amount), 0) FROM sandbox_refunds WHERE charge_reference = $1",
-                                        request.chargeReference).first!.decode(Int.self, at: 0)
+            let captured = try charge.decode(Int.self, column: "amount")
+            let refunded = try db.query("SELECT coalesce(sum(amount), 0) AS refunded FROM sandbox_refunds WHERE charge_reference = $1",
+                                        request.chargeReference).first!.decode(Int.self, column: "refunded")
             guard refunded + request.amount <= captured else {
                 return .refused("refund of \(request.amount) exceeds the \(captured - refunded) left of the charge")
             }
@@ -145,11 +145,11 @@ public final class SandboxGateway: PaymentGateway, @unchecked Sendable {
     }
 
     private static func outcome(_ row: PostgresRow) throws -> ChargeOutcome {
-        let last4 = try row.decode(String?.self, at: 2)
-        if try row.decode(String.self, at: 0) == "captured" {
-            return .captured(reference: try row.decode(String.self, at: 1), last4: last4 ?? "0000")
+        let last4 = try row.decode(String?.self, column: "last4")
+        if try row.decode(String.self, column: "outcome") == "captured" {
+            return .captured(reference: try row.decode(String.self, column: "reference"), last4: last4 ?? "0000")
         }
-        let reason = PaymentDeclined.Reason(rawValue: try row.decode(String?.self, at: 3) ?? "") ?? .cardDeclined
+        let reason = PaymentDeclined.Reason(rawValue: try row.decode(String?.self, column: "decline_reason") ?? "") ?? .cardDeclined
         return .declined(reason, last4: last4)
     }
 

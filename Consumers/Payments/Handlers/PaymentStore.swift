@@ -46,14 +46,14 @@ enum PaymentStore {
 
     static func record(_ row: PostgresRow) throws -> PaymentRecord {
         PaymentRecord(
-            paymentId: try row.decode(UUID.self, at: 0), bookingId: try row.decode(UUID.self, at: 1),
-            idempotencyKey: try row.decode(String.self, at: 2), customerId: try row.decode(UUID.self, at: 3),
-            amount: try row.decode(Int.self, at: 4), currency: try row.decode(String.self, at: 5),
-            tokenReference: try row.decode(String.self, at: 6),
-            state: PaymentView.State(rawValue: try row.decode(String.self, at: 7))!,
-            cardLast4: try row.decode(String?.self, at: 8), gatewayReference: try row.decode(String?.self, at: 9),
-            reason: try row.decode(String?.self, at: 10), attempts: try row.decode(Int.self, at: 11),
-            createdAt: try row.decode(Date.self, at: 12), updatedAt: try row.decode(Date.self, at: 13))
+            paymentId: try row.decode(UUID.self, column: "payment_id"), bookingId: try row.decode(UUID.self, column: "booking_id"),
+            idempotencyKey: try row.decode(String.self, column: "idempotency_key"), customerId: try row.decode(UUID.self, column: "customer_id"),
+            amount: try row.decode(Int.self, column: "amount"), currency: try row.decode(String.self, column: "currency"),
+            tokenReference: try row.decode(String.self, column: "token_reference"),
+            state: PaymentView.State(rawValue: try row.decode(String.self, column: "state"))!,
+            cardLast4: try row.decode(String?.self, column: "card_last4"), gatewayReference: try row.decode(String?.self, column: "gateway_reference"),
+            reason: try row.decode(String?.self, column: "reason"), attempts: try row.decode(Int.self, column: "attempts"),
+            createdAt: try row.decode(Date.self, column: "created_at"), updatedAt: try row.decode(Date.self, column: "updated_at"))
     }
 
     /// Queued with the batch's writes.

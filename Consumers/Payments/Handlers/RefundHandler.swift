@@ -25,8 +25,8 @@ struct RefundHandler {
             return try refuse(command, .noCharge, "booking \(command.bookingId.lowercasedString) has no captured charge", paymentId: nil, context)
         }
         let committed = try db.query(
-            "SELECT coalesce(sum(amount), 0) FROM refunds WHERE payment_id = $1 AND state <> 'failed' AND refund_id <> $2",
-            payment.paymentId, command.refundId).first!.decode(Int.self, at: 0)
+            "SELECT coalesce(sum(amount), 0) AS refunded FROM refunds WHERE payment_id = $1 AND state <> 'failed' AND refund_id <> $2",
+            payment.paymentId, command.refundId).first!.decode(Int.self, column: "refunded")
         guard committed + command.amount <= payment.amount else {
             return try refuse(command, .exceedsCharge, "\(command.amount) asked, \(payment.amount - committed) left of the charge",
                               paymentId: payment.paymentId, context)
@@ -69,13 +69,13 @@ struct RefundHandler {
 
     private func announceAgain(_ command: RefundPayment, _ row: PostgresRow, _ context: HandlerContext) throws {
         let subject = command.bookingId.lowercasedString
-        if try row.decode(String.self, at: 0) == "refunded", let payment = try PaymentStore.load(context.database, bookingId: command.bookingId) {
+        if try row.decode(String.self, column: "state") == "refunded", let payment = try PaymentStore.load(context.database, bookingId: command.bookingId) {
             try context.emit(PaymentRefunded(refundId: command.refundId, paymentId: payment.paymentId, bookingId: command.bookingId,
-                                             amount: try row.decode(Int.self, at: 1), currency: payment.currency,
-                                             gatewayReference: try row.decode(String?.self, at: 3) ?? "",
-                                             refundedAt: try row.decode(Date.self, at: 4)), subject: subject)
+                                             amount: try row.decode(Int.self, column: "amount"), currency: payment.currency,
+                                             gatewayReference: try row.decode(String?.self, column: "gateway_reference") ?? "",
+                                             refundedAt: try row.decode(Date.self, column: "updated_at")), subject: subject)
         } else {
-            let reason = PaymentRefundFailed.Reason(rawValue: try row.decode(String?.self, at: 2) ?? "") ?? .noCharge
+            let reason = PaymentRefundFailed.Reason(rawValue: try row.decode(String?.self, column: "failure") ?? "") ?? .noCharge
             try context.emit(PaymentRefundFailed(refundId: command.refundId, bookingId: command.bookingId, reason: reason,
                                                  detail: "refused before"), subject: subject)
         }

@@ -13,9 +13,9 @@ enum PaymentQueries {
             "SELECT refund_id, amount, state, reason, created_at FROM refunds WHERE payment_id = $1 ORDER BY created_at, refund_id",
             payment.paymentId
         ).map { row in
-            PaymentView.Refund(refundId: try row.decode(UUID.self, at: 0), amount: try row.decode(Int.self, at: 1),
-                               state: PaymentView.Refund.State(rawValue: try row.decode(String.self, at: 2))!,
-                               reason: try row.decode(String.self, at: 3), createdAt: try row.decode(Date.self, at: 4))
+            PaymentView.Refund(refundId: try row.decode(UUID.self, column: "refund_id"), amount: try row.decode(Int.self, column: "amount"),
+                               state: PaymentView.Refund.State(rawValue: try row.decode(String.self, column: "state"))!,
+                               reason: try row.decode(String.self, column: "reason"), createdAt: try row.decode(Date.self, column: "created_at"))
         }
         return GetPayment.Response(payment: PaymentView(
             paymentId: payment.paymentId, bookingId: payment.bookingId, customerId: payment.customerId, state: payment.state,

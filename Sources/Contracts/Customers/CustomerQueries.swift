@@ -6,7 +6,7 @@ import Foundation
 
 /// Checks an email and password. Transient: queries are never persisted by the broker or the
 /// runtime, so the password exists only in memory while it is checked. An unknown email and a
-/// wrong password get the same answer, `QueryError(kind: "unauthorized")`, after the same work.
+/// wrong password get the same answer, `QueryError(kind: .unauthorized)`, after the same work.
 public struct CustomerLogin: Query, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
     public static let messageType = MessageType("customer.login", version: 1)
     public typealias Response = CustomerIdentity

@@ -19,7 +19,7 @@ struct MessageStore {
         guard !ids.isEmpty else { return [:] }
         let rows = try database.query("SELECT message_id, emitted FROM inbox WHERE message_id = ANY($1::text[])", ids)
         var handled: [String: String?] = [:]
-        for row in rows { handled[try row.decode(String.self, at: 0)] = try row.decode(String?.self, at: 1) }
+        for row in rows { handled[try row.decode(String.self, column: "message_id")] = try row.decode(String?.self, column: "emitted") }
         return handled
     }
 
@@ -73,16 +73,16 @@ struct MessageStore {
             """,
             age.seconds, limit)
         return try rows.map { row in
-            let routingKey = try row.decode(String.self, at: 2)
+            let routingKey = try row.decode(String.self, column: "routing_key")
             guard let type = MessageType(parsing: routingKey) else {
-                throw ConfigurationError("outbox row \(try row.decode(String.self, at: 0)) has routing key '\(routingKey)', not a message type")
+                throw ConfigurationError("outbox row \(try row.decode(String.self, column: "id")) has routing key '\(routingKey)', not a message type")
             }
-            let correlation = try row.decode(String.self, at: 3)
+            let correlation = try row.decode(String.self, column: "correlation_id")
             return OutgoingMessage(
-                id: try row.decode(String.self, at: 0), type: type, exchange: try row.decode(String.self, at: 1),
-                body: Data(try row.decode(String.self, at: 5).utf8), correlationId: correlation.isEmpty ? nil : correlation,
-                time: try row.decode(Date.self, at: 6), source: try row.decode(String.self, at: 4),
-                replyTo: try row.decode(String?.self, at: 7))
+                id: try row.decode(String.self, column: "id"), type: type, exchange: try row.decode(String.self, column: "exchange"),
+                body: Data(try row.decode(String.self, column: "body").utf8), correlationId: correlation.isEmpty ? nil : correlation,
+                time: try row.decode(Date.self, column: "created_at"), source: try row.decode(String.self, column: "source"),
+                replyTo: try row.decode(String?.self, column: "reply_to"))
         }
     }
 
@@ -94,7 +94,7 @@ struct MessageStore {
             ON CONFLICT (message_id) DO UPDATE SET starts = poison_suspects.starts + 1, last_seen = now()
             RETURNING starts
             """, messageID)
-        return try rows.first!.decode(Int.self, at: 0)
+        return try rows.first!.decode(Int.self, column: "starts")
     }
 
     /// The process lived through handling these: they are not suspects any more.

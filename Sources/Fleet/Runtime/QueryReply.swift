@@ -9,20 +9,47 @@ public struct QueryReply<Response: Codable & Sendable>: Codable, Sendable {
 
 /// Why a query has no answer. Query handlers throw it; clients receive it.
 public struct QueryError: Error, Codable, Sendable, CustomStringConvertible, Equatable {
-    /// `not-found`, `invalid`, `forbidden`, `internal`, or one a context defines.
-    public var kind: String
+    /// What kind of refusal it is: one of the runtime's, or one a context defines. On the wire,
+    /// its name (`not-found`).
+    public struct Kind: RawRepresentable, Codable, Sendable, Hashable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+
+        public static let notFound = Kind(rawValue: "not-found")
+        /// The query is malformed in a field it names (`field`).
+        public static let invalid = Kind(rawValue: "invalid")
+        public static let unauthorized = Kind(rawValue: "unauthorized")
+        public static let forbidden = Kind(rawValue: "forbidden")
+        public static let conflict = Kind(rawValue: "conflict")
+        /// The context has no answer for this query type, or not at this version.
+        public static let unknownType = Kind(rawValue: "unknown-type")
+        public static let unsupportedVersion = Kind(rawValue: "unsupported-version")
+        /// The query's body is not a query envelope that can be read.
+        public static let malformed = Kind(rawValue: "malformed")
+        /// The context failed while answering.
+        public static let `internal` = Kind(rawValue: "internal")
+
+        public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(rawValue)
+        }
+        public var description: String { rawValue }
+    }
+
+    public var kind: Kind
     public var message: String
     /// The field at fault, for `invalid`.
     public var field: String?
 
-    public init(kind: String, message: String, field: String? = nil) {
+    public init(kind: Kind, message: String, field: String? = nil) {
         self.kind = kind
         self.message = message
         self.field = field
     }
 
-    public static func notFound(_ message: String) -> QueryError { QueryError(kind: "not-found", message: message) }
-    public static func invalid(_ field: String, _ message: String) -> QueryError { QueryError(kind: "invalid", message: message, field: field) }
+    public static func notFound(_ message: String) -> QueryError { QueryError(kind: .notFound, message: message) }
+    public static func invalid(_ field: String, _ message: String) -> QueryError { QueryError(kind: .invalid, message: message, field: field) }
 
     public var description: String { field.map { "\(kind): \($0): \(message)" } ?? "\(kind): \(message)" }
 }

@@ -103,9 +103,9 @@ final class QueryWorker {
             let query: RegisteredQuery
             switch definition.registry.resolveQuery(type) {
             case .found(let found): query = found
-            case .unknownType: throw QueryError(kind: "unknown-type", message: "context '\(definition.name)' does not answer \(type)")
+            case .unknownType: throw QueryError(kind: .unknownType, message: "context '\(definition.name)' does not answer \(type)")
             case .unsupportedVersion(let versions):
-                throw QueryError(kind: "unsupported-version", message: "context '\(definition.name)' answers \(type.name) at \(versions.map { "v\($0)" }.joined(separator: ", "))")
+                throw QueryError(kind: .unsupportedVersion, message: "context '\(definition.name)' answers \(type.name) at \(versions.map { "v\($0)" }.joined(separator: ", "))")
             }
             let run: (QueryContext) throws -> any Encodable
             do {
@@ -131,10 +131,10 @@ final class QueryWorker {
             case let error as QueryError: queryError = error
             case let error as DecodingError:
                 let (field, reason) = describeDecodingFailure(error, root: "envelope", document: delivery.body)
-                queryError = QueryError(kind: "malformed", message: reason, field: field)
+                queryError = QueryError(kind: .malformed, message: reason, field: field)
             default:
                 logger.error("query failed", metadata: ["error": "\(error)"])
-                queryError = QueryError(kind: "internal", message: "\(error)")
+                queryError = QueryError(kind: .internal, message: "\(error)")
             }
             return (try? encoder.encode(EncodedReply(ok: false, data: nil, error: queryError))) ?? Data(#"{"ok":false}"#.utf8)
         }

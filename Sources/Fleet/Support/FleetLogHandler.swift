@@ -14,7 +14,7 @@ public struct FleetLogHandler: LogHandler {
     }
 
     /// Installs the handler for the whole process; the level comes from `AIRFLEET_LOG_LEVEL`.
-    public static func bootstrap(environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public static func bootstrap(environment: [String: String]) {
         let level = environment["AIRFLEET_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         LoggingSystem.bootstrap { FleetLogHandler(label: $0, level: level) }
     }

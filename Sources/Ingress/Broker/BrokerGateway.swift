@@ -60,7 +60,7 @@ public final class BrokerGateway: Sendable {
     /// `replyTypes`, only messages of those types are copied back: the rest of the chain costs
     /// the broker nothing more.
     public func send<C: Command>(_ command: C, subject: String?, correlationId: String, wait: Duration?,
-                                 replyTypes: Set<String>? = nil,
+                                 replyTypes: Set<MessageType>? = nil,
                                  settles: @escaping @Sendable (ReplyMessage, String) -> Bool = causedDirectly) async throws -> Dispatch {
         let id = UUID.random().lowercasedString
         guard let wait, wait > .zero else {
@@ -76,7 +76,7 @@ public final class BrokerGateway: Sendable {
             (message.failure != nil && message.envelope?.id == id) || settles(message, id)
         }
         let outgoing = try OutgoingMessage.make(command, id: id, source: source, subject: subject,
-                                                correlationId: correlationId, replyTo: replyQueue, replyTypes: replyTypes?.sorted())
+                                                correlationId: correlationId, replyTo: replyQueue, replyTypes: replyTypes?.sorted().map(\.description))
         do {
             try await deliver(outgoing)
         } catch {

@@ -33,6 +33,12 @@ public struct ReplyMessage: Sendable {
             ? nil : try? FleetJSON.standardDecoder.decode(EnvelopeHeader.self, from: delivery.body)
     }
 
+    /// The message type the AMQP type names, when it names one (an answer's does not).
+    public var messageType: MessageType? { type.flatMap(MessageType.init(parsing:)) }
+
+    /// Whether this is a copy of a message of type `M`.
+    public func carries<M: Message>(_ type: M.Type) -> Bool { self.type == M.messageType.description }
+
     /// The `data` of a copied message, decoded as `M`.
     public func data<M: Message>(as type: M.Type) throws -> M {
         try FleetJSON.standardDecoder.decode(DataOnly<M>.self, from: body).data

@@ -55,11 +55,11 @@ struct ProblemMiddleware: RouterMiddleware {
     /// A context's refusal to answer, as the client should see it.
     static func problem(for error: QueryError) -> Problem {
         switch error.kind {
-        case "not-found": .notFound(error.message)
-        case "invalid": .invalid(error.field ?? "query", error.message)
-        case "unauthorized": .unauthenticated(error.message)
-        case "forbidden": .forbidden(error.message)
-        case "conflict": .conflict(error.message, field: error.field)
+        case .notFound: .notFound(error.message)
+        case .invalid: .invalid(error.field ?? "query", error.message)
+        case .unauthorized: .unauthenticated(error.message)
+        case .forbidden: .forbidden(error.message)
+        case .conflict: .conflict(error.message, field: error.field)
         default: Problem(.badGateway, kind: "upstream", title: "A context could not answer", detail: error.description)
         }
     }

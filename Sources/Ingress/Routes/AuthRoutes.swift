@@ -1,8 +1,9 @@
 import Contracts
-import Fleet
 import Dispatch
+import Fleet
 import Foundation
 import Hummingbird
+import Passwords
 
 /// Sign-up and login.
 extension IngressRoutes {
@@ -29,7 +30,7 @@ extension IngressRoutes {
                 if let response = try outcome(message, is: CustomerRegistered.self, status: .created, headers: [.location: "/v1/me"]) {
                     return response
                 }
-                if message.type == CustomerRegistrationRejected.messageType.description {
+                if message.carries(CustomerRegistrationRejected.self) {
                     let rejection = try message.data(as: CustomerRegistrationRejected.self)
                     throw Problem.conflict(rejection.message, field: "email")
                 }
@@ -44,7 +45,7 @@ extension IngressRoutes {
             let identity: CustomerIdentity
             do {
                 identity = try await ask(login, context)
-            } catch let error as QueryError where error.kind == "unauthorized" {
+            } catch let error as QueryError where error.kind == .unauthorized {
                 throw Problem.invalidCredentials
             }
             return try .json(try await tokens.issue(for: identity))

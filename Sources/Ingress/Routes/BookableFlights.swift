@@ -92,7 +92,7 @@ final class BookableFlights: Sendable {
         let answer: GetFlight.Response
         do {
             answer = try await gateway.ask(GetFlight(flightId: flightId), correlationId: correlationId, timeout: timeout)
-        } catch let error as QueryError where error.kind == "not-found" {
+        } catch let error as QueryError where error.kind == .notFound {
             throw Problem.unprocessable("flightId: no flight \(flightId.lowercasedString); GET /v1/flights finds flights",
                                         field: "flightId")
         } catch {

@@ -22,15 +22,12 @@ extension IngressRoutes {
 
     /// The messages that answer a booking's creation for a client that waits: its outcomes, its
     /// refusal, or the booking its idempotency key already made.
-    static let bookingAnswers: Set<String> = [
-        BookingConfirmed.messageType.description, BookingFailed.messageType.description,
-        BookingExpired.messageType.description, BookingCancelled.messageType.description,
-        BookingDeduplicated.messageType.description, BookingRejected.messageType.description,
+    static let bookingAnswers: Set<MessageType> = [
+        BookingConfirmed.messageType, BookingFailed.messageType, BookingExpired.messageType,
+        BookingCancelled.messageType, BookingDeduplicated.messageType, BookingRejected.messageType,
     ]
     /// The messages that answer a cancellation for a client that waits.
-    static let cancellationAnswers: Set<String> = [
-        BookingCancelled.messageType.description, BookingCancelRejected.messageType.description,
-    ]
+    static let cancellationAnswers: Set<MessageType> = [BookingCancelled.messageType, BookingCancelRejected.messageType]
 
     func registerBookings(on table: RouteTable) {
         table.add(.post, "/v1/bookings", access: .signedIn) { request, context in
@@ -57,7 +54,7 @@ extension IngressRoutes {
             let location = "/v1/bookings/\(subject)"
             return try await send(command, subject: bookingId, statusURL: location, request: request, context: context,
                                   answeredBy: Self.bookingAnswers) { message in
-                if message.type == BookingRejected.messageType.description {
+                if message.carries(BookingRejected.self) {
                     let rejection = try message.data(as: BookingRejected.self)
                     throw Problem.conflict(rejection.detail, field: key == nil ? "bookingId" : "Idempotency-Key")
                 }
@@ -67,7 +64,7 @@ extension IngressRoutes {
                 guard let view = try? await ask(GetBooking(bookingId: bookingId), context).booking else {
                     return try CommandAnswer.accepted(commandId: nil, statusURL: location, context: context)
                 }
-                let status: HTTPResponse.Status = message.type == BookingConfirmed.messageType.description ? .created : .ok
+                let status: HTTPResponse.Status = message.carries(BookingConfirmed.self) ? .created : .ok
                 return try .json(view, status: status, headers: [.location: location])
             }
         }
@@ -97,7 +94,7 @@ extension IngressRoutes {
             let location = "/v1/bookings/\(subject)"
             return try await send(command, subject: booking.bookingId, statusURL: location, request: request, context: context,
                                   answeredBy: Self.cancellationAnswers) { message in
-                if message.type == BookingCancelRejected.messageType.description {
+                if message.carries(BookingCancelRejected.self) {
                     let rejection = try message.data(as: BookingCancelRejected.self)
                     switch rejection.reason {
                     case .notFound: throw Problem.notFound("no booking \(subject)")
@@ -135,7 +132,7 @@ extension IngressRoutes {
         let booking: BookingView
         do {
             booking = try await ask(query, context).booking
-        } catch let error as QueryError where error.kind == "not-found" {
+        } catch let error as QueryError where error.kind == .notFound {
             throw hidden
         }
         guard booking.customerId == identity.customerId || identity.isStaff else { throw hidden }

@@ -52,7 +52,7 @@ struct IngressRoutes: Sendable {
     /// waits gets the first message the command caused, or with `answeredBy` the first of those
     /// types about the command's subject, and only those are copied back to the ingress.
     func send<C: Command>(_ command: C, subject: UUID, statusURL: String, request: Request, context: IngressRequestContext,
-                          answeredBy types: Set<String>? = nil,
+                          answeredBy types: Set<MessageType>? = nil,
                           settled: (ReplyMessage) async throws -> Response) async throws -> Response {
         try command.validate()
         let wait = try WaitPreference.parse(request, maximum: configuration.maximumWait)
@@ -60,7 +60,7 @@ struct IngressRoutes: Sendable {
         let settles: @Sendable (ReplyMessage, String) -> Bool
         if let types {
             settles = { message, _ in
-                guard let type = message.type, message.envelope?.subject == subjectText else { return false }
+                guard let type = message.messageType, message.envelope?.subject == subjectText else { return false }
                 return types.contains(type)
             }
         } else {
@@ -83,7 +83,7 @@ struct IngressRoutes: Sendable {
 /// The outcome `M` as the response: `M`'s data with `status`, when the outcome is of type `M`.
 func outcome<M: Message>(_ message: ReplyMessage, is type: M.Type, status: HTTPResponse.Status = .ok,
                          headers: HTTPFields = [:]) throws -> Response? {
-    guard message.type == M.messageType.description else { return nil }
+    guard message.carries(M.self) else { return nil }
     return try .json(try message.data(as: M.self), status: status, headers: headers)
 }
 

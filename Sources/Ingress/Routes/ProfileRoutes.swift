@@ -42,7 +42,7 @@ extension IngressRoutes {
             let customerId = try context.authenticated().customerId
             let command = UpdateCustomer(customerId: customerId, passengers: list.passengers)
             return try await send(command, subject: customerId, statusURL: "/v1/me/passengers", request: request, context: context) { message in
-                guard message.type == CustomerUpdated.messageType.description else { return try unexpectedOutcome(message) }
+                guard message.carries(CustomerUpdated.self) else { return try unexpectedOutcome(message) }
                 return try .json(PassengerList(passengers: try message.data(as: CustomerUpdated.self).passengers))
             }
         }
@@ -56,7 +56,7 @@ extension IngressRoutes {
             let customerId = try context.authenticated().customerId
             do {
                 _ = try await ask(GetFlight(flightId: subscription.flightId), context)
-            } catch let error as QueryError where error.kind == "not-found" {
+            } catch let error as QueryError where error.kind == .notFound {
                 throw Problem.unprocessable("flightId: no flight \(subscription.flightId.lowercasedString)", field: "flightId")
             }
             let command = CreateSubscription(subscriptionId: UUID(), customerId: customerId, flightId: subscription.flightId)

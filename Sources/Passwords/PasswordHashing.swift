@@ -1,5 +1,5 @@
+import Contracts
 import Fleet
-import Foundation
 import HummingbirdBcrypt
 
 /// bcrypt, as Airfleet uses it: the ingress, operators' tools and the first admin hash; the
@@ -9,7 +9,7 @@ public enum PasswordHashing {
     public static let costRange = 4...31
 
     /// Reads `AIRFLEET_BCRYPT_COST` (default 12), refusing a value bcrypt cannot use.
-    public static func cost(fromEnvironment environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int {
+    public static func cost(fromEnvironment environment: [String: String]) throws -> Int {
         guard let text = environment["AIRFLEET_BCRYPT_COST"], !text.isEmpty else { return defaultCost }
         guard let cost = Int(text), costRange.contains(cost) else {
             throw ConfigurationError("AIRFLEET_BCRYPT_COST must be an integer from \(costRange.lowerBound) to \(costRange.upperBound), not '\(text)'")
