@@ -76,6 +76,18 @@ public struct PostgresRow: Sendable {
         return try decode(type, at: index)
     }
 
+    /// A string-backed enum, by its raw value: a value the enum does not have is an error naming
+    /// the column, not a crash.
+    public func decode<T: RawRepresentable>(_ type: T.Type, column: String) throws -> T where T.RawValue == String {
+        let text = try decode(String.self, column: column)
+        guard let value = T(rawValue: text) else {
+            var error = PostgresDecodingError(T.self, text: text, reason: "it is none of \(T.self)'s values")
+            error.column = column
+            throw error
+        }
+        return value
+    }
+
     /// Out of range traps, like an Array subscript.
     public func isNull(at index: Int) -> Bool {
         values[index] == nil

@@ -29,6 +29,15 @@ final class CodingTests: PostgresTestCase {
         XCTAssertTrue("\(error!)".contains("not an integer in"), "\(error!)")
     }
 
+    func testAStringBackedEnumReadsByRawValueAndAnUnknownValueIsAnErrorNamingTheColumn() throws {
+        enum Seating: String { case aisle, window }
+        let row = try XCTUnwrap(try connection.query("select 'window' as seating, 'wing' as other").first)
+        XCTAssertEqual(try row.decode(Seating.self, column: "seating"), .window)
+        let error = expectError(PostgresDecodingError.self) { _ = try row.decode(Seating.self, column: "other") }
+        XCTAssertEqual(error?.column, "other")
+        XCTAssertTrue("\(error!)".contains("'wing'"), "\(error!)")
+    }
+
     func testDoubles() throws {
         for value in [0.0, -0.5, 1.0 / 3.0, 1e-300, -1.7976931348623157e308, 123456789.123456789] {
             XCTAssertEqual(try roundTrip(value, as: "float8"), value)

@@ -77,7 +77,7 @@ enum BookingStore {
             paymentToken: try row.decode(String?.self, column: "payment_token"),
             idempotencyKey: try row.decode(String?.self, column: "idempotency_key"),
             fingerprint: try row.decode(String.self, column: "fingerprint"),
-            state: BookingState(rawValue: try row.decode(String.self, column: "state"))!,
+            state: try row.decode(BookingState.self, column: "state"),
             reason: try row.decode(String?.self, column: "reason"),
             detail: try row.decode(String?.self, column: "detail"),
             holdId: try row.decode(UUID.self, column: "hold_id"),

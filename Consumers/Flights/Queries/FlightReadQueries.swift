@@ -14,7 +14,7 @@ enum FlightReadQueries {
             .map { row -> CabinAvailability in
                 let seats = try row.decode(Int.self, column: "seats"), taken = try row.decode(Int.self, column: "taken")
                 let fare = try row.decode(Int.self, column: "base_fare")
-                return CabinAvailability(cabin: Cabin(rawValue: try row.decode(String.self, column: "cabin"))!, seats: seats,
+                return CabinAvailability(cabin: try row.decode(Cabin.self, column: "cabin"), seats: seats,
                                          seatsLeft: seats - taken, baseFare: fare,
                                          currentPrice: Pricing.price(baseFare: fare, taken: taken, capacity: seats))
             }

@@ -50,7 +50,7 @@ enum PaymentStore {
             idempotencyKey: try row.decode(String.self, column: "idempotency_key"), customerId: try row.decode(UUID.self, column: "customer_id"),
             amount: try row.decode(Int.self, column: "amount"), currency: try row.decode(String.self, column: "currency"),
             tokenReference: try row.decode(String.self, column: "token_reference"),
-            state: PaymentView.State(rawValue: try row.decode(String.self, column: "state"))!,
+            state: try row.decode(PaymentView.State.self, column: "state"),
             cardLast4: try row.decode(String?.self, column: "card_last4"), gatewayReference: try row.decode(String?.self, column: "gateway_reference"),
             reason: try row.decode(String?.self, column: "reason"), attempts: try row.decode(Int.self, column: "attempts"),
             createdAt: try row.decode(Date.self, column: "created_at"), updatedAt: try row.decode(Date.self, column: "updated_at"))

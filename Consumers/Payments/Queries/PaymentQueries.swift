@@ -14,7 +14,7 @@ enum PaymentQueries {
             payment.paymentId
         ).map { row in
             PaymentView.Refund(refundId: try row.decode(UUID.self, column: "refund_id"), amount: try row.decode(Int.self, column: "amount"),
-                               state: PaymentView.Refund.State(rawValue: try row.decode(String.self, column: "state"))!,
+                               state: try row.decode(PaymentView.Refund.State.self, column: "state"),
                                reason: try row.decode(String.self, column: "reason"), createdAt: try row.decode(Date.self, column: "created_at"))
         }
         return GetPayment.Response(payment: PaymentView(
