@@ -1,4 +1,5 @@
 import Foundation
+import Identifiers
 
 /// Date ⇄ timestamptz with microsecond precision both ways, by integer calendar arithmetic:
 /// DateFormatter is slow, keeps only milliseconds, and its shared instances are not thread-safe.
@@ -43,7 +44,6 @@ enum PostgresTimestamp {
         text.append(contentsOf: "+00\(era)".utf8)
         return String(decoding: text, as: UTF8.self)
     }
-
 
     static func parse(_ text: String) -> Date? {
         switch text {

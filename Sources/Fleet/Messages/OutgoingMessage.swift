@@ -78,3 +78,9 @@ public struct OutgoingMessage: Sendable, Equatable {
         return copy
     }
 }
+
+extension [OutgoingMessage] {
+    /// The messages in their AMQP form, then the reply copies of those that have one: the
+    /// outcomes of the messages themselves come first, in order.
+    public var withReplyCopies: [AMQPOutgoingMessage] { map(\.amqpMessage) + compactMap(\.replyCopy) }
+}

@@ -1,5 +1,5 @@
 import Foundation
-import Postgres
+import Identifiers
 
 /// The times in messages: `2026-11-23T04:00:00.123Z` written, RFC 3339 read. Every envelope
 /// carries one and most payloads more, so the usual shapes go by integer arithmetic

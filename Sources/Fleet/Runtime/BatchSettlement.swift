@@ -25,7 +25,7 @@ struct BatchSettlement {
     func send(_ messages: [InboundMessage], _ outcomes: [BatchOutcome], _ outgoing: [OutgoingMessage]) throws -> SentBatch {
         var sequences: [UInt64] = []
         if !outgoing.isEmpty {
-            sequences = try link.publishChannel.publish(outgoing.map(\.amqpMessage) + outgoing.compactMap(\.replyCopy))
+            sequences = try link.publishChannel.publish(outgoing.withReplyCopies)
         }
         return SentBatch(messages: messages, outcomes: outcomes, outgoing: outgoing, sequences: sequences)
     }
@@ -47,22 +47,9 @@ struct BatchSettlement {
         let began = ContinuousClock.now
         let outcomes = try link.publishChannel.waitForConfirms(batch.sequences).prefix(batch.outgoing.count)
         timings.add(.confirms, ContinuousClock.now - began)
-        var refused = 0
-        for (message, outcome) in zip(batch.outgoing, outcomes) {
-            switch outcome {
-            case .confirmed:
-                break
-            case .returned(let code, let text):
-                logger.error("no queue takes this message; dropped by the broker", metadata: [
-                    "message_id": "\(message.id)", "type": "\(message.type)", "reply": "\(code) \(text)"])
-            case .nacked:
-                refused += 1
-                logger.warning("broker refused a message; it will be published again", metadata: [
-                    "message_id": "\(message.id)", "type": "\(message.type)"])
-            }
-        }
+        let taken = batch.outgoing.taken(by: outcomes, logger: logger)
         configuration.failpoints.hit(.afterPublish)
-        return refused
+        return batch.outgoing.count - taken.count
     }
 
     /// Sends failed messages on (retry rung or dead letters), then acknowledges the batch.

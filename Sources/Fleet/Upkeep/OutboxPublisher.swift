@@ -17,9 +17,7 @@ final class OutboxPublisher {
     /// Publishes messages and their reply copies in one confirmed batch; returns the outcomes
     /// of the messages themselves (a copy's fate decides nothing).
     func publish(_ messages: [OutgoingMessage]) throws -> [AMQPPublishOutcome] {
-        let copies = messages.compactMap(\.replyCopy)
-        let outcomes = try connected().publishConfirmed(messages.map(\.amqpMessage) + copies)
-        return Array(outcomes.prefix(messages.count))
+        Array(try connected().publishConfirmed(messages.withReplyCopies).prefix(messages.count))
     }
 
     /// Answers the broker's heartbeats while the connection has nothing to publish.

@@ -25,8 +25,7 @@ final class OutboxSweep: PeriodicTask {
         try db.transaction {
             let stale = try store.lockStale(olderThan: age, limit: 500)
             guard !stale.isEmpty else { return }
-            let outcomes = try publisher.publish(stale)
-            let sent = zip(stale, outcomes).filter { $0.1 != .nacked }.map(\.0.id)
+            let sent = stale.taken(by: try publisher.publish(stale), logger: logger)
             try store.remove(sent)
             logger.info("published outbox messages left by an earlier process", metadata: ["count": "\(sent.count)"])
         }

@@ -55,21 +55,8 @@ final class ScheduledJobs: PeriodicTask {
                 return context.outgoing
             }
             guard !outgoing.isEmpty else { return }
-            var taken: [String] = []
-            for (message, outcome) in zip(outgoing, try publisher.publish(outgoing)) {
-                switch outcome {
-                case .confirmed:
-                    taken.append(message.id)
-                case .returned(let code, let text):
-                    jobLogger.error("no queue takes this message; dropped by the broker", metadata: [
-                        "message_id": "\(message.id)", "type": "\(message.type)", "reply": "\(code) \(text)"])
-                    taken.append(message.id)
-                case .nacked:
-                    jobLogger.warning("broker refused a message; the outbox sweep publishes it again", metadata: [
-                        "message_id": "\(message.id)", "type": "\(message.type)"])
-                }
-            }
-            try store.remove(taken)
+            // A row the broker refused stays for the outbox sweep.
+            try store.remove(outgoing.taken(by: try publisher.publish(outgoing), logger: jobLogger))
         } catch let error as PostgresError where error.isConnectionLost {
             throw error
         } catch let error as AMQPError where error.isConnectionLost {
