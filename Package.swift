@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C libraries from Debian, found through pkg-config.
@@ -48,7 +49,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], resources: [.copy("Migrations")]),
-        .target(name: "Contracts", dependencies: ["Fleet"]),
+        // The message types are generated from Schemas/, the contracts' one source.
+        .executableTarget(name: "generate-contracts", dependencies: [
+            .product(name: "Yams", package: "Yams"),
+        ], path: "Sources/ContractsGenerator"),
+        .plugin(name: "ContractsFromSchemas", capability: .buildTool(), dependencies: ["generate-contracts"]),
+        .target(name: "Contracts", dependencies: ["Fleet"], plugins: ["ContractsFromSchemas"]),
         // bcrypt as the fleet uses it: the ingress and the tools hash, the customers context verifies.
         .target(name: "Passwords", dependencies: [
             "Contracts", "Fleet",
@@ -175,6 +181,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SMTPTests", dependencies: ["SMTP", "CCurl"]),
+        .testTarget(name: "ContractsGeneratorTests", dependencies: ["generate-contracts"]),
         .testTarget(name: "NotificationsTests", dependencies: [
             "Notifications", "airfleet", "SMTP", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
             .product(name: "Logging", package: "swift-log"),

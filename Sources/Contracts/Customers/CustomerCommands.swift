@@ -17,23 +17,7 @@ import Foundation
 /// `email-taken`) when another customer already has the email. The same `customerId` with the
 /// same email again is not an error: the customer is kept and `customer.registered.v1` is
 /// emitted again, so a client waiting for the outcome of a retry gets one.
-public struct RegisterCustomer: Command, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
-    public static let messageType = MessageType("customer.register", version: 1)
-    public var customerId: UUID
-    public var email: String
-    /// bcrypt, `$2a$`, `$2b$` or `$2y$`.
-    public var passwordHash: String
-    public var name: String
-    public var role: CustomerRole?
-
-    public init(customerId: UUID, email: String, passwordHash: String, name: String, role: CustomerRole? = nil) {
-        self.customerId = customerId
-        self.email = email
-        self.passwordHash = passwordHash
-        self.name = name
-        self.role = role
-    }
-
+extension RegisterCustomer: CustomStringConvertible, CustomDebugStringConvertible {
     public var effectiveRole: CustomerRole { role ?? .customer }
 
     public func validate() throws {
@@ -51,18 +35,8 @@ public struct RegisterCustomer: Command, Equatable, CustomStringConvertible, Cus
 
 /// Changes a customer's own profile. Absent fields are left as they are; `passengers`, when
 /// given, replaces the whole list of saved passengers (an empty list clears it).
-public struct UpdateCustomer: Command, Equatable {
-    public static let messageType = MessageType("customer.update", version: 1)
+extension UpdateCustomer {
     public static let maximumPassengers = 20
-    public var customerId: UUID
-    public var name: String?
-    public var passengers: [SavedPassenger]?
-
-    public init(customerId: UUID, name: String? = nil, passengers: [SavedPassenger]? = nil) {
-        self.customerId = customerId
-        self.name = name
-        self.passengers = passengers
-    }
 
     public func validate() throws {
         guard name != nil || passengers != nil else {
@@ -83,36 +57,4 @@ public struct UpdateCustomer: Command, Equatable {
             }
         }
     }
-}
-
-/// Subscribes a customer to updates of a flight (delays, gate changes, cancellation).
-/// Idempotent per (customerId, flightId): a second subscription to the same flight keeps the
-/// first and emits `subscription.created.v1` again with the first's `subscriptionId`.
-/// Whether the flight exists is the flights context's business: it is not checked here.
-public struct CreateSubscription: Command, Equatable {
-    public static let messageType = MessageType("subscription.create", version: 1)
-    public var subscriptionId: UUID
-    public var customerId: UUID
-    public var flightId: UUID
-
-    public init(subscriptionId: UUID, customerId: UUID, flightId: UUID) {
-        self.subscriptionId = subscriptionId
-        self.customerId = customerId
-        self.flightId = flightId
-    }
-
-}
-
-/// Ends a customer's subscription to a flight; emits `subscription.deleted.v1` when there was
-/// one, nothing when there was none.
-public struct DeleteSubscription: Command, Equatable {
-    public static let messageType = MessageType("subscription.delete", version: 1)
-    public var customerId: UUID
-    public var flightId: UUID
-
-    public init(customerId: UUID, flightId: UUID) {
-        self.customerId = customerId
-        self.flightId = flightId
-    }
-
 }

@@ -2,12 +2,7 @@ import Fleet
 import Foundation
 
 /// The cabins of an aircraft, front to back. The raw value is the wire name.
-public enum Cabin: String, Codable, Sendable, CaseIterable, Comparable {
-    case first
-    case business
-    case premiumEconomy = "premium-economy"
-    case economy
-
+extension Cabin: Comparable {
     public static func < (lhs: Cabin, rhs: Cabin) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }

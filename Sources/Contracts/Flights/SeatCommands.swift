@@ -3,29 +3,9 @@ import Foundation
 
 /// Holds seats of one cabin for a booking, either the `seats` named or any `count` seats.
 /// Idempotent by `holdId`: the same holdId again re-emits the first outcome.
-public struct HoldSeats: Command, Equatable {
-    public static let messageType = MessageType("seats.hold", version: 1)
+extension HoldSeats {
     public static let defaultHoldSeconds = 600
     public static let maximumSeats = 9
-
-    public var holdId: UUID
-    public var bookingId: UUID
-    public var flightId: UUID
-    public var cabin: String
-    public var seats: [String]?
-    public var count: Int?
-    public var holdSeconds: Int?
-
-    public init(holdId: UUID, bookingId: UUID, flightId: UUID, cabin: String, seats: [String]? = nil,
-                count: Int? = nil, holdSeconds: Int? = nil) {
-        self.holdId = holdId
-        self.bookingId = bookingId
-        self.flightId = flightId
-        self.cabin = cabin
-        self.seats = seats
-        self.count = count
-        self.holdSeconds = holdSeconds
-    }
 
     public var effectiveHoldSeconds: Int { holdSeconds ?? Self.defaultHoldSeconds }
 
@@ -57,29 +37,5 @@ public struct HoldSeats: Command, Equatable {
         guard let letter = seat.last, letter.isASCII, letter.isUppercase else { return false }
         let row = seat.dropLast()
         return (1...3).contains(row.count) && row.allSatisfy { $0.isASCII && $0.isNumber } && row.first != "0"
-    }
-}
-
-/// Gives a hold's seats back before it expires (the booking gave up). Sold seats stay sold
-/// unless `includeSold` is true (a confirmed booking was cancelled).
-public struct ReleaseSeats: Command, Equatable {
-    public static let messageType = MessageType("seats.release", version: 1)
-    public var holdId: UUID
-    public var includeSold: Bool?
-
-    public init(holdId: UUID, includeSold: Bool? = nil) {
-        self.holdId = holdId
-        self.includeSold = includeSold
-    }
-}
-
-/// Turns a hold into sold seats (the booking paid).
-public struct ConfirmSeats: Command, Equatable {
-    public static let messageType = MessageType("seats.confirm", version: 1)
-    public var holdId: UUID
-    public var bookingId: UUID
-    public init(holdId: UUID, bookingId: UUID) {
-        self.holdId = holdId
-        self.bookingId = bookingId
     }
 }
