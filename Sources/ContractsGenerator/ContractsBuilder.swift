@@ -71,7 +71,7 @@ struct ContractsBuilder {
 
     /// A schema's description without its opening sentence about the envelope, which Swift
     /// readers do not need.
-    private static func documentation(_ description: String?) -> String? {
+    static func documentation(_ description: String?) -> String? {
         guard let description, description.hasPrefix("The data of") || description.hasPrefix("The `data` member"),
               let end = description.range(of: ". ") else { return description }
         return String(description[end.upperBound...])

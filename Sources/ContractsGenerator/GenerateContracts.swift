@@ -1,24 +1,35 @@
 import Foundation
 
 /// Writes the Swift types of every message from the JSON Schemas in Schemas/, which are the
-/// contracts' one source: `generate-contracts SCHEMAS OUTPUT`.
+/// contracts' one source:
+///
+/// - `generate-contracts SCHEMAS OUTPUT` writes the Swift file (the Contracts build plugin runs it);
+/// - `generate-contracts --index SCHEMAS` writes SCHEMAS/README.md, the index of every message.
 @main
 enum GenerateContracts {
+    static let usage = "usage: generate-contracts SCHEMAS-FOLDER OUTPUT-FILE | generate-contracts --index SCHEMAS-FOLDER"
+
     static func main() {
-        let arguments = CommandLine.arguments.dropFirst()
-        guard arguments.count == 2, let folder = arguments.first, let output = arguments.last else {
-            fail("usage: generate-contracts SCHEMAS-FOLDER OUTPUT-FILE")
-        }
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        guard arguments.count == 2 else { fail(usage) }
         do {
-            let files = try SchemaFile.all(in: URL(fileURLWithPath: folder))
-            let builder = try ContractsBuilder(files: files)
-            let code = SwiftFile(builder: builder).render()
-            let url = URL(fileURLWithPath: output)
-            if (try? String(contentsOf: url, encoding: .utf8)) != code {
-                try code.write(to: url, atomically: true, encoding: .utf8)
+            if arguments[0] == "--index" {
+                let folder = URL(fileURLWithPath: arguments[1])
+                let index = MessageIndex(files: try SchemaFile.all(in: folder)).render()
+                try write(index, to: folder.appendingPathComponent(MessageIndex.fileName))
+            } else {
+                let builder = try ContractsBuilder(files: try SchemaFile.all(in: URL(fileURLWithPath: arguments[0])))
+                try write(SwiftFile(builder: builder).render(), to: URL(fileURLWithPath: arguments[1]))
             }
         } catch {
             fail("Schemas/\(error)")
+        }
+    }
+
+    /// Leaves an unchanged file alone, so the build does not recompile what did not change.
+    private static func write(_ text: String, to url: URL) throws {
+        if (try? String(contentsOf: url, encoding: .utf8)) != text {
+            try text.write(to: url, atomically: true, encoding: .utf8)
         }
     }
 

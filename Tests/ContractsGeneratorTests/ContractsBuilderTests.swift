@@ -1,4 +1,5 @@
 @testable import generate_contracts
+import Foundation
 import XCTest
 
 /// What the generator makes of schemas, and how it refuses schemas it cannot make Swift of.
@@ -125,5 +126,17 @@ final class ContractsBuilderTests: XCTestCase {
         XCTAssertEqual(SwiftDefinition.caseName("seat-not-in-cabin"), "seatNotInCabin")
         XCTAssertEqual(SwiftDefinition.caseName("reminder-24h"), "reminder24h")
         XCTAssertEqual(SwiftDefinition.caseName("economy"), "economy")
+    }
+}
+
+/// The committed index of messages says what the schemas say.
+final class MessageIndexTests: XCTestCase {
+    func testSchemasReadmeIsTheIndexTheSchemasMake() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Schemas")
+        let expected = MessageIndex(files: try SchemaFile.all(in: folder)).render()
+        let committed = try String(contentsOf: folder.appendingPathComponent(MessageIndex.fileName), encoding: .utf8)
+        XCTAssertTrue(committed == expected,
+                      "Schemas/README.md is stale: run `swift run generate-contracts --index Schemas` and commit it")
     }
 }
