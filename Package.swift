@@ -182,6 +182,7 @@ let package = Package(
         ]),
         .testTarget(name: "SMTPTests", dependencies: ["SMTP", "CCurl"]),
         .testTarget(name: "ContractsGeneratorTests", dependencies: ["generate-contracts"]),
+        .testTarget(name: "ContractsTests", dependencies: ["Contracts", "Fleet", "FleetTestSupport"]),
         .testTarget(name: "NotificationsTests", dependencies: [
             "Notifications", "airfleet", "SMTP", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
             .product(name: "Logging", package: "swift-log"),

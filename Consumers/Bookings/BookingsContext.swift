@@ -42,13 +42,6 @@ public enum BookingsContext {
 
     /// The context's SQL migrations, shipped as the target's resources.
     public static func migrations() -> [Migration] {
-        guard let folder = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
-            fatalError("the Bookings migrations are missing from the resources bundle; ship airfleet_Bookings.resources beside the binary")
-        }
-        do {
-            return try Migration.load(from: folder)
-        } catch {
-            fatalError("the Bookings migrations cannot be loaded: \(error)")
-        }
+        Migration.shipped(in: .module, by: "Bookings")
     }
 }

@@ -30,18 +30,8 @@ public enum CustomersContext {
         return ContextDefinition(registry: registry, migrations: migrations)
     }
 
-    /// The context's SQL migrations, from the target's resources. A missing bundle is a packaging
-    /// mistake that no consumer can run with, so it stops the process with the reason.
-    static let migrations: [Migration] = {
-        do {
-            guard let folder = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
-                throw FleetError("the customers migrations are missing from the Customers resources bundle; ship airfleet_Customers.resources beside the binary")
-            }
-            return try Migration.load(from: folder)
-        } catch {
-            fatalError("\(error)")
-        }
-    }()
+    /// The context's SQL migrations, from the target's resources.
+    static let migrations = Migration.shipped(in: .module, by: "Customers")
 
     // MARK: The first admin
 

@@ -35,13 +35,6 @@ public enum FlightsContext {
 
     /// The context's SQL migrations, shipped as the target's resources.
     public static func migrations() -> [Migration] {
-        guard let folder = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
-            fatalError("the Flights migrations are missing from the resources bundle; ship airfleet_Flights.resources beside the binary")
-        }
-        do {
-            return try Migration.load(from: folder)
-        } catch {
-            fatalError("the Flights migrations cannot be loaded: \(error)")
-        }
+        Migration.shipped(in: .module, by: "Flights")
     }
 }

@@ -90,13 +90,6 @@ public enum NotificationsContext {
 
     /// The context's SQL migrations, shipped as the target's resources.
     public static func migrations() -> [Migration] {
-        guard let folder = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
-            fatalError("the Notifications migrations are missing from the resources bundle; ship airfleet_Notifications.resources beside the binary")
-        }
-        do {
-            return try Migration.load(from: folder)
-        } catch {
-            fatalError("the Notifications migrations cannot be loaded: \(error)")
-        }
+        Migration.shipped(in: .module, by: "Notifications")
     }
 }

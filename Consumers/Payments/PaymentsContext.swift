@@ -50,13 +50,6 @@ public enum PaymentsContext {
 
     /// The context's SQL migrations, shipped as the target's resources.
     public static func migrations() -> [Migration] {
-        guard let folder = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
-            fatalError("the Payments migrations are missing from the resources bundle; ship airfleet_Payments.resources beside the binary")
-        }
-        do {
-            return try Migration.load(from: folder)
-        } catch {
-            fatalError("the Payments migrations cannot be loaded: \(error)")
-        }
+        Migration.shipped(in: .module, by: "Payments")
     }
 }

@@ -21,6 +21,20 @@ public struct Migration: Sendable, Equatable {
 }
 
 extension Migration {
+    /// The migrations a target ships as the `Migrations` folder of its resources bundle. No
+    /// process of the target can run without them, so a missing or unreadable folder stops the
+    /// process with the bundle to ship.
+    public static func shipped(in bundle: Bundle, by target: String) -> [Migration] {
+        guard let folder = bundle.url(forResource: "Migrations", withExtension: nil) else {
+            fatalError("the \(target) migrations are missing from its resources bundle; ship airfleet_\(target).resources beside the binary")
+        }
+        do {
+            return try load(from: folder)
+        } catch {
+            fatalError("the \(target) migrations cannot be loaded: \(error)")
+        }
+    }
+
     /// Loads the NNNN_name.sql files of a folder, sorted by version. Other files (a README,
     /// dotfiles) are ignored; a .sql file without a version, or two files with one version, is an
     /// error naming the files, because skipping either would silently drop a schema change.
