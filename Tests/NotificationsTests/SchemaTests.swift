@@ -7,7 +7,6 @@ import XCTest
 /// What the Swift types encode validates against Schemas/notifications/<type>.schema.json, and each
 /// schema's examples decode into the Swift type and pass its rules.
 final class SchemaTests: XCTestCase {
-
     func testEveryMessageTheSwiftTypesEncodeValidatesAgainstItsSchema() throws {
         let booking = UUID(), subscription = UUID(), customer = UUID(), flight = UUID(), now = Date()
         let contact = NotificationAddressee(bookingId: booking, customerId: customer, email: "zoe@example.com")

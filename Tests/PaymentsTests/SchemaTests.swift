@@ -7,7 +7,6 @@ import XCTest
 /// What the Swift types encode validates against Schemas/payments/<type>.schema.json, and each
 /// schema has samples.
 final class SchemaTests: XCTestCase {
-
     func testEveryMessageTheSwiftTypesEncodeValidatesAgainstItsSchema() throws {
         let booking = UUID(), payment = UUID(), refund = UUID(), now = Date()
         let samples: [(String, [any Encodable])] = [
