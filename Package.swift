@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
     ],
     targets: [
         // C libraries from Debian, found through pkg-config.
@@ -37,15 +38,19 @@ let package = Package(
         ]),
         // Small vocabulary every layer shares, such as the text form of ids.
         .target(name: "Identifiers"),
+        // How every process reads its settings, and remembers where each value came from.
+        .target(name: "Settings", dependencies: [
+            .product(name: "Configuration", package: "swift-configuration"),
+        ]),
         .target(name: "Postgres", dependencies: [
             "CLibPQ", "Identifiers",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "SMTP", dependencies: [
-            "CCurl", "CShims",
+            "CCurl", "CShims", "Settings",
         ]),
         .target(name: "Fleet", dependencies: [
-            "AMQP", "Postgres", "Identifiers",
+            "AMQP", "Postgres", "Identifiers", "Settings",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], resources: [.copy("Migrations")]),
@@ -180,8 +185,9 @@ let package = Package(
             "TestServers",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "SMTPTests", dependencies: ["SMTP", "CCurl"]),
+        .testTarget(name: "SMTPTests", dependencies: ["SMTP", "CCurl", "Settings"]),
         .testTarget(name: "ContractsGeneratorTests", dependencies: ["generate-contracts"]),
+        .testTarget(name: "SettingsTests", dependencies: ["Settings"]),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts", "Fleet", "FleetTestSupport"]),
         .testTarget(name: "NotificationsTests", dependencies: [
             "Notifications", "airfleet", "SMTP", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",

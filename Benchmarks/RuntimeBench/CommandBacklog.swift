@@ -10,7 +10,7 @@ enum CommandBacklog {
     static func publish(_ count: Int) throws -> Duration {
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
-        let configuration = try FleetConfiguration.fromEnvironment()
+        let configuration = try FleetConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)
         let schedule = FlightSchedule.generate(days: 14, startingAt: Date(), seed: 1)
         guard !schedule.isEmpty else { throw FleetError("the seeded schedule is empty") }
         let publisher = try Publisher(amqp: configuration.amqp, topology: nil, source: "airfleet/bench", logger: logger)

@@ -13,7 +13,7 @@ enum ReplayBench {
     static func run(messages: Int, runs: Int) throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
-        let configuration = try FleetConfiguration.fromEnvironment()
+        let configuration = try FleetConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)
         let topology = ProbeContexts.topology(settings: configuration.topology)
         let setup = try AMQPConnection(configuration.amqp, logger: logger)
         defer { setup.close() }

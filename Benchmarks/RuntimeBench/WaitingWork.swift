@@ -16,7 +16,7 @@ enum WaitingWork {
     static func run(_ kind: Kind, count: Int) throws -> Double {
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
-        let configuration = try FleetConfiguration.fromEnvironment()
+        let configuration = try FleetConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)
         let schema = "\"\(configuration.schema(for: kind.rawValue))\""
         let database = try PostgresConnection(try configuration.database(for: kind.rawValue), logger: logger)
         defer { database.close() }

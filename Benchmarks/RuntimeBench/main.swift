@@ -119,7 +119,7 @@ func measure(_ options: Options) throws -> [String: [Double]] {
 do {
     if CommandLine.arguments.dropFirst().first == "fill-dlq" {
         let options = try Options(["runtime"] + CommandLine.arguments.dropFirst(2))
-        let configuration = try FleetConfiguration.fromEnvironment()
+        let configuration = try FleetConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)
         let setup = try AMQPConnection(configuration.amqp, logger: Logger(label: "bench"))
         try ProbeContexts.topology(settings: configuration.topology).declare(on: try setup.openChannel())
         setup.close()

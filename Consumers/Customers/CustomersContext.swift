@@ -16,7 +16,7 @@ public enum CustomersContext {
 
     /// - Parameter bcryptCost: the cost of the hash an unknown email's login is verified against,
     ///   so its answer takes as long as a wrong password's. Use the cost the ingress hashes with
-    ///   (`AIRFLEET_BCRYPT_COST`, read by `PasswordHashing.cost(fromEnvironment:)`); tests use 4.
+    ///   (`AIRFLEET_BCRYPT_COST`, read by `PasswordHashing.cost(reading:)`); tests use 4.
     public static func definition(bcryptCost: Int = PasswordHashing.defaultCost) -> ContextDefinition {
         precondition(PasswordHashing.costRange.contains(bcryptCost), "bcrypt cost must be from 4 to 31, not \(bcryptCost)")
         var registry = HandlerRegistry(context: name)
@@ -97,18 +97,18 @@ public enum CustomersContext {
     /// the email, and the password rules when a password is set. Operators run it before
     /// starting anything (`airfleet config check`), so a password the rules refuse is named then
     /// rather than found in a customers process that keeps exiting.
-    public static func checkAdminSettings(_ environment: [String: String]) throws {
-        let email = try CustomerRules.checkEmail(adminEmail(environment), field: "AIRFLEET_ADMIN_EMAIL")
-        guard let password = adminPassword(environment) else { return }
+    public static func checkAdminSettings(_ settings: SettingsReader) throws {
+        let email = try CustomerRules.checkEmail(adminEmail(settings), field: "AIRFLEET_ADMIN_EMAIL")
+        guard let password = adminPassword(settings) else { return }
         try checkAdminPassword(password, email: email)
     }
 
-    private static func adminEmail(_ environment: [String: String]) -> String {
-        environment["AIRFLEET_ADMIN_EMAIL"].flatMap { $0.isEmpty ? nil : $0 } ?? "admin@airfleet.local"
+    private static func adminEmail(_ settings: SettingsReader) -> String {
+        settings.string("AIRFLEET_ADMIN_EMAIL", default: "admin@airfleet.local")
     }
 
-    private static func adminPassword(_ environment: [String: String]) -> String? {
-        environment["AIRFLEET_ADMIN_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+    private static func adminPassword(_ settings: SettingsReader) -> String? {
+        settings.string("AIRFLEET_ADMIN_PASSWORD", secret: true)
     }
 
     private static func checkAdminPassword(_ password: String, email: String) throws {
@@ -125,10 +125,10 @@ public enum CustomersContext {
     /// and schema come from the fleet's configuration.
     @discardableResult
     public static func ensureAdmin(configuration: FleetConfiguration,
-                                   environment: [String: String],
+                                   settings: SettingsReader,
                                    logger: Logger) throws -> AdminOutcome? {
-        let email = adminEmail(environment)
-        guard let password = adminPassword(environment) else {
+        let email = adminEmail(settings)
+        guard let password = adminPassword(settings) else {
             logger.notice("AIRFLEET_ADMIN_PASSWORD is not set; no first admin is created")
             return nil
         }
@@ -136,7 +136,7 @@ public enum CustomersContext {
         defer { connection.close() }
         return try ensureAdmin(email: email, password: password, database: connection,
                                schema: configuration.schema(for: name),
-                               cost: try PasswordHashing.cost(fromEnvironment: environment), logger: logger)
+                               cost: try PasswordHashing.cost(reading: settings), logger: logger)
     }
 }
 

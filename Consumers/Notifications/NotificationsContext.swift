@@ -71,20 +71,16 @@ public enum NotificationsContext {
 
     /// Reads the SMTP settings (`AIRFLEET_SMTP_*`), `AIRFLEET_REMINDER_SWEEP_INTERVAL` and
     /// `AIRFLEET_EMAIL_RESEND_AFTER`.
-    public static func settings(_ environment: [String: String]) throws -> Settings {
-        var settings = Settings(smtp: try SMTPSettings.fromEnvironment(environment))
-        if let text = environment["AIRFLEET_REMINDER_SWEEP_INTERVAL"], !text.isEmpty {
-            settings.reminderSweepInterval = try parseDuration(text, setting: "AIRFLEET_REMINDER_SWEEP_INTERVAL")
+    public static func settings(_ reader: SettingsReader) throws -> Settings {
+        var settings = Settings(smtp: try SMTPSettings.read(reader))
+        settings.reminderSweepInterval = try reader.duration("AIRFLEET_REMINDER_SWEEP_INTERVAL", default: settings.reminderSweepInterval)
+        let resendAfter = try reader.duration("AIRFLEET_EMAIL_RESEND_AFTER", default: settings.defaultResendAfter)
+        guard resendAfter > settings.smtp.totalTimeout else {
+            throw ConfigurationError(
+                "AIRFLEET_EMAIL_RESEND_AFTER (\(formatDuration(resendAfter))) must be longer than the SMTP timeout "
+                    + "(\(formatDuration(settings.smtp.totalTimeout))): an email still inside its SMTP exchange would be sent twice")
         }
-        if let text = environment["AIRFLEET_EMAIL_RESEND_AFTER"], !text.isEmpty {
-            let resendAfter = try parseDuration(text, setting: "AIRFLEET_EMAIL_RESEND_AFTER")
-            guard resendAfter > settings.smtp.totalTimeout else {
-                throw ConfigurationError(
-                    "AIRFLEET_EMAIL_RESEND_AFTER (\(text)) must be longer than the SMTP timeout (\(formatDuration(settings.smtp.totalTimeout))): "
-                        + "an email still inside its SMTP exchange would be sent twice")
-            }
-            settings.resendAfter = resendAfter
-        }
+        if reader.isSet("AIRFLEET_EMAIL_RESEND_AFTER") { settings.resendAfter = resendAfter }
         return settings
     }
 

@@ -34,6 +34,11 @@ public struct IngressConfiguration: Sendable {
             self.perSecond = perSecond
             self.burst = burst
         }
+
+        /// As `AIRFLEET_RATE_LIMIT` spells it: `20/s,40`.
+        public var description: String {
+            "\(perSecond == perSecond.rounded() ? String(Int(perSecond)) : String(perSecond))/s,\(burst)"
+        }
     }
 
     public static let minimumSecretBytes = 32
@@ -61,43 +66,32 @@ public struct IngressConfiguration: Sendable {
     /// `AIRFLEET_TOKEN_LIFETIME`, `AIRFLEET_HTTP_MAX_BODY`, `AIRFLEET_HTTP_MAX_WAIT`,
     /// `AIRFLEET_QUERY_TIMEOUT`, `AIRFLEET_SEARCH_FRESHNESS`, `AIRFLEET_RATE_LIMIT` (`20/s`, `20/s,40` with a burst, or `off`)
     /// and `AIRFLEET_BCRYPT_COST`.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> IngressConfiguration {
-        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-        let url = value("AIRFLEET_AMQP_URL") ?? FleetConfiguration.defaultAMQPURL
-        guard let secret = value("AIRFLEET_JWT_SECRET") else {
+    public static func fromEnvironment(_ environment: [String: String]) throws -> IngressConfiguration {
+        try read(SettingsReader(environment: environment))
+    }
+
+    public static func read(_ settings: SettingsReader) throws -> IngressConfiguration {
+        let url = settings.string("AIRFLEET_AMQP_URL", default: FleetConfiguration.defaultAMQPURL)
+        let secret = settings.string("AIRFLEET_JWT_SECRET", secret: true)
+        var configuration = IngressConfiguration(amqp: try AMQPConfiguration(url: url), jwtSecret: secret ?? "")
+        configuration.host = settings.string("AIRFLEET_HTTP_HOST", default: configuration.host)
+        configuration.port = try settings.integer("AIRFLEET_HTTP_PORT", default: configuration.port, range: 0...65535)
+        configuration.tokenLifetime = try settings.duration("AIRFLEET_TOKEN_LIFETIME", default: configuration.tokenLifetime)
+        configuration.maximumBodyBytes = try settings.integer("AIRFLEET_HTTP_MAX_BODY", default: configuration.maximumBodyBytes,
+                                                              range: 1024...Int(Int32.max))
+        configuration.maximumWait = try settings.duration("AIRFLEET_HTTP_MAX_WAIT", default: configuration.maximumWait)
+        configuration.queryTimeout = try settings.duration("AIRFLEET_QUERY_TIMEOUT", default: configuration.queryTimeout)
+        configuration.searchFreshness = try settings.duration("AIRFLEET_SEARCH_FRESHNESS", default: configuration.searchFreshness)
+        let rateLimit = settings.string("AIRFLEET_RATE_LIMIT", default: configuration.rateLimit.map(\.description) ?? "off")
+        if settings.isSet("AIRFLEET_RATE_LIMIT") { configuration.rateLimit = try parseRateLimit(rateLimit) }
+        configuration.bcryptCost = try PasswordHashing.cost(reading: settings)
+        // Checked last, so that every other setting has been read (and is listed by `airfleet config show`).
+        guard let secret else {
             throw ConfigurationError("AIRFLEET_JWT_SECRET is not set: the ingress signs access tokens with it (ops/up generates one)")
         }
         guard secret.utf8.count >= minimumSecretBytes else {
             throw ConfigurationError("AIRFLEET_JWT_SECRET must be at least \(minimumSecretBytes) bytes, so tokens cannot be forged by guessing it")
         }
-        var configuration = IngressConfiguration(amqp: try AMQPConfiguration(url: url), jwtSecret: secret)
-        if let host = value("AIRFLEET_HTTP_HOST") { configuration.host = host }
-        if let text = value("AIRFLEET_HTTP_PORT") {
-            guard let port = Int(text), (0...65535).contains(port) else {
-                throw ConfigurationError("AIRFLEET_HTTP_PORT must be a port number, not '\(text)'")
-            }
-            configuration.port = port
-        }
-        if let text = value("AIRFLEET_TOKEN_LIFETIME") {
-            configuration.tokenLifetime = try parseDuration(text, setting: "AIRFLEET_TOKEN_LIFETIME")
-        }
-        if let text = value("AIRFLEET_HTTP_MAX_BODY") {
-            guard let bytes = Int(text), bytes >= 1024 else {
-                throw ConfigurationError("AIRFLEET_HTTP_MAX_BODY must be a number of bytes, at least 1024, not '\(text)'")
-            }
-            configuration.maximumBodyBytes = bytes
-        }
-        if let text = value("AIRFLEET_HTTP_MAX_WAIT") {
-            configuration.maximumWait = try parseDuration(text, setting: "AIRFLEET_HTTP_MAX_WAIT")
-        }
-        if let text = value("AIRFLEET_QUERY_TIMEOUT") {
-            configuration.queryTimeout = try parseDuration(text, setting: "AIRFLEET_QUERY_TIMEOUT")
-        }
-        if let text = value("AIRFLEET_SEARCH_FRESHNESS") {
-            configuration.searchFreshness = try parseDuration(text, setting: "AIRFLEET_SEARCH_FRESHNESS")
-        }
-        if let text = value("AIRFLEET_RATE_LIMIT") { configuration.rateLimit = try parseRateLimit(text) }
-        configuration.bcryptCost = try PasswordHashing.cost(fromEnvironment: environment)
         return configuration
     }
 

@@ -9,12 +9,8 @@ public enum PasswordHashing {
     public static let costRange = 4...31
 
     /// Reads `AIRFLEET_BCRYPT_COST` (default 12), refusing a value bcrypt cannot use.
-    public static func cost(fromEnvironment environment: [String: String]) throws -> Int {
-        guard let text = environment["AIRFLEET_BCRYPT_COST"], !text.isEmpty else { return defaultCost }
-        guard let cost = Int(text), costRange.contains(cost) else {
-            throw ConfigurationError("AIRFLEET_BCRYPT_COST must be an integer from \(costRange.lowerBound) to \(costRange.upperBound), not '\(text)'")
-        }
-        return cost
+    public static func cost(reading settings: SettingsReader) throws -> Int {
+        try settings.integer("AIRFLEET_BCRYPT_COST", default: defaultCost, range: costRange)
     }
 
     /// Checks `password` against `PasswordPolicy`, then hashes it (`$2b$`). What the HTTP ingress

@@ -1,4 +1,5 @@
 import Foundation
+import Settings
 
 /// Where and how mail leaves: `AIRFLEET_SMTP_URL` and the `AIRFLEET_SMTP_*` settings beside it.
 public struct SMTPSettings: Sendable, Equatable {
@@ -47,32 +48,37 @@ public struct SMTPSettings: Sendable, Equatable {
     /// Reads `AIRFLEET_SMTP_URL` (user and password may be in it, percent-encoded),
     /// `AIRFLEET_SMTP_STARTTLS` (off, opportunistic, required), `AIRFLEET_SMTP_CONNECT_TIMEOUT`,
     /// `AIRFLEET_SMTP_TIMEOUT`, `AIRFLEET_SMTP_CA_BUNDLE`, `AIRFLEET_SMTP_FROM` and `AIRFLEET_SMTP_FROM_NAME`.
-    public static func fromEnvironment(_ environment: [String: String]) throws -> SMTPSettings {
-        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-        var settings = try SMTPSettings.parsing(url: value("AIRFLEET_SMTP_URL") ?? "smtp://127.0.0.1:2525")
-        if let text = value("AIRFLEET_SMTP_STARTTLS") {
-            guard let mode = StartTLS(rawValue: text) else {
-                throw SMTPError(.invalidMessage, "AIRFLEET_SMTP_STARTTLS: '\(text)' must be one of off, opportunistic, required")
-            }
-            settings.startTLS = mode
+    public static func read(_ reader: SettingsReader) throws -> SMTPSettings {
+        let defaults = SMTPSettings()
+        var settings = try SMTPSettings.parsing(url: reader.string("AIRFLEET_SMTP_URL", default: defaults.url))
+        let startTLS = reader.string("AIRFLEET_SMTP_STARTTLS", default: settings.startTLS.rawValue)
+        guard let mode = StartTLS(rawValue: startTLS) else {
+            throw SMTPError(.invalidMessage, "AIRFLEET_SMTP_STARTTLS: '\(startTLS)' must be one of off, opportunistic, required")
         }
-        settings.connectTimeout = try duration(value("AIRFLEET_SMTP_CONNECT_TIMEOUT"), "AIRFLEET_SMTP_CONNECT_TIMEOUT") ?? .seconds(5)
-        settings.totalTimeout = try duration(value("AIRFLEET_SMTP_TIMEOUT"), "AIRFLEET_SMTP_TIMEOUT") ?? .seconds(30)
-        settings.caBundle = value("AIRFLEET_SMTP_CA_BUNDLE")
+        settings.startTLS = mode
+        settings.connectTimeout = try positive(reader.duration("AIRFLEET_SMTP_CONNECT_TIMEOUT", default: defaults.connectTimeout),
+                                               "AIRFLEET_SMTP_CONNECT_TIMEOUT")
+        settings.totalTimeout = try positive(reader.duration("AIRFLEET_SMTP_TIMEOUT", default: defaults.totalTimeout), "AIRFLEET_SMTP_TIMEOUT")
+        settings.caBundle = reader.string("AIRFLEET_SMTP_CA_BUNDLE")
         if let caBundle = settings.caBundle, !FileManager.default.isReadableFile(atPath: caBundle) {
             throw SMTPError(.invalidMessage, "AIRFLEET_SMTP_CA_BUNDLE: cannot read '\(caBundle)'")
         }
-        settings.sender = MailAddress(value("AIRFLEET_SMTP_FROM") ?? "no-reply@airfleet.local",
-                                      name: value("AIRFLEET_SMTP_FROM_NAME") ?? "Airfleet")
+        settings.sender = MailAddress(reader.string("AIRFLEET_SMTP_FROM", default: defaults.sender.address),
+                                      name: reader.string("AIRFLEET_SMTP_FROM_NAME", default: defaults.sender.name ?? ""))
         try settings.sender.validate(field: "AIRFLEET_SMTP_FROM")
         return settings
+    }
+
+    private static func positive(_ duration: Duration, _ name: String) throws -> Duration {
+        guard duration > .zero else { throw SMTPError(.invalidMessage, "\(name) must be longer than 0") }
+        return duration
     }
 
     /// Splits `smtp://user:password@host:port` into the URL curl connects to and the credentials.
     public static func parsing(url text: String) throws -> SMTPSettings {
         guard var components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
               scheme == "smtp" || scheme == "smtps", let host = components.host, !host.isEmpty else {
-            throw SMTPError(.invalidMessage, "AIRFLEET_SMTP_URL: '\(redacted(text))' must look like smtp://host:port or smtps://user:password@host:port")
+            throw SMTPError(.invalidMessage, "AIRFLEET_SMTP_URL: '\(redactingPassword(in: text))' must look like smtp://host:port or smtps://user:password@host:port")
         }
         var settings = SMTPSettings()
         settings.username = components.user?.removingPercentEncoding ?? components.user
@@ -86,19 +92,5 @@ public struct SMTPSettings: Sendable, Equatable {
         return settings
     }
 
-    private static func redacted(_ text: String) -> String {
-        guard let at = text.lastIndex(of: "@"), let slashes = text.range(of: "://") else { return text }
-        return String(text[..<slashes.upperBound]) + "…" + String(text[at...])
-    }
 
-    private static func duration(_ text: String?, _ name: String) throws -> Duration? {
-        guard let text else { return nil }
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60)]
-        for (suffix, scale) in units where text.hasSuffix(suffix) {
-            if let number = Double(text.dropLast(suffix.count)), number > 0 {
-                return .milliseconds(Int64(number * scale * 1000))
-            }
-        }
-        throw SMTPError(.invalidMessage, "\(name): '\(text)' must be a duration such as 500ms, 10s or 2m")
-    }
 }

@@ -32,9 +32,9 @@ struct VersionCommand: ParsableCommand {
 /// Settings and logging every subcommand starts from.
 enum Environment {
     static func load() throws -> FleetConfiguration {
-        FleetLogHandler.bootstrap(environment: variables)
+        FleetLogHandler.bootstrap(settings: settings)
         do {
-            return try FleetConfiguration.fromEnvironment(variables)
+            return try FleetConfiguration.read(settings)
         } catch {
             throw CommandFailure("\(error)")
         }
@@ -42,8 +42,9 @@ enum Environment {
 
     static var logger: Logger { Logger(label: "airfleet") }
 
-    /// The variables the process was started with, which settings are read from.
-    static var variables: [String: String] { ProcessInfo.processInfo.environment }
+    /// Every setting of the process is read through this one reader, from the variables the
+    /// process was started with; it remembers what it read for `airfleet config show`.
+    static let settings = SettingsReader(environment: ProcessInfo.processInfo.environment)
 }
 
 /// A failure while a command runs (not a mistake in its arguments), printed without the usage.

@@ -8,7 +8,7 @@ struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Work with the fleet's settings.",
-        subcommands: [Check.self])
+        subcommands: [Check.self, Show.self])
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -25,17 +25,61 @@ struct ConfigCommand: ParsableCommand {
         var ingress = false
 
         func run() throws {
-            let environment = Environment.variables
-            var problems: [String] = []
-            func check(_ read: () throws -> Void) {
-                do { try read() } catch { problems.append("\(error)") }
-            }
-            check { _ = try FleetConfiguration.fromEnvironment(environment) }
-            check { _ = try Contexts.definitions(environment) }
-            check { try CustomersContext.checkAdminSettings(environment) }
-            if ingress { check { _ = try IngressConfiguration.fromEnvironment(environment) } }
+            let problems = FleetSettings.read(Environment.settings, ingress: ingress)
             guard problems.isEmpty else { throw CommandFailure(problems.joined(separator: "\n")) }
             print("settings: ok")
         }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show",
+            abstract: "Print the settings the fleet's processes would run with, and where each comes from.",
+            discussion: """
+                Every setting the consumers, the contexts and the ingress read: its effective value and its \
+                source (environment, default, or unset for a feature left off). Secrets and the passwords in \
+                URLs are shown as ***. Settings at fault are listed after the table; `airfleet config check` is \
+                the command that fails on them.
+                """)
+
+        @Flag(help: "Print JSON: {settings: [{name, value, source}], problems: [...]}.")
+        var json = false
+
+        func run() throws {
+            let problems = FleetSettings.read(Environment.settings, ingress: true)
+            let readings = Environment.settings.readings.sorted { $0.name < $1.name }
+            if json {
+                struct Report: Encodable {
+                    let settings: [SettingsReader.Reading]
+                    let problems: [String]
+                }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(Report(settings: readings, problems: problems)), as: UTF8.self))
+            } else {
+                print(TextTable.render(header: ["SETTING", "VALUE", "SOURCE"],
+                                       rows: readings.map { [$0.name, $0.value.isEmpty ? "-" : $0.value, $0.source.rawValue] }))
+                if !problems.isEmpty { print("\n" + problems.joined(separator: "\n")) }
+            }
+        }
+    }
+}
+
+/// Every setting a process of the fleet may read, read through one reader: what `config check`
+/// judges and `config show` lists.
+enum FleetSettings {
+    /// The settings at fault, each with the rule it breaks; empty when all are usable.
+    static func read(_ settings: SettingsReader, ingress: Bool) -> [String] {
+        var problems: [String] = []
+        func check(_ read: () throws -> Void) {
+            do { try read() } catch { problems.append("\(error)") }
+        }
+        check { _ = try FleetConfiguration.read(settings) }
+        check { _ = try Contexts.definitions(settings) }
+        check { try CustomersContext.checkAdminSettings(settings) }
+        _ = settings.string("AIRFLEET_LOG_LEVEL", default: "info")
+        _ = settings.string("AIRFLEET_RABBITMQ_API")
+        if ingress { check { _ = try IngressConfiguration.read(settings) } }
+        return problems.reduce(into: []) { unique, problem in if !unique.contains(problem) { unique.append(problem) } }
     }
 }

@@ -26,7 +26,7 @@ struct IngressCommand: AsyncParsableCommand {
         let fleet = try Environment.load()
         var configuration: IngressConfiguration
         do {
-            configuration = try IngressConfiguration.fromEnvironment(Environment.variables)
+            configuration = try IngressConfiguration.read(Environment.settings)
         } catch {
             throw CommandFailure("\(error)")
         }

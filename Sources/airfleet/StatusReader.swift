@@ -18,7 +18,7 @@ final class StatusReader {
         self.configuration = configuration
         connection = try AMQPConnection(configuration.amqp.withConnectionName("airfleet status"), logger: Environment.logger)
         channel = try connection.openChannel()
-        management = Environment.variables["AIRFLEET_RABBITMQ_API"].flatMap { $0.isEmpty ? nil : URL(string: $0) }
+        management = Environment.settings.string("AIRFLEET_RABBITMQ_API").flatMap { URL(string: $0) }
     }
 
     func status(of context: String) throws -> StatusRow {

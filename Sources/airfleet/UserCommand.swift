@@ -43,7 +43,7 @@ struct UserCommand: ParsableCommand {
             } catch {
                 throw CommandFailure("the password is refused: \(error)")
             }
-            let hash = try PasswordHashing.hash(password, email: email, cost: try PasswordHashing.cost(fromEnvironment: Environment.variables))
+            let hash = try PasswordHashing.hash(password, email: email, cost: try PasswordHashing.cost(reading: Environment.settings))
             let command = RegisterCustomer(customerId: UUID(), email: email, passwordHash: hash, name: name, role: role)
             try command.validate()
 

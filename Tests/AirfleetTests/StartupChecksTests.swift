@@ -43,6 +43,66 @@ final class StartupChecksTests: XCTestCase {
         XCTAssertTrue(noSecret.errors.contains("AIRFLEET_JWT_SECRET is not set"), noSecret.errors)
     }
 
+    func testConfigShowListsEverySettingWithItsSourceAndHidesSecrets() throws {
+        var environment = fleet.environment
+        environment["AIRFLEET_JWT_SECRET"] = String(repeating: "s3cr3t", count: 8)
+        environment["AIRFLEET_SMTP_URL"] = "smtp://mailer:hunter2@mail.example.com:2587"
+        environment["AIRFLEET_PREFETCH"] = "64"
+        environment["AIRFLEET_BATCH_SIZE"] = ""
+        environment["AIRFLEET_RATE_LIMIT"] = "often"
+        let shown = try Airfleet.run(["config", "show", "--json"], input: "", fleet: fleet, environment: environment)
+        XCTAssertEqual(shown.status, 0, shown.errors)
+        struct Report: Decodable {
+            struct Setting: Decodable { let name, value, source: String }
+            let settings: [Setting]
+            let problems: [String]
+        }
+        let report = try JSONDecoder().decode(Report.self, from: Data(shown.output.utf8))
+        func setting(_ name: String) -> (value: String, source: String)? {
+            report.settings.first { $0.name == name }.map { ($0.value, $0.source) }
+        }
+        XCTAssertEqual(setting("AIRFLEET_PREFETCH")?.value, "64")
+        XCTAssertEqual(setting("AIRFLEET_PREFETCH")?.source, "environment")
+        XCTAssertEqual(setting("AIRFLEET_BATCH_SIZE")?.value, "100", "an empty variable keeps the default")
+        XCTAssertEqual(setting("AIRFLEET_BATCH_SIZE")?.source, "default")
+        XCTAssertEqual(setting("AIRFLEET_JWT_SECRET")?.value, "***")
+        XCTAssertEqual(setting("AIRFLEET_SMTP_URL")?.value, "smtp://mailer:***@mail.example.com:2587")
+        XCTAssertEqual(setting("AIRFLEET_ADMIN_PASSWORD")?.source, "unset")
+        for name in ["AIRFLEET_AMQP_URL", "AIRFLEET_HTTP_PORT", "AIRFLEET_SMTP_TIMEOUT", "AIRFLEET_BOOKING_HOLD_TIME",
+                     "AIRFLEET_PAYMENT_GATEWAY", "AIRFLEET_BCRYPT_COST", "AIRFLEET_EMAIL_RESEND_AFTER"] {
+            XCTAssertNotNil(setting(name), "\(name) is listed")
+        }
+        XCTAssertFalse(shown.output.contains("hunter2") || shown.output.contains("s3cr3t"), shown.output)
+        XCTAssertEqual(report.problems, ["AIRFLEET_RATE_LIMIT must be like 20/s or 20/s,40 (rate per second, burst) or off, not 'often'"])
+
+        let table = try Airfleet.run(["config", "show"], input: "", fleet: fleet, environment: environment)
+        XCTAssertTrue(table.output.contains("AIRFLEET_PREFETCH"), table.output)
+        XCTAssertTrue(table.output.split(separator: "\n").contains { $0.hasPrefix("AIRFLEET_PREFETCH ") && $0.hasSuffix(" environment") },
+                      table.output)
+    }
+
+    /// ops/ starts the servers before the binary is built, so its scripts carry the local
+    /// defaults of the settings that name the servers too; they must be the binary's.
+    func testTheScriptsDefaultsAreTheBinarys() throws {
+        let names = ["AIRFLEET_AMQP_URL", "AIRFLEET_DATABASE_URL", "AIRFLEET_SMTP_URL", "AIRFLEET_HTTP_PORT", "AIRFLEET_ADMIN_EMAIL"]
+        var environment = fleet.environment
+        for name in names { environment[name] = "" }  // empty is unset, for the scripts and the binary alike
+        let script = try OpsScript.run("source ops/lib/common.sh; " + names.map { "echo \"$\($0)\"" }.joined(separator: "; "),
+                                       environment: environment)
+        XCTAssertEqual(script.status, 0, script.output)
+        let shown = try Airfleet.run(["config", "show", "--json"], input: "", fleet: fleet, environment: environment)
+        struct Report: Decodable {
+            struct Setting: Decodable { let name, value, source: String }
+            let settings: [Setting]
+        }
+        let defaults = try JSONDecoder().decode(Report.self, from: Data(shown.output.utf8)).settings
+        for (name, scripted) in zip(names, script.output.split(separator: "\n").map(String.init)) {
+            let binary = defaults.first { $0.name == name }
+            XCTAssertEqual(binary?.source, "default", name)
+            XCTAssertEqual(binary?.value, redactingPassword(in: scripted), "\(name): ops/lib/common.sh and the binary disagree")
+        }
+    }
+
     /// The wait ops/up makes after starting the fleet: it returns once every process consumes,
     /// and fails soon, with the process's own last error, when one keeps exiting at start.
     func testWaitingForTheFleetFailsWithTheLastErrorOfAProcessThatKeepsExiting() throws {

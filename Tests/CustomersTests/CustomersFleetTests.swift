@@ -307,9 +307,11 @@ final class CustomersFleetTests: XCTestCase {
         XCTAssertEqual(again, .alreadyPresent(customerId: adminId, roles: [.admin]))
         let fromEnvironment = try CustomersContext.ensureAdmin(
             configuration: fleet.configuration,
-            environment: ["AIRFLEET_ADMIN_PASSWORD": "Fleet-keeper-2026", "AIRFLEET_BCRYPT_COST": "4"], logger: logger)
+            settings: SettingsReader(environment: ["AIRFLEET_ADMIN_PASSWORD": "Fleet-keeper-2026", "AIRFLEET_BCRYPT_COST": "4"]),
+            logger: logger)
         XCTAssertEqual(fromEnvironment, .alreadyPresent(customerId: adminId, roles: [.admin]), "admin@airfleet.local is the default")
-        XCTAssertNil(try CustomersContext.ensureAdmin(configuration: fleet.configuration, environment: [:], logger: logger),
+        XCTAssertNil(try CustomersContext.ensureAdmin(configuration: fleet.configuration, settings: SettingsReader(environment: [:]),
+                                                  logger: logger),
                      "no password, nothing to create")
         XCTAssertEqual(try count("SELECT count(*) FROM \(table)"), 1)
 

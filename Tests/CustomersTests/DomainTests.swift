@@ -178,11 +178,11 @@ final class CredentialTests: XCTestCase {
     }
 
     func testCostFromTheEnvironment() throws {
-        XCTAssertEqual(try PasswordHashing.cost(fromEnvironment: [:]), 12)
-        XCTAssertEqual(try PasswordHashing.cost(fromEnvironment: ["AIRFLEET_BCRYPT_COST": "10"]), 10)
+        XCTAssertEqual(try PasswordHashing.cost(reading: SettingsReader(environment: [:])), 12)
+        XCTAssertEqual(try PasswordHashing.cost(reading: SettingsReader(environment: ["AIRFLEET_BCRYPT_COST": "10"])), 10)
         for bad in ["3", "32", "twelve"] {
-            XCTAssertThrowsError(try PasswordHashing.cost(fromEnvironment: ["AIRFLEET_BCRYPT_COST": bad])) { error in
-                XCTAssertTrue("\(error)".contains("AIRFLEET_BCRYPT_COST must be an integer from 4 to 31"), "\(error)")
+            XCTAssertThrowsError(try PasswordHashing.cost(reading: SettingsReader(environment: ["AIRFLEET_BCRYPT_COST": bad]))) { error in
+                XCTAssertTrue("\(error)".contains("must be a whole number from 4 to 31"), "\(error)")
             }
         }
     }

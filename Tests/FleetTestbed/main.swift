@@ -6,7 +6,8 @@ import Logging
 // A consumer process of the test contexts, so tests can start, stop and kill real processes.
 // Usage: fleet-testbed consume <probe|tally>; settings from the same environment as airfleet.
 
-FleetLogHandler.bootstrap(environment: ProcessInfo.processInfo.environment)
+let settings = SettingsReader(environment: ProcessInfo.processInfo.environment)
+FleetLogHandler.bootstrap(settings: settings)
 let arguments = CommandLine.arguments.dropFirst()
 guard arguments.count == 2, arguments.first == "consume",
       let definition = ProbeContexts.all().first(where: { $0.name == arguments.last })
@@ -15,7 +16,7 @@ else {
     exit(64)
 }
 do {
-    let configuration = try FleetConfiguration.fromEnvironment()
+    let configuration = try FleetConfiguration.read(settings)
     let service = ConsumerService(
         definition: definition, topology: ProbeContexts.topology(settings: configuration.topology),
         configuration: configuration, logger: Logger(label: "fleet-testbed"))

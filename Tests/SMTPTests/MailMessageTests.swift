@@ -1,5 +1,6 @@
 import Foundation
 import SMTP
+import Settings
 import XCTest
 
 /// Building messages: encodings, CRLF, the MIME structure. No network.
@@ -121,19 +122,19 @@ final class SMTPSettingsTests: XCTestCase {
     }
 
     func testEnvironmentSettingsAreReadAndBadOnesNamed() throws {
-        let settings = try SMTPSettings.fromEnvironment([
+        let settings = try SMTPSettings.read(SettingsReader(environment: [
             "AIRFLEET_SMTP_URL": "smtp://u:p@mail.example.com:2587", "AIRFLEET_SMTP_STARTTLS": "opportunistic",
             "AIRFLEET_SMTP_CONNECT_TIMEOUT": "750ms", "AIRFLEET_SMTP_TIMEOUT": "20s",
             "AIRFLEET_SMTP_FROM": "trips@airfleet.dev", "AIRFLEET_SMTP_FROM_NAME": "Airfleet Trips",
-        ])
+        ]))
         XCTAssertEqual(settings.startTLS, .opportunistic)
         XCTAssertEqual(settings.connectTimeout, .milliseconds(750))
         XCTAssertEqual(settings.totalTimeout, .seconds(20))
         XCTAssertEqual(settings.sender, MailAddress("trips@airfleet.dev", name: "Airfleet Trips"))
-        XCTAssertThrowsError(try SMTPSettings.fromEnvironment(["AIRFLEET_SMTP_STARTTLS": "sometimes"])) { error in
+        XCTAssertThrowsError(try SMTPSettings.read(SettingsReader(environment: ["AIRFLEET_SMTP_STARTTLS": "sometimes"]))) { error in
             XCTAssertTrue("\(error)".contains("AIRFLEET_SMTP_STARTTLS"))
         }
-        XCTAssertThrowsError(try SMTPSettings.fromEnvironment(["AIRFLEET_SMTP_URL": "http://secret:pw@x"])) { error in
+        XCTAssertThrowsError(try SMTPSettings.read(SettingsReader(environment: ["AIRFLEET_SMTP_URL": "http://secret:pw@x"]))) { error in
             XCTAssertTrue("\(error)".contains("AIRFLEET_SMTP_URL"))
             XCTAssertFalse("\(error)".contains("pw"), "the password stays out of the error")
         }

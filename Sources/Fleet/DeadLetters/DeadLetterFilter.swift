@@ -1,4 +1,5 @@
 import Foundation
+import Settings
 
 /// Which dead letters an operation takes. Every condition given must hold; none given takes all.
 public struct DeadLetterFilter: Sendable, Equatable {

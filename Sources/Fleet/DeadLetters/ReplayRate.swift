@@ -1,4 +1,5 @@
 import Foundation
+import Settings
 
 /// How fast a replay may send messages back, such as `100/s` or `6000/m`.
 public struct ReplayRate: Sendable, Equatable, CustomStringConvertible {

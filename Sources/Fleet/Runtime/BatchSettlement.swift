@@ -1,6 +1,7 @@
 import AMQP
 import Foundation
 import Logging
+import Settings
 
 /// A committed batch's business with the broker: what its handlers emitted is sent with the
 /// reply copies, the broker's confirms are awaited, failed messages move up the retry ladder

@@ -1,4 +1,5 @@
 import Foundation
+import Settings
 
 /// Places in the consumer path where a test can make the process fail on purpose, to prove
 /// that a crash at that point loses nothing and doubles nothing.

@@ -1,12 +1,7 @@
 import AMQP
 import Foundation
 import Postgres
-
-/// A setting that cannot be used as given; the message names the variable and what it expects.
-public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
+import Settings
 
 /// Everything a fleet process reads from its environment, each with a local default.
 public struct FleetConfiguration: Sendable {
@@ -53,12 +48,15 @@ public struct FleetConfiguration: Sendable {
     public static let defaultAMQPURL = "amqp://guest:guest@127.0.0.1:5672/"
     public static let defaultDatabaseURL = "postgres://airfleet@127.0.0.1:5432/airfleet"
 
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> FleetConfiguration {
-        let reader = EnvironmentReader(environment)
+    public static func fromEnvironment(_ environment: [String: String]) throws -> FleetConfiguration {
+        try read(SettingsReader(environment: environment))
+    }
+
+    public static func read(_ reader: SettingsReader) throws -> FleetConfiguration {
         var perContext: [String: String] = [:]
-        for (key, value) in environment where key.hasPrefix("AIRFLEET_") && key.hasSuffix("_DATABASE_URL") && key != "AIRFLEET_DATABASE_URL" {
-            let context = key.dropFirst("AIRFLEET_".count).dropLast("_DATABASE_URL".count).lowercased()
-            perContext[String(context)] = value
+        for name in reader.names(prefix: "AIRFLEET_", suffix: "_DATABASE_URL") where name != "AIRFLEET_DATABASE_URL" {
+            let context = name.dropFirst("AIRFLEET_".count).dropLast("_DATABASE_URL".count).lowercased()
+            perContext[String(context)] = reader.string(name)
         }
         let prefix = reader.string("AIRFLEET_SCHEMA_PREFIX", default: "")
         guard prefix.isEmpty || prefix.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }) else {
@@ -78,8 +76,8 @@ public struct FleetConfiguration: Sendable {
             prefetch: try reader.integer("AIRFLEET_PREFETCH", default: 300, range: 1...65535),
             batchSize: try reader.integer("AIRFLEET_BATCH_SIZE", default: 100, range: 1...5000),
             // Drawn at random by default, so that the processes of a context rank apart.
-            consumerPriority: try reader.integer("AIRFLEET_CONSUMER_PRIORITY", default: Int.random(in: 1...1_000_000),
-                                                 range: 0...Int(Int32.max)),
+            consumerPriority: try reader.integer("AIRFLEET_CONSUMER_PRIORITY", range: 0...Int(Int32.max))
+                ?? Int.random(in: 1...1_000_000),
             queryPrefetch: try reader.integer("AIRFLEET_QUERY_PREFETCH", default: 8, range: 1...65535),
             queryWorkers: try reader.integer("AIRFLEET_QUERY_WORKERS", default: 2, range: 1...64),
             crashLimit: try reader.integer("AIRFLEET_CRASH_LIMIT", default: 3, range: 1...1000),
@@ -100,28 +98,5 @@ public struct FleetConfiguration: Sendable {
         var configuration = try PostgresConfiguration(url: databaseURLs.url(for: context))
         configuration.applicationName = "airfleet-\(context)"
         return configuration
-    }
-}
-
-struct EnvironmentReader {
-    let environment: [String: String]
-    init(_ environment: [String: String]) { self.environment = environment }
-
-    func string(_ name: String, default value: String) -> String {
-        guard let text = environment[name], !text.isEmpty else { return value }
-        return text
-    }
-
-    func integer(_ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
-        guard let text = environment[name], !text.isEmpty else { return value }
-        guard let number = Int(text), range.contains(number) else {
-            throw ConfigurationError("\(name): '\(text)' must be a whole number from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return number
-    }
-
-    func duration(_ name: String, default value: Duration) throws -> Duration {
-        guard let text = environment[name], !text.isEmpty else { return value }
-        return try parseDuration(text, setting: name)
     }
 }

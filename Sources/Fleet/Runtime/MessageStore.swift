@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import Settings
 
 /// A message a batch handled, as its inbox row records it.
 struct HandledMessage {

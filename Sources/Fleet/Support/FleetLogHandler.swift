@@ -14,8 +14,8 @@ public struct FleetLogHandler: LogHandler {
     }
 
     /// Installs the handler for the whole process; the level comes from `AIRFLEET_LOG_LEVEL`.
-    public static func bootstrap(environment: [String: String]) {
-        let level = environment["AIRFLEET_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    public static func bootstrap(settings: SettingsReader) {
+        let level = Logger.Level(rawValue: settings.string("AIRFLEET_LOG_LEVEL", default: Logger.Level.info.rawValue)) ?? .info
         LoggingSystem.bootstrap { FleetLogHandler(label: $0, level: level) }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import ServiceLifecycle
+import Settings
 import Synchronization
 
 /// A blocking worker as a service of a `ServiceGroup`. The work runs on a thread of its own

@@ -1,4 +1,5 @@
 import AMQP
+import Settings
 
 /// The RabbitMQ topology of a fleet: exchanges, per-context queues and bindings, declared by code.
 ///
