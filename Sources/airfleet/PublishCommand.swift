@@ -4,7 +4,7 @@ import Contracts
 import Fleet
 import Foundation
 
-struct PublishCommand: ParsableCommand {
+struct PublishCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "publish",
         abstract: "Publish a command (or event) from its JSON data; ask a query and print the answer.",
@@ -30,39 +30,44 @@ struct PublishCommand: ParsableCommand {
     @Option(help: "Seconds to wait for the outcome of a command.")
     var wait: Int?
 
-    func run() throws {
+    func run() async throws {
         guard let messageType = MessageTypes.named(type) else {
             let close = MessageTypes.suggestions(for: type)
             throw CommandFailure("unknown message type '\(type)'" + (close.isEmpty ? "" : "; known: \(close.joined(separator: ", "))"))
         }
         let configuration = try Environment.load()
         let outgoing = try read(messageType, from: try readData())
+        let topology = try Contexts.topology(configuration)
+        let client = BrokerClient(amqp: configuration.amqp.withConnectionName("airfleet publish"), topology: topology,
+                                  source: "airfleet/cli", logger: Environment.logger)
+        client.start()
+        defer { client.shutdown() }
+        guard await client.waitUntilReady(timeout: .seconds(10)) else {
+            throw CommandFailure("RabbitMQ at \(configuration.amqp.redactedURL) did not answer within 10 s; nothing was published")
+        }
         if messageType.kind == .query {
-            try ask(outgoing, configuration: configuration)
+            print(String(decoding: try await client.askRaw(outgoing, timeout: .seconds(wait ?? 10)), as: UTF8.self))
             return
         }
-        let waiter = try wait.map { _ in try OutcomeWaiter(amqp: configuration.amqp) }
-        let publisher = try Publisher(amqp: configuration.amqp, topology: try Contexts.topology(configuration),
-                                      source: "airfleet/cli", logger: Environment.logger)
-        defer { publisher.close() }
         let destination = wait == nil ? nil : WaitReport.destination(of: messageType.messageType)
-        let ahead = try destination.flatMap { try waiter?.inspect($0.queue)?.messageCount }
-        let message = OutgoingMessage(id: outgoing.id, type: outgoing.type, exchange: outgoing.exchange, body: outgoing.body,
-                                      correlationId: outgoing.correlationId, time: outgoing.time, source: outgoing.source,
-                                      replyTo: waiter?.queue)
-        let receipt = try publisher.publish([message])[0]
-        print(receipt.id)
-        if case .unroutable(let reason) = receipt.outcome { throw CommandFailure("published but not delivered: \(reason)") }
-        guard let waiter, let wait else { return }
-        guard let outcome = try waiter.outcome(of: receipt.id, within: .seconds(wait)) else {
-            guard let destination, let now = try waiter.inspect(destination.queue) else {
-                throw CommandFailure("no outcome within \(wait) s; the message was delivered (id \(receipt.id))")
+        let inspector = try destination.map { _ in try QueueInspector(amqp: configuration.amqp) }
+        let ahead = try destination.flatMap { try inspector?.inspect($0.queue)?.messageCount }
+        let dispatch = try await client.send(outgoing, wait: wait.map { .seconds($0) })
+        print(dispatch.commandId)
+        if outgoing.exchange == Topology.commandsExchange, topology.owner(ofCommand: outgoing.type) == nil {
+            throw CommandFailure("published but not delivered: no context owns \(outgoing.type); it waits in \(Topology.unroutableQueue)")
+        }
+        guard let wait else { return }
+        guard let outcome = dispatch.outcome else {
+            guard let destination, let now = try inspector?.inspect(destination.queue) else {
+                throw CommandFailure("no outcome within \(wait) s; the message was delivered (id \(dispatch.commandId))")
             }
             let report = WaitReport(queue: destination.queue, context: destination.context, ahead: ahead ?? 0,
                                     waiting: now.messageCount, consumers: now.consumerCount)
-            throw CommandFailure(report.explain(id: receipt.id, waited: wait))
+            throw CommandFailure(report.explain(id: dispatch.commandId, waited: wait))
         }
-        print(String(decoding: outcome, as: UTF8.self))
+        if let failure = outcome.failure { throw CommandFailure("dead-lettered (\(failure.kind)): \(failure.reason)") }
+        print(String(decoding: outcome.body, as: UTF8.self))
     }
 
     private func readData() throws -> Data {
@@ -85,46 +90,17 @@ struct PublishCommand: ParsableCommand {
         }
         return try OutgoingMessage.make(message, source: "airfleet/cli", subject: subject, correlationId: correlationId)
     }
-
-    private func ask(_ query: OutgoingMessage, configuration: FleetConfiguration) throws {
-        let client = try QueryClient(amqp: configuration.amqp, source: "airfleet/cli", logger: Environment.logger)
-        defer { client.close() }
-        let reply = try client.askRaw(query, timeout: .seconds(wait ?? 10))
-        print(String(decoding: reply, as: UTF8.self))
-    }
 }
 
-/// A private, exclusive queue where copies of what a published command causes arrive
-/// (the runtime copies every message caused by one that names it in reply_to).
-final class OutcomeWaiter {
-    let queue: String
+/// Reads a queue's counts from the broker, for `WaitReport`.
+final class QueueInspector {
     private let connection: AMQPConnection
-    /// Held for as long as the waiter lives: dropping a channel closes it, and its consumer with it.
+    /// Held for as long as the inspector lives: dropping a channel closes it.
     private let channel: AMQPChannel
 
     init(amqp: AMQPConfiguration) throws {
         connection = try AMQPConnection(amqp.withConnectionName("airfleet publish --wait"), logger: Environment.logger)
         channel = try connection.openChannel()
-        queue = try channel.declareQueue("", durable: false, exclusive: true, autoDelete: true,
-                                         arguments: ["x-queue-type": .string("classic")]).name
-        try channel.consume(queue: queue, noAck: true)
-    }
-
-    /// The first message caused directly by `id`, as its envelope's JSON; throws when the
-    /// message was dead-lettered instead, with the reason.
-    func outcome(of id: String, within timeout: Duration) throws -> Data? {
-        let deadline = ContinuousClock.now + timeout
-        let decoder = FleetJSON.decoder()
-        while true {
-            let remaining = deadline - ContinuousClock.now
-            guard remaining > .zero, let delivery = try connection.nextDelivery(timeout: remaining.seconds) else { return nil }
-            let header = try? decoder.decode(EnvelopeHeader.self, from: delivery.body)
-            let headers = delivery.properties.headers
-            if header?.id == id, let kind = headers[FailureHeaders.errorKind]?.stringValue {
-                throw CommandFailure("dead-lettered (\(kind)): \(headers[FailureHeaders.error]?.stringValue ?? "no reason given")")
-            }
-            if header?.causationid == id { return delivery.body }
-        }
     }
 
     /// The queue's ready messages and consumers, as the broker counts them now.

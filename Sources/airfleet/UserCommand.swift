@@ -11,13 +11,14 @@ struct UserCommand: ParsableCommand {
         abstract: "Manage the people who use Airfleet.",
         subcommands: [Create.self])
 
-    struct Create: ParsableCommand {
+    struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Register a user, typically an agent or an admin.",
             discussion: """
                 The password is checked against the password policy and hashed here with bcrypt \
                 (AIRFLEET_BCRYPT_COST); only the hash is published, as customer.register.v1. The command \
-                then asks the customers context until the user exists, so a running customers process is needed.
+                then waits for the customers context's answer (customer.registered.v1, or \
+                customer.registration-rejected.v1 when the email is taken), so a running customers process is needed.
                 """)
 
         @Option(help: "The user's email address (their login).")
@@ -35,7 +36,7 @@ struct UserCommand: ParsableCommand {
         @Option(help: "Seconds to wait for the customers context to confirm.")
         var wait: Int = 15
 
-        func run() throws {
+        func run() async throws {
             let configuration = try Environment.load()
             let password = try readPassword()
             do {
@@ -47,26 +48,30 @@ struct UserCommand: ParsableCommand {
             let command = RegisterCustomer(customerId: UUID(), email: email, passwordHash: hash, name: name, role: role)
             try command.validate()
 
-            let publisher = try Publisher(amqp: configuration.amqp, topology: try Contexts.topology(configuration),
-                                          source: "airfleet/cli", logger: Environment.logger)
-            defer { publisher.close() }
-            let receipt = try publisher.publish(command, subject: command.customerId.lowercasedString)
-            if case .unroutable(let reason) = receipt.outcome { throw CommandFailure("not delivered: \(reason)") }
-
-            let client = try QueryClient(amqp: configuration.amqp, source: "airfleet/cli", logger: Environment.logger)
-            defer { client.close() }
-            let deadline = ContinuousClock.now + .seconds(wait)
-            while ContinuousClock.now < deadline {
-                if let profile = try? client.ask(GetCustomer(customerId: command.customerId), timeout: .seconds(3)) {
-                    print("created \(profile.roles.map(\.rawValue).joined(separator: ",")) \(profile.email) (\(profile.customerId.lowercasedString))")
-                    return
-                }
-                Thread.sleep(forTimeInterval: 0.3)
+            let client = BrokerClient(amqp: configuration.amqp.withConnectionName("airfleet user create"),
+                                      topology: try Contexts.topology(configuration), source: "airfleet/cli", logger: Environment.logger)
+            client.start()
+            defer { client.shutdown() }
+            guard await client.waitUntilReady(timeout: .seconds(10)) else {
+                throw CommandFailure("RabbitMQ at \(configuration.amqp.redactedURL) did not answer within 10 s; nothing was published")
             }
-            throw CommandFailure("""
-                the customers context did not confirm \(email) within \(wait) s: the email may already be taken \
-                (customer.registration-rejected.v1), or no customers process is running (airfleet consume customers)
-                """)
+            let outcome = try await client.send(
+                command, subject: command.customerId.lowercasedString, correlationId: command.customerId.lowercasedString,
+                wait: .seconds(wait), replyTypes: [CustomerRegistered.messageType, CustomerRegistrationRejected.messageType]
+            ).outcome
+            guard let outcome else {
+                throw CommandFailure("""
+                    the customers context did not answer within \(wait) s: is a customers process running \
+                    (airfleet consume customers)? The registration waits in its queue and will be handled.
+                    """)
+            }
+            if let failure = outcome.failure { throw CommandFailure("not registered: dead-lettered (\(failure.kind)): \(failure.reason)") }
+            if outcome.carries(CustomerRegistrationRejected.self) {
+                let rejection = try outcome.data(as: CustomerRegistrationRejected.self)
+                throw CommandFailure("not registered (\(rejection.reason.rawValue)): \(rejection.message)")
+            }
+            let registered = try outcome.data(as: CustomerRegistered.self)
+            print("created \(registered.roles.map(\.rawValue).joined(separator: ",")) \(registered.email) (\(registered.customerId.lowercasedString))")
         }
 
         private func readPassword() throws -> String {

@@ -2,7 +2,8 @@ import AMQP
 import Foundation
 import Logging
 
-/// Asks queries over RabbitMQ's direct reply-to and waits for the answer.
+/// Asks queries over RabbitMQ's direct reply-to and waits for the answer, blocking: for code
+/// that runs on a thread of its own (a handler's, a tool's). Async callers use `BrokerClient`.
 ///
 /// Used from one thread at a time, like the connection it owns.
 public final class QueryClient {
@@ -40,30 +41,13 @@ public final class QueryClient {
     /// Asks and waits; the query expires unanswered in the broker once the caller has given up.
     public func ask<Q: Query>(_ query: Q, timeout: Duration = .seconds(5), correlationId: String? = nil) throws -> Q.Response {
         let outgoing = try OutgoingMessage.make(query, source: source, correlationId: correlationId)
-        let body = try askRaw(outgoing, timeout: timeout)
-        let reply: QueryReply<Q.Response>
-        do {
-            reply = try decoder.decode(QueryReply<Q.Response>.self, from: body)
-        } catch {
-            let (field, reason) = describeDecodingFailure(error)
-            throw Failure.undecodableReply(type: Q.messageType, reason: "\(field) \(reason)")
-        }
-        if let error = reply.error { throw error }
-        guard reply.ok, let data = reply.data else {
-            throw Failure.undecodableReply(type: Q.messageType, reason: "neither data nor error")
-        }
-        return data
+        return try QueryReply<Q.Response>.data(of: try askRaw(outgoing, timeout: timeout), answering: Q.messageType, decoder: decoder)
     }
 
     /// Sends an encoded query and returns the raw reply body (`{"ok":…,"data":…}`).
     public func askRaw(_ query: OutgoingMessage, timeout: Duration) throws -> Data {
-        var message = query.amqpMessage
-        message.exchange = Topology.queriesExchange
-        message.mandatory = true
-        message.properties.persistent = false
-        message.properties.replyTo = "amq.rabbitmq.reply-to"
-        message.properties.expiration = String(max(1, timeout.milliseconds))
         let deadline = ContinuousClock.now + timeout
+        let message = query.asQuery(replyTo: "amq.rabbitmq.reply-to", timeout: timeout)
         guard case .confirmed = try channel.publishConfirmed([message], timeout: timeout.seconds)[0] else {
             throw Failure.noResponder(type: query.type)
         }

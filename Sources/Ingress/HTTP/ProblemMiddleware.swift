@@ -29,7 +29,7 @@ struct ProblemMiddleware: RouterMiddleware {
             return .unauthenticated(error.description)
         case let error as QueryError:
             return Self.problem(for: error)
-        case let error as BrokerGatewayError:
+        case let error as BrokerClientError:
             switch error {
             case .unavailable(let text), .notDelivered(let text): return .unavailable(text, retryAfter: 2)
             case .timedOut(let text): return .timedOut(text)

@@ -18,7 +18,7 @@ struct CommandAnswer {
 
     /// 202 when the outcome is not known (yet); a problem when the command was dead-lettered;
     /// otherwise what `settled` makes of the outcome.
-    static func respond(_ dispatch: BrokerGateway.Dispatch, statusURL: String, context: IngressRequestContext,
+    static func respond(_ dispatch: BrokerClient.Dispatch, statusURL: String, context: IngressRequestContext,
                         settled: (ReplyMessage) async throws -> Response) async throws -> Response {
         guard let outcome = dispatch.outcome else {
             return try accepted(commandId: dispatch.commandId, statusURL: statusURL, context: context)

@@ -64,7 +64,7 @@ struct IngressRoutes: Sendable {
                 return types.contains(type)
             }
         } else {
-            settles = BrokerGateway.causedDirectly
+            settles = BrokerClient.causedDirectly
         }
         let dispatch = try await gateway.send(command, subject: subjectText, correlationId: context.requestId,
                                               wait: wait, replyTypes: types, settles: settles)

@@ -1,27 +1,26 @@
 import AMQP
-import Fleet
 import Foundation
 import Logging
 
 /// A thread of its own holding one broker connection: rabbitmq-c blocks and is not
-/// thread-safe, so each of the ingress's broker duties gets one, off the concurrency pool.
+/// thread-safe, so each of a client's broker duties gets one, off the concurrency pool.
 /// It reconnects after any failure with a growing, jittered pause until it is shut down.
-final class BrokerLane: Sendable {
-    let stop = StopSignal()
+public final class BrokerLane: Sendable {
+    public let stop = StopSignal()
     private let finished = DispatchSemaphore(value: 0)
     private let name: String
     private let amqp: AMQPConfiguration
     private let logger: Logger
 
-    init(name: String, amqp: AMQPConfiguration, logger: Logger) {
+    public init(name: String, amqp: AMQPConfiguration, logger: Logger) {
         self.name = name
-        self.amqp = amqp.withConnectionName("\(amqp.connectionName ?? "airfleet ingress") \(name)")
+        self.amqp = amqp.withConnectionName("\(amqp.connectionName ?? "airfleet") \(name)")
         self.logger = logger
     }
 
     /// Connects and runs `serve` on the lane's thread until `shutdown`; `disconnected` runs
     /// after each lost connection, and once more at the end.
-    func start(serve: @escaping @Sendable (AMQPConnection) throws -> Void, disconnected: @escaping @Sendable () -> Void) {
+    public func start(serve: @escaping @Sendable (AMQPConnection) throws -> Void, disconnected: @escaping @Sendable () -> Void) {
         let thread = Thread { [self] in
             var backoff = Backoff()
             while !stop.isRequested {
@@ -31,19 +30,19 @@ final class BrokerLane: Sendable {
                     backoff.reset()
                     try serve(connection)
                 } catch {
-                    logger.error("ingress \(name) lost RabbitMQ; reconnecting", metadata: ["error": "\(error)"])
+                    logger.error("broker client's \(name) lane lost RabbitMQ; reconnecting", metadata: ["error": "\(error)"])
                 }
                 disconnected()
                 if !stop.isRequested { _ = stop.sleep(backoff.next()) }
             }
             finished.signal()
         }
-        thread.name = "ingress-\(name)"
+        thread.name = "broker-\(name)"
         thread.start()
     }
 
     /// Asks the lane to stop, lets `wake` end whatever wait it is in, and waits for its thread.
-    func shutdown(wake: () -> Void = {}) {
+    public func shutdown(wake: () -> Void = {}) {
         stop.request()
         wake()
         finished.wait()

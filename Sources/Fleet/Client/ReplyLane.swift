@@ -1,5 +1,4 @@
 import AMQP
-import Fleet
 import Foundation
 import Logging
 import Synchronization
@@ -44,7 +43,7 @@ final class ReplyLane: Sendable {
             withExtendedLifetime(channel) {}
         }, disconnected: { [self] in
             queue.withLock { $0 = nil }
-            waiters.failAll(BrokerGatewayError.unavailable("the connection to RabbitMQ dropped while waiting for the answer; try again"))
+            waiters.failAll(BrokerClientError.unavailable("the connection to RabbitMQ dropped while waiting for the answer; try again"))
         })
     }
 

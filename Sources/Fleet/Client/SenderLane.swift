@@ -1,5 +1,4 @@
 import AMQP
-import Fleet
 import Foundation
 import Logging
 import Synchronization
@@ -39,7 +38,7 @@ final class SenderLane: Sendable {
             try serve(connection, channel)
         }, disconnected: { [self] in
             connected.store(false, ordering: .relaxed)
-            failWaiting(BrokerGatewayError.unavailable(lane.stop.isRequested ? "the ingress is shutting down" : "the connection dropped"))
+            failWaiting(BrokerClientError.unavailable(lane.stop.isRequested ? "the client is shutting down" : "the connection dropped"))
         })
     }
 
@@ -50,7 +49,7 @@ final class SenderLane: Sendable {
     /// Publishes with confirm; the outcome the broker gave.
     func publish(_ message: AMQPOutgoingMessage) async throws -> AMQPPublishOutcome {
         guard isConnected, !lane.stop.isRequested else {
-            throw BrokerGatewayError.unavailable("RabbitMQ is not reachable from this ingress right now; try again shortly")
+            throw BrokerClientError.unavailable("RabbitMQ is not reachable right now; try again shortly")
         }
         return try await withCheckedThrowingContinuation { continuation in
             jobs.withLock { $0.append(Job(message: message) { continuation.resume(with: $0) }) }
@@ -72,7 +71,7 @@ final class SenderLane: Sendable {
                 for (job, outcome) in zip(batch, outcomes) { job.completion(.success(outcome)) }
             } catch {
                 for job in batch {
-                    job.completion(.failure(BrokerGatewayError.unavailable("RabbitMQ did not confirm the message (\(error)); it may or may not have been taken")))
+                    job.completion(.failure(BrokerClientError.unavailable("RabbitMQ did not confirm the message (\(error)); it may or may not have been taken")))
                 }
                 throw error
             }
@@ -84,7 +83,7 @@ final class SenderLane: Sendable {
             defer { jobs.removeAll() }
             return jobs
         }
-        let failure = BrokerGatewayError.unavailable("RabbitMQ is not reachable from this ingress right now (\(error)); try again shortly")
+        let failure = BrokerClientError.unavailable("RabbitMQ is not reachable right now (\(error)); try again shortly")
         for job in waiting { job.completion(.failure(failure)) }
     }
 }

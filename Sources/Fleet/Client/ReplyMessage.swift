@@ -1,8 +1,7 @@
 import AMQP
-import Fleet
 import Foundation
 
-/// A message that arrived on the ingress's reply queue: an answer to a query, a copy of a
+/// A message that arrived on a broker client's reply queue: an answer to a query, a copy of a
 /// message some command caused, or a copy of a command that was dead-lettered.
 public struct ReplyMessage: Sendable {
     public let body: Data
