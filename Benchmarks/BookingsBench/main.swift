@@ -75,7 +75,7 @@ func run(_ options: Options) throws -> RunResult {
         try fleet.integer("SELECT count(*) FROM \(fleet.schema("flights")).flights") == flights.count
     }
     let requests = (0..<options.bookings).map { index in
-        CreateBooking(bookingId: UUID(), customerId: UUID(), flightId: flights[index % flights.count].flightId, cabin: "economy",
+        CreateBooking(bookingId: UUID(), customerId: UUID(), flightId: flights[index % flights.count].flightId, cabin: .economy,
                       passengers: [PassengerDetails(firstName: "Ana", lastName: "Lima", dateOfBirth: "1984-03-07")],
                       contactEmail: "ana@example.com", paymentToken: "tok_visa")
     }

@@ -43,7 +43,7 @@ enum WaitingWork {
                                             ticketNumber: "9990000000000")
             messages = try bookings.enumerated().map { index, booking in
                 try OutgoingMessage.make(
-                    BookingConfirmed(bookingId: booking, customerId: UUID(), flightId: flight, pnr: "BENCH\(index % 10)", cabin: "economy",
+                    BookingConfirmed(bookingId: booking, customerId: UUID(), flightId: flight, pnr: "BENCH\(index % 10)", cabin: .economy,
                                      passengers: [passenger], total: 12_000, currency: "EUR",
                                      contactEmail: "bench-\(index)@example.com", confirmedAt: Date()),
                     source: "airfleet/bench", subject: booking.lowercasedString)

@@ -88,6 +88,12 @@ public struct PostgresRow: Sendable {
         return value
     }
 
+    /// The same for a column that may be NULL.
+    public func decode<T: RawRepresentable>(_ type: T?.Type, column: String) throws -> T? where T.RawValue == String {
+        guard try decode(String?.self, column: column) != nil else { return nil }
+        return try decode(T.self, column: column)
+    }
+
     /// Out of range traps, like an Array subscript.
     public func isNull(at index: Int) -> Bool {
         values[index] == nil

@@ -58,7 +58,7 @@ final class NotificationsCommandTests: XCTestCase {
         defer { publisher.close() }
         _ = try publisher.publish(FlightScheduled(flight: flight))
         _ = try publisher.publish(BookingConfirmed(
-            bookingId: UUID(), customerId: UUID(), flightId: flight.flightId, pnr: "CLI777", cabin: "economy",
+            bookingId: UUID(), customerId: UUID(), flightId: flight.flightId, pnr: "CLI777", cabin: .economy,
             passengers: [BookedPassenger(firstName: "Zoë", lastName: "Ångström", dateOfBirth: "1990-04-01", seat: "3C")],
             total: 10_000, currency: "GBP", contactEmail: address, confirmedAt: Date()))
 

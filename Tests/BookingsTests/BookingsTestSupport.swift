@@ -91,7 +91,7 @@ class BookingsTestCase: XCTestCase {
 
     // MARK: Bookings
 
-    func booking(_ flight: ScheduleFlight, passengers count: Int = 1, seats: [String]? = nil, cabin: String = "economy",
+    func booking(_ flight: ScheduleFlight, passengers count: Int = 1, seats: [String]? = nil, cabin: Cabin = .economy,
                  token: String = "tok_visa", key: String? = nil, customer: UUID? = nil) -> CreateBooking {
         let passengers = (0..<count).map { index in
             PassengerDetails(firstName: "Ana\(index)", lastName: "Lima", dateOfBirth: "1984-03-07", seat: seats?[index])

@@ -54,7 +54,7 @@ final class CancellationTests: BookingsTestCase {
         try startFleet()
         let flight = try scheduleFlight()
         let other = try scheduleFlight()
-        let requests = [booking(flight, passengers: 3), booking(flight, passengers: 1, cabin: "business"), booking(flight)]
+        let requests = [booking(flight, passengers: 3), booking(flight, passengers: 1, cabin: .business), booking(flight)]
         let elsewhere = booking(other)
         try confirmed(requests + [elsewhere])
         let charged = try capturedAmount()

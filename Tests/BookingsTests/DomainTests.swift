@@ -148,7 +148,7 @@ final class BookingRulesTests: XCTestCase {
     }
 
     func testTheFingerprintIgnoresTheBookingIdButNotTheRequest() throws {
-        let request = CreateBooking(bookingId: UUID(), customerId: UUID(), flightId: UUID(), cabin: "economy",
+        let request = CreateBooking(bookingId: UUID(), customerId: UUID(), flightId: UUID(), cabin: .economy,
                                     passengers: SchemaTests.passengers, contactEmail: "Ana@Example.com",
                                     paymentToken: "tok_visa", idempotencyKey: "k")
         var retry = request
@@ -163,15 +163,28 @@ final class BookingRulesTests: XCTestCase {
     func testAFingerprintStaysWhatItWasWhenStored() throws {
         let request = CreateBooking(bookingId: UUID(uuidString: "6f1c1e2a-0b7d-4c3e-9a55-2d4f8e6b1a01")!,
                                     customerId: UUID(uuidString: "0d9e8f7a-6b5c-4d3e-8f2a-1b0c9d8e7f6a")!,
-                                    flightId: UUID(uuidString: "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d")!, cabin: "economy",
+                                    flightId: UUID(uuidString: "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d")!, cabin: .economy,
                                     passengers: SchemaTests.passengers, contactEmail: "Ana@Example.com",
                                     paymentToken: "tok_visa", idempotencyKey: "k")
         XCTAssertEqual(try BookingFingerprint.of(request), "7008d7ecd610b2c589e3f33c3304c7fef2badf409851bca5a3dbe6c79700a998")
     }
 
+    func testACabinTheFleetDoesNotHaveIsRefusedWhenTheRequestIsRead() throws {
+        var request = try JSONSerialization.jsonObject(with: FleetJSON.encoder().encode(CreateBooking(
+            bookingId: UUID(), customerId: UUID(), flightId: UUID(), cabin: .economy, passengers: SchemaTests.passengers,
+            contactEmail: "ana@example.com", paymentToken: "tok_visa"))) as! [String: Any]
+        request["cabin"] = "cargo"
+        let document = try JSONSerialization.data(withJSONObject: request)
+        XCTAssertThrowsError(try FleetJSON.decoder().decode(CreateBooking.self, from: document)) { error in
+            let (field, reason) = describeDecodingFailure(error, document: document)
+            XCTAssertEqual(field, "data.cabin")
+            XCTAssertEqual(reason, #"must be one of first, business, premium-economy, economy, got "cargo""#)
+        }
+    }
+
     func testABookingRequestNamesItsBadField() {
         func field(_ change: (inout CreateBooking) -> Void) -> String? {
-            var request = CreateBooking(bookingId: UUID(), customerId: UUID(), flightId: UUID(), cabin: "economy",
+            var request = CreateBooking(bookingId: UUID(), customerId: UUID(), flightId: UUID(), cabin: .economy,
                                         passengers: SchemaTests.passengers, contactEmail: "ana@example.com",
                                         paymentToken: "tok_visa")
             change(&request)
@@ -183,7 +196,6 @@ final class BookingRulesTests: XCTestCase {
             }
         }
         XCTAssertNil(field { _ in })
-        XCTAssertEqual(field { $0.cabin = "cargo" }, "cabin")
         XCTAssertEqual(field { $0.passengers = [] }, "passengers")
         XCTAssertEqual(field { $0.passengers = Array(repeating: SchemaTests.passengers[0], count: 10) }, "passengers")
         XCTAssertEqual(field { $0.passengers[1].lastName = " " }, "passengers[1].lastName")

@@ -20,25 +20,25 @@ final class SchemaTests: XCTestCase {
         let ticketed = [BookedPassenger(firstName: "Ana", lastName: "Lima", dateOfBirth: "1984-03-07", seat: "12A",
                                         ticketNumber: "9990000000013")]
         let view = BookingView(
-            bookingId: booking, pnr: "K7WQ2M", customerId: customer, flightId: flight, cabin: "economy", state: .confirmed,
+            bookingId: booking, pnr: "K7WQ2M", customerId: customer, flightId: flight, cabin: .economy, state: .confirmed,
             reason: nil, detail: nil, passengers: ticketed, seats: ["12A"], pricePerSeat: 100, total: 100, currency: "EUR",
             charged: 100, refund: BookingView.Refund(amount: 100, status: .pending), contactEmail: "ana@example.com",
             idempotencyKey: "k1", holdExpiresAt: now, departure: now, createdAt: now, updatedAt: now, confirmedAt: now,
             closedAt: nil)
         let samples: [(String, [any Encodable])] = [
             ("booking.create.v1", [
-                CreateBooking(bookingId: booking, customerId: customer, flightId: flight, cabin: "economy",
+                CreateBooking(bookingId: booking, customerId: customer, flightId: flight, cabin: .economy,
                               passengers: Self.passengers, contactEmail: "ana@example.com", paymentToken: "tok_visa",
                               idempotencyKey: "order-1"),
-                CreateBooking(bookingId: booking, customerId: customer, flightId: flight, cabin: "first",
+                CreateBooking(bookingId: booking, customerId: customer, flightId: flight, cabin: .first,
                               passengers: [PassengerDetails(firstName: "A", lastName: "B", dateOfBirth: "2000-01-01")],
                               contactEmail: "a@b.co", paymentToken: "tok_declined")]),
             ("booking.cancel.v1", BookingActor.allCases.map { CancelBooking(bookingId: booking, requestedBy: customer, actor: $0) }
                 + [CancelBooking(bookingId: booking, requestedBy: customer, actor: .agent, reason: "unwell")]),
-            ("booking.requested.v1", [BookingRequested(bookingId: booking, customerId: customer, flightId: flight, cabin: "economy",
+            ("booking.requested.v1", [BookingRequested(bookingId: booking, customerId: customer, flightId: flight, cabin: .economy,
                                                        passengers: Self.passengers, contactEmail: "ana@example.com", requestedAt: now)]),
             ("booking.confirmed.v1", [BookingConfirmed(bookingId: booking, customerId: customer, flightId: flight, pnr: "K7WQ2M",
-                                                       cabin: "economy", passengers: ticketed, total: 100, currency: "EUR",
+                                                       cabin: .economy, passengers: ticketed, total: 100, currency: "EUR",
                                                        contactEmail: "ana@example.com", confirmedAt: now)]),
             ("booking.failed.v1", BookingFailureReason.allCases.map {
                 BookingFailed(bookingId: booking, customerId: customer, flightId: flight, reason: $0, detail: nil,
@@ -65,7 +65,7 @@ final class SchemaTests: XCTestCase {
                                  ListBookings(flightId: flight, states: [.confirmed, .cancelled], page: 2, pageSize: 50)]),
             ("booking.list.v1.response", [ListBookings.Response(bookings: [view], page: 1, pageSize: 20, total: 1)]),
             ("booking.check-request.v1", [CheckBookingRequest(request: CreateBooking(
-                bookingId: booking, customerId: customer, flightId: flight, cabin: "economy", passengers: Self.passengers,
+                bookingId: booking, customerId: customer, flightId: flight, cabin: .economy, passengers: Self.passengers,
                 contactEmail: "ana@example.com", paymentToken: "tok_visa", idempotencyKey: "order-1"))]),
             ("booking.check-request.v1.response", CheckBookingRequest.Response.Verdict.allCases.map {
                 CheckBookingRequest.Response(verdict: $0, bookingId: $0 == .new ? nil : booking, state: $0 == .new ? nil : .paid)

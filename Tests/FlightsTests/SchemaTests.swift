@@ -46,19 +46,19 @@ final class SchemaTests: XCTestCase {
                                                                departure: departure, previousGate: nil, gate: "A1", reason: nil)]),
             (FlightCancelled.messageType, [FlightCancelled(flightId: flight, number: "AF22", origin: "CDG", destination: "JFK",
                                                            departure: departure, arrival: arrival, reason: "strike")]),
-            (SeatsHeld.messageType, [SeatsHeld(holdId: hold, bookingId: booking, flightId: flight, cabin: "economy", seats: ["4A"],
+            (SeatsHeld.messageType, [SeatsHeld(holdId: hold, bookingId: booking, flightId: flight, cabin: .economy, seats: ["4A"],
                                                pricePerSeat: 100, total: 100, currency: "EUR", expiresAt: departure)]),
             (SeatsHoldRejected.messageType, SeatsHoldRejected.Reason.allCases.map {
                 SeatsHoldRejected(holdId: hold, bookingId: booking, flightId: flight, reason: $0, seats: $0 == .seatTaken ? ["4A"] : nil)
             }),
-            (SeatsReleased.messageType, [SeatsReleased(holdId: hold, bookingId: booking, flightId: flight, cabin: "economy", seats: ["4A"]),
+            (SeatsReleased.messageType, [SeatsReleased(holdId: hold, bookingId: booking, flightId: flight, cabin: .economy, seats: ["4A"]),
                                          SeatsReleased(holdId: hold, bookingId: nil, flightId: nil, cabin: nil, seats: [])]),
-            (SeatsConfirmed.messageType, [SeatsConfirmed(holdId: hold, bookingId: booking, flightId: flight, cabin: "economy",
+            (SeatsConfirmed.messageType, [SeatsConfirmed(holdId: hold, bookingId: booking, flightId: flight, cabin: .economy,
                                                          seats: ["4A", "4B"], pricePerSeat: 100, total: 200, currency: "EUR")]),
             (SeatsConfirmRejected.messageType, SeatsConfirmRejected.Reason.allCases.map {
                 SeatsConfirmRejected(holdId: hold, bookingId: booking, reason: $0)
             }),
-            (SeatsHoldExpired.messageType, [SeatsHoldExpired(holdId: hold, bookingId: booking, flightId: flight, cabin: "economy",
+            (SeatsHoldExpired.messageType, [SeatsHoldExpired(holdId: hold, bookingId: booking, flightId: flight, cabin: .economy,
                                                              seats: ["4A"], expiredAt: departure)]),
             (SearchFlights.messageType, [SearchFlights(origin: "CDG", destination: "JFK", date: "2026-12-01"),
                                          SearchFlights(origin: "CDG", destination: "JFK", date: "2026-12-01", passengers: 3,

@@ -148,7 +148,7 @@ final class BookingGuardsTests: IngressTestCase {
             var expected: [UUID: (BookingFailureReason, String)] = [:]
             for (seats, reason, detail) in [(["14A", "3D"], BookingFailureReason.seatNotInCabin, "3D"), (["99Z"], .seatUnknown, "99Z")] {
                 let command = CreateBooking(
-                    bookingId: UUID(), customerId: customer.customerId, flightId: flightId, cabin: "economy",
+                    bookingId: UUID(), customerId: customer.customerId, flightId: flightId, cabin: .economy,
                     passengers: seats.enumerated().map { PassengerDetails(firstName: "Ann", lastName: "Lee\($0)", dateOfBirth: "1990-04-01", seat: $1) },
                     contactEmail: customer.email, paymentToken: "tok_visa")
                 expected[command.bookingId] = (reason, detail)

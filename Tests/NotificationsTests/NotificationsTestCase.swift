@@ -73,7 +73,7 @@ class NotificationsTestCase: XCTestCase {
 
     func confirmed(_ flight: FlightSnapshot, email: String, passengers: [BookedPassenger]? = nil, pnr: String = "K7QZ2M") -> BookingConfirmed {
         BookingConfirmed(
-            bookingId: UUID(), customerId: UUID(), flightId: flight.flightId, pnr: pnr, cabin: "economy",
+            bookingId: UUID(), customerId: UUID(), flightId: flight.flightId, pnr: pnr, cabin: .economy,
             passengers: passengers ?? [BookedPassenger(firstName: "Jean", lastName: "Dupont", dateOfBirth: "1988-09-12",
                                                        seat: "14C", ticketNumber: "9991234567901")],
             total: 80_000, currency: "EUR", contactEmail: email, confirmedAt: Date())

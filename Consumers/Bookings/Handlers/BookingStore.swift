@@ -8,7 +8,7 @@ struct BookingRecord {
     var bookingId: UUID
     var customerId: UUID
     var flightId: UUID
-    var cabin: String
+    var cabin: Cabin
     var passengers: [BookedPassenger]
     var contactEmail: String
     var paymentToken: String?
@@ -71,7 +71,7 @@ enum BookingStore {
             bookingId: try row.decode(UUID.self, column: "booking_id"),
             customerId: try row.decode(UUID.self, column: "customer_id"),
             flightId: try row.decode(UUID.self, column: "flight_id"),
-            cabin: try row.decode(String.self, column: "cabin"),
+            cabin: try row.decode(Cabin.self, column: "cabin"),
             passengers: try row.decode(PostgresJSON.self, column: "passengers").decode([BookedPassenger].self),
             contactEmail: try row.decode(String.self, column: "contact_email"),
             paymentToken: try row.decode(String?.self, column: "payment_token"),
@@ -111,7 +111,7 @@ enum BookingStore {
             ON CONFLICT DO NOTHING
             RETURNING booking_id
             """,
-            booking.bookingId, booking.customerId, booking.flightId, booking.cabin,
+            booking.bookingId, booking.customerId, booking.flightId, booking.cabin.rawValue,
             try PostgresJSON(encoding: booking.passengers), booking.contactEmail, booking.paymentToken, booking.idempotencyKey,
             booking.fingerprint, booking.state.rawValue, booking.holdId, booking.deadlineAt, booking.createdAt).count == 1
     }

@@ -37,7 +37,7 @@ struct CreateBookingHandler {
         }
         let seats = passengers.compactMap(\.seat)
         try context.send(HoldSeats(holdId: booking.holdId, bookingId: booking.bookingId, flightId: booking.flightId,
-                                   cabin: booking.cabin, seats: seats.isEmpty ? nil : seats,
+                                   cabin: booking.cabin.rawValue, seats: seats.isEmpty ? nil : seats,
                                    count: seats.isEmpty ? passengers.count : nil, holdSeconds: settings.holdSeconds),
                          subject: booking.subject)
         try context.emit(BookingRequested(

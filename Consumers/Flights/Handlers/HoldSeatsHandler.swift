@@ -65,7 +65,7 @@ enum HoldSeatsHandler {
         // The price is quoted at the load before this hold and stays fixed for the hold's life.
         let pricePerSeat = Pricing.price(baseFare: baseFare, taken: taken.count, capacity: capacity)
         let held = SeatsHeld(
-            holdId: command.holdId, bookingId: command.bookingId, flightId: flight.flightId, cabin: cabin.rawValue,
+            holdId: command.holdId, bookingId: command.bookingId, flightId: flight.flightId, cabin: cabin,
             seats: chosen.map(\.description), pricePerSeat: pricePerSeat, total: pricePerSeat * chosen.count,
             currency: flight.currency, expiresAt: context.now.addingTimeInterval(Double(command.effectiveHoldSeconds)),
             departure: flight.departure)
@@ -75,13 +75,13 @@ enum HoldSeatsHandler {
             INSERT INTO holds (hold_id, booking_id, flight_id, cabin, status, seats, price_per_seat, total, currency, expires_at)
             VALUES ($1, $2, $3, $4, 'held', $5, $6, $7, $8, $9)
             """,
-            held.holdId, held.bookingId, held.flightId, held.cabin, held.seats, held.pricePerSeat, held.total,
+            held.holdId, held.bookingId, held.flightId, held.cabin.rawValue, held.seats, held.pricePerSeat, held.total,
             held.currency, held.expiresAt)
         try context.write(
             "INSERT INTO seat_assignments (flight_id, seat, cabin, hold_id) SELECT $1, unnest($2::text[]), $3, $4",
-            flight.flightId, held.seats, held.cabin, held.holdId)
+            flight.flightId, held.seats, held.cabin.rawValue, held.holdId)
         try context.write("UPDATE flight_cabins SET taken = taken + $3 WHERE flight_id = $1 AND cabin = $2",
-                          flight.flightId, held.cabin, held.seats.count)
+                          flight.flightId, held.cabin.rawValue, held.seats.count)
         try context.emit(held, subject: subject(flight.flightId))
     }
 

@@ -8,7 +8,7 @@ struct HoldRecord {
     let holdId: UUID
     let bookingId: UUID?
     let flightId: UUID?
-    let cabin: String?
+    let cabin: Cabin?
     let status: String
     let rejectReason: String?
     let rejectedSeats: [String]?
@@ -56,7 +56,7 @@ enum HoldStore {
     static func record(_ row: PostgresRow) throws -> HoldRecord {
         HoldRecord(
             holdId: try row.decode(UUID.self, column: "hold_id"), bookingId: try row.decode(UUID?.self, column: "booking_id"),
-            flightId: try row.decode(UUID?.self, column: "flight_id"), cabin: try row.decode(String?.self, column: "cabin"),
+            flightId: try row.decode(UUID?.self, column: "flight_id"), cabin: try row.decode(Cabin?.self, column: "cabin"),
             status: try row.decode(String.self, column: "status"), rejectReason: try row.decode(String?.self, column: "reject_reason"),
             rejectedSeats: try row.decode([String]?.self, column: "rejected_seats"), seats: try row.decode([String].self, column: "seats"),
             pricePerSeat: try row.decode(Int?.self, column: "price_per_seat"), total: try row.decode(Int?.self, column: "total"),
@@ -70,7 +70,7 @@ enum HoldStore {
         guard let flightId = hold.flightId, let cabin = hold.cabin else { return }
         let freed = try db.execute("DELETE FROM seat_assignments WHERE hold_id = $1 AND (NOT sold OR $2)", hold.holdId, includeSold)
         try db.execute("UPDATE flight_cabins SET taken = taken - $3 WHERE flight_id = $1 AND cabin = $2",
-                       flightId, cabin, freed)
+                       flightId, cabin.rawValue, freed)
         try db.execute("UPDATE holds SET status = $2, ended_at = $3 WHERE hold_id = $1", hold.holdId, status, now)
     }
 }

@@ -47,7 +47,7 @@ struct BookingHandlers {
 
     private static func record(of event: BookingConfirmed) -> BookingRecord {
         BookingRecord(bookingId: event.bookingId, customerId: event.customerId, flightId: event.flightId, pnr: event.pnr,
-                      cabin: event.cabin, passengers: event.passengers, total: event.total, currency: event.currency,
+                      cabin: event.cabin.rawValue, passengers: event.passengers, total: event.total, currency: event.currency,
                       contactEmail: event.contactEmail, state: "confirmed")
     }
 

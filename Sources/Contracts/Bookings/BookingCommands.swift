@@ -8,9 +8,6 @@ import Foundation
 /// another body is refused (`booking.rejected.v1`, reason `idempotency-conflict`).
 extension CreateBooking {
     public func validate() throws {
-        guard Cabin(rawValue: cabin) != nil else {
-            throw ValidationError(field: "cabin", "must be first, business, premium-economy or economy")
-        }
         try BookingRules.passengers(passengers)
         try CustomerRules.checkEmail(contactEmail, field: "contactEmail")
         try BookingRules.paymentToken(paymentToken)

@@ -65,8 +65,8 @@ final class BookableFlights: Sendable {
                 "flightId: flight \(flight.number) (\(id)) departed at \(FleetJSON.formatTimestamp(flight.departure)); "
                     + "only flights departing later than now can be booked", field: "flightId")
         }
-        guard let cabin = Cabin(rawValue: booking.cabin), flight.cabins.contains(cabin) else {
-            throw Problem.invalid("cabin", "flight \(flight.number) (\(flight.aircraftType)) has no \(booking.cabin) cabin; "
+        guard flight.cabins.contains(booking.cabin) else {
+            throw Problem.invalid("cabin", "flight \(flight.number) (\(flight.aircraftType)) has no \(booking.cabin.rawValue) cabin; "
                 + "its cabins are \(flight.cabins.map(\.rawValue).joined(separator: ", "))")
         }
         guard booking.passengers.contains(where: { $0.seat != nil }),
@@ -77,8 +77,8 @@ final class BookableFlights: Sendable {
             guard let seatCabin = layout[seat] else {
                 throw Problem.invalid(field, "\(seat) is not a seat of the \(flight.aircraftType) that flies \(flight.number)")
             }
-            guard seatCabin == cabin else {
-                throw Problem.invalid(field, "\(seat) is a \(seatCabin.rawValue) seat; this booking is for \(cabin.rawValue)")
+            guard seatCabin == booking.cabin else {
+                throw Problem.invalid(field, "\(seat) is a \(seatCabin.rawValue) seat; this booking is for \(booking.cabin.rawValue)")
             }
         }
     }

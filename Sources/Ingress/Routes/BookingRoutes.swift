@@ -9,7 +9,7 @@ import Hummingbird
 extension IngressRoutes {
     struct NewBooking: Decodable, Sendable {
         var flightId: UUID
-        var cabin: String
+        var cabin: Cabin
         var passengers: [PassengerDetails]
         /// Where the confirmation goes; the account's email when absent.
         var contactEmail: String?
