@@ -66,13 +66,9 @@ struct Target {
 /// Figures grouped by benchmark and metric, in the order they were first recorded.
 struct BenchmarkTable {
     struct Row: Codable {
-        var benchmark: String
-        var metric: String
-        var unit: String
+        var benchmark, metric, unit: String
         var runs: Int
-        var median: Double
-        var min: Double
-        var max: Double
+        var median, min, max: Double
         var target: String?
         var met: Bool?
     }

@@ -22,12 +22,6 @@ public final class SettingsReader: Sendable {
         /// Secrets and the passwords of URLs are masked.
         public let value: String
         public let source: Source
-
-        public init(name: String, value: String, source: Source) {
-            self.name = name
-            self.value = value
-            self.source = source
-        }
     }
 
     private let reader: ConfigReader

@@ -106,12 +106,7 @@ final class SweepReport {
     }
 
     private struct MessageLine: Encodable {
-        let event: String
-        let id: String
-        let type: String
-        let context: String
-        let kind: String
-        let to: String
+        let event, id, type, context, kind, to: String
         let reason: String?
 
         init(event: String, letter: DeadLetter, reason: String?) {

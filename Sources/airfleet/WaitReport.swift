@@ -6,13 +6,11 @@ import Fleet
 /// how many messages were ahead of it and how many consumers take from that queue, read from
 /// the broker before publishing and after waiting.
 struct WaitReport: Equatable {
-    let queue: String
-    let context: String
+    let queue, context: String
     /// Messages ready in the queue just before the command was published.
     let ahead: Int
     /// Ready now, and consumers now.
-    let waiting: Int
-    let consumers: Int
+    let waiting, consumers: Int
 
     /// The queue a command goes to: its owning context's.
     static func destination(of type: MessageType) -> (context: String, queue: String)? {

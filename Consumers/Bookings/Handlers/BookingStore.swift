@@ -5,25 +5,19 @@ import Postgres
 
 /// A row of `bookings`.
 struct BookingRecord {
-    var bookingId: UUID
-    var customerId: UUID
-    var flightId: UUID
+    var bookingId, customerId, flightId: UUID
     var cabin: Cabin
     var passengers: [BookedPassenger]
     var contactEmail: String
-    var paymentToken: String?
-    var idempotencyKey: String?
+    var paymentToken, idempotencyKey: String?
     var fingerprint: String
     var state: BookingState
-    var reason: String?
-    var detail: String?
+    var reason, detail: String?
     var holdId: UUID
     var seats: [String]
-    var pricePerSeat: Int?
-    var total: Int?
+    var pricePerSeat, total: Int?
     var currency: String?
-    var holdExpiresAt: Date?
-    var departure: Date?
+    var holdExpiresAt, departure: Date?
     var pnr: String?
     var captured: Int?
     var refundId: UUID?
@@ -31,10 +25,8 @@ struct BookingRecord {
     var refundStatus: String?
     var cancelledBy: UUID?
     var deadlineAt: Date?
-    var createdAt: Date
-    var updatedAt: Date
-    var confirmedAt: Date?
-    var closedAt: Date?
+    var createdAt, updatedAt: Date
+    var confirmedAt, closedAt: Date?
 
     var subject: String { bookingId.lowercasedString }
 

@@ -14,8 +14,7 @@ public enum FlightSchedule {
     static let euro: Set<String> = ["FR", "NL", "DE", "ES", "IT", "AT", "IE", "PT"]
 
     struct Route {
-        let origin: Airport
-        let destination: Airport
+        let origin, destination: Airport
         let distanceKm: Double
         let airline: String
         let baseNumber: Int

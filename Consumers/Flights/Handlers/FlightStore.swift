@@ -6,14 +6,9 @@ import Postgres
 /// A row of `flights`, as handlers and queries read it.
 struct FlightRecord {
     let flightId: UUID
-    let number: String
-    let origin: String
-    let destination: String
-    let departure: Date
-    let arrival: Date
-    let aircraftType: String
-    let currency: String
-    let status: String
+    let number, origin, destination: String
+    let departure, arrival: Date
+    let aircraftType, currency, status: String
     let gate: String?
 
     var isCancelled: Bool { status == "cancelled" }

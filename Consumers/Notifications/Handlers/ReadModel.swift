@@ -6,27 +6,20 @@ import Postgres
 /// A flight as notifications knows it from the flights context's events.
 struct FlightRecord {
     var flightId: UUID
-    var number: String
-    var origin: String
-    var destination: String
-    var departure: Date
-    var arrival: Date
+    var number, origin, destination: String
+    var departure, arrival: Date
     var gate: String?
     var status: String
 }
 
 /// A booking as notifications knows it from the bookings context's events.
 struct BookingRecord {
-    var bookingId: UUID
-    var customerId: UUID
-    var flightId: UUID
-    var pnr: String?
-    var cabin: String?
+    var bookingId, customerId, flightId: UUID
+    var pnr, cabin: String?
     var passengers: [BookedPassenger]
     var total: Int?
     var currency: String?
-    var contactEmail: String
-    var state: String
+    var contactEmail, state: String
 }
 
 struct SubscriptionRecord {
