@@ -10,8 +10,8 @@ import Logging
 struct AirfleetLoad: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "airfleet-load",
-        abstract: "Booking load through the ingress, and the table of benchmark results.",
-        subcommands: [BookingsLoadCommand.self, RecordCommand.self, ReportCommand.self])
+        abstract: "Booking load through the ingress (for ops/bench and ops/chaos), and the table of benchmark results.",
+        subcommands: [BookingsLoadCommand.self, DrillLoadCommand.self, RecordCommand.self, ReportCommand.self])
 }
 
 struct BookingsLoadCommand: ParsableCommand {
