@@ -47,18 +47,18 @@ struct DrillLoadCommand: ParsableCommand {
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !flightIds.isEmpty else { throw ValidationError("no flights in \(flights)") }
 
-        log("registering \(customers) customers")
+        progress("registering \(customers) customers")
         let signedIn = try DrillThreads.map(0..<customers) { try client.signIn(run: runName, index: $0) }
         let started = Date()
         if let startedFile { try "\(started.timeIntervalSince1970)\n".write(toFile: startedFile, atomically: true, encoding: .utf8) }
         let tally = DrillTally()
-        log("\(bookings) bookings at \(rate)/s over \(flightIds.count) flights, \(workers) workers")
+        progress("\(bookings) bookings at \(rate)/s over \(flightIds.count) flights, \(workers) workers")
         let answered = Atomic<Int>(0)
         let results = try DrillThreads.map(0..<bookings, width: workers) { index -> DrillBooking in
             let due = started.addingTimeInterval(Double(index) / rate)
             if due > Date() { Thread.sleep(until: due) }
             if index > 0, index % max(1, Int(rate * 10)) == 0 {
-                log("\(index) sent, \(answered.load(ordering: .relaxed)) answered, \(Int(Date().timeIntervalSince(started))) s")
+                progress("\(index) sent, \(answered.load(ordering: .relaxed)) answered, \(Int(Date().timeIntervalSince(started))) s")
             }
             defer { answered.add(1, ordering: .relaxed) }
             return client.book(index: index, run: runName, customer: signedIn[index % signedIn.count],
@@ -69,12 +69,12 @@ struct DrillLoadCommand: ParsableCommand {
         let report = DrillReport(run: runName, base: base, started: started, finished: finished, requested: bookings, rate: rate,
                                  customers: signedIn.map(\.customerId), tally: tally, bookings: results)
         try report.write(to: out)
-        log("done in \(Int(finished.timeIntervalSince(started))) s: \(report.accepted) accepted of \(bookings); "
+        progress("done in \(Int(finished.timeIntervalSince(started))) s: \(report.accepted) accepted of \(bookings); "
             + tally.line)
     }
 }
 
-func log(_ text: String) {
+func progress(_ text: String) {
     FileHandle.standardError.write(Data("     load: \(text)\n".utf8))
 }
 

@@ -77,8 +77,8 @@ enum FleetSettings {
         check { _ = try FleetConfiguration.read(settings) }
         check { _ = try Contexts.definitions(settings) }
         check { try CustomersContext.checkAdminSettings(settings) }
-        _ = settings.string("AIRFLEET_LOG_LEVEL", default: "info")
-        _ = settings.string("AIRFLEET_RABBITMQ_API")
+        _ = FleetLogHandler.level(settings)
+        _ = StatusReader.managementAPI(settings)
         if ingress { check { _ = try IngressConfiguration.read(settings) } }
         return problems.reduce(into: []) { unique, problem in if !unique.contains(problem) { unique.append(problem) } }
     }

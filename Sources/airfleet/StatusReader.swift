@@ -18,7 +18,12 @@ final class StatusReader {
         self.configuration = configuration
         connection = try AMQPConnection(configuration.amqp.withConnectionName("airfleet status"), logger: Environment.logger)
         channel = try connection.openChannel()
-        management = Environment.settings.string("AIRFLEET_RABBITMQ_API").flatMap { URL(string: $0) }
+        management = Self.managementAPI(Environment.settings)
+    }
+
+    /// `AIRFLEET_RABBITMQ_API`, the management API that adds rates to the status; nil without it.
+    static func managementAPI(_ settings: SettingsReader) -> URL? {
+        settings.string("AIRFLEET_RABBITMQ_API").flatMap { URL(string: $0) }
     }
 
     func status(of context: String) throws -> StatusRow {

@@ -13,10 +13,15 @@ public struct FleetLogHandler: LogHandler {
         self.logLevel = level
     }
 
-    /// Installs the handler for the whole process; the level comes from `AIRFLEET_LOG_LEVEL`.
+    /// Installs the handler for the whole process, at `level(_:)`.
     public static func bootstrap(settings: SettingsReader) {
-        let level = Logger.Level(rawValue: settings.string("AIRFLEET_LOG_LEVEL", default: Logger.Level.info.rawValue)) ?? .info
+        let level = level(settings)
         LoggingSystem.bootstrap { FleetLogHandler(label: $0, level: level) }
+    }
+
+    /// `AIRFLEET_LOG_LEVEL`, `info` when unset or not a level.
+    public static func level(_ settings: SettingsReader) -> Logger.Level {
+        Logger.Level(rawValue: settings.string("AIRFLEET_LOG_LEVEL", default: Logger.Level.info.rawValue)) ?? .info
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
