@@ -23,12 +23,14 @@ public final class EventTap: @unchecked Sendable {
     private let queue = "test.events.\(UUID().uuidString.prefix(8).lowercased())"
     public private(set) var received: [Received] = []
 
-    /// - Parameter bindingKey: the events it receives (`#` for all); nil binds nothing.
-    public init(_ fleet: TestFleet, bindingKey: String? = "#") throws {
+    /// - Parameters:
+    ///   - bindingKey: the messages it receives (`#` for all); nil binds nothing.
+    ///   - exchange: where they travel: events by default, or the commands' or queries' exchange.
+    public init(_ fleet: TestFleet, bindingKey: String? = "#", exchange: String = Topology.eventsExchange) throws {
         connection = try AMQPConnection(fleet.configuration.amqp, logger: fleet.logger)
         channel = try connection.openChannel()
         try channel.declareQueue(queue, durable: false, exclusive: true, autoDelete: true)
-        if let bindingKey { try channel.bindQueue(queue, exchange: Topology.eventsExchange, routingKey: bindingKey) }
+        if let bindingKey { try channel.bindQueue(queue, exchange: exchange, routingKey: bindingKey) }
     }
 
     /// The queue's name, to give as reply_to.

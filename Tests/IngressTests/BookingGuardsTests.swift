@@ -21,6 +21,30 @@ final class BookingGuardsTests: IngressTestCase {
         return ["flightId": flightId.lowercasedString, "cabin": cabin, "paymentToken": token, "passengers": passengers]
     }
 
+    /// A client that waits hears of a reused key from the command's own answer, so its booking is
+    /// not preceded by a question to the bookings context; one that does not wait is asked about
+    /// at once.
+    func testOnlyABookingWhoseClientDoesNotWaitAsksAboutItsKeyFirst() async throws {
+        let shared = try shared
+        try await shared.withIngress { client in
+            let admin = try await shared.makeUser(.admin, on: client)
+            let customer = try await shared.makeUser(.customer, on: client)
+            let flightId = try await self.createFlight(self.newFlight(), admin: admin, client: client)
+            let checks = try EventTap(shared.fleet, bindingKey: CheckBookingRequest.messageType.description, exchange: Topology.queriesExchange)
+            defer { checks.close() }
+
+            let waited = try await client.post("/v1/bookings", token: customer.token, json: self.booking(flightId, seats: ["16A"]),
+                                               headers: [.prefer: "wait=20", .idempotencyKey: "trip-waits"])
+            XCTAssertEqual(waited.status, .created, waited.text)
+            XCTAssertEqual(try checks.types(), [], "a waiting client's key is checked by the command itself")
+
+            let notWaited = try await client.post("/v1/bookings", token: customer.token, json: self.booking(flightId, seats: ["16B"]),
+                                                  headers: [.idempotencyKey: "trip-does-not-wait"])
+            XCTAssertEqual(notWaited.status, .accepted, notWaited.text)
+            XCTAssertEqual(try checks.collect(count: 1, timeout: .seconds(10)).map(\.type), [CheckBookingRequest.messageType.description])
+        }
+    }
+
     /// An Idempotency-Key reused with another body is 422 whether or not the client waits, and
     /// 409 while its first request is still on its way; the same body again is the same booking.
     func testAReusedIdempotencyKeyWithAnotherBodyIsRefusedAtOnce() async throws {

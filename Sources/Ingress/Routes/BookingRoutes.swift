@@ -40,23 +40,16 @@ extension IngressRoutes {
                                         passengers: new.passengers, contactEmail: new.contactEmail ?? identity.email,
                                         paymentToken: new.paymentToken, idempotencyKey: key)
             try command.validate()
-            // Both checks at once, so a booking waits for the slower round trip, not for the two.
-            // A retry is answered with its booking even if that booking could not be made now.
-            async let flightProblem: (any Error)? = {
-                do { try await bookableFlights.check(command, correlationId: context.requestId) } catch { return error }
-                return nil
-            }()
-            var isRetry = false
-            if let key { isRetry = try await idempotencyKeys.isRetry(command, key: key, correlationId: context.requestId) }
-            if !isRetry, let problem = await flightProblem { throw problem }
-            if let key, !isRetry { try idempotencyKeys.remember(command, key: key) }
+            let waits = (try WaitPreference.parse(request, maximum: configuration.maximumWait) ?? .zero) > .zero
+            try await admit(command, key: key, waits: waits, context: context)
             let subject = bookingId.lowercasedString
             let location = "/v1/bookings/\(subject)"
             return try await send(command, subject: bookingId, statusURL: location, request: request, context: context,
                                   answeredBy: Self.bookingAnswers) { message in
                 if message.carries(BookingRejected.self) {
                     let rejection = try message.data(as: BookingRejected.self)
-                    throw Problem.conflict(rejection.detail, field: key == nil ? "bookingId" : "Idempotency-Key")
+                    guard let key else { throw Problem.conflict(rejection.detail, field: "bookingId") }
+                    throw IdempotencyKeys.reused(key, by: rejection.existingBookingId)
                 }
                 // The final booking as GET shows it: 201 when it was confirmed now, 200 otherwise. If it
                 // cannot be read just now, the client is told where to look rather than given an error
@@ -112,6 +105,38 @@ extension IngressRoutes {
                                      page: try parameters.integer("page"), pageSize: try parameters.integer("pageSize"))
             try query.validate()
             return try .json(try await ask(query, context))
+        }
+    }
+
+    /// Refuses at once a booking that could only fail later: a flight that cannot be booked, a
+    /// key reused with another body. A client that waits hears of a reused key from the command's
+    /// own answer (booking.rejected.v1, the same 422), so its key is asked about only when
+    /// something else needs the answer; one that does not wait must hear of it now. A retry of a
+    /// booking that exists goes through, to be answered with that booking even if it could not be
+    /// made now.
+    private func admit(_ command: CreateBooking, key: String?, waits: Bool, context: IngressRequestContext) async throws {
+        let correlationId = context.requestId
+        // Both checks at once, so a booking waits for the slower round trip, not for the two.
+        async let flightProblem: (any Error)? = {
+            do { try await bookableFlights.check(command, correlationId: correlationId) } catch { return error }
+            return nil
+        }()
+        guard let key else {
+            if let problem = await flightProblem { throw problem }
+            return
+        }
+        var isRetry = waits ? false : try await idempotencyKeys.isRetry(command, key: key, correlationId: correlationId)
+        if !isRetry, let problem = await flightProblem {
+            guard waits, try await idempotencyKeys.isRetry(command, key: key, correlationId: correlationId) else { throw problem }
+            isRetry = true
+        }
+        guard !isRetry else { return }
+        do {
+            try idempotencyKeys.remember(command, key: key)
+        } catch let inUse where waits {
+            // Another body went out under this key moments ago; whether that request is done
+            // (422) or still on its way (409), the bookings context knows.
+            guard try await idempotencyKeys.isRetry(command, key: key, correlationId: correlationId) else { throw inUse }
         }
     }
 

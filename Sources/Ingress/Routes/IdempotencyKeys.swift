@@ -8,12 +8,14 @@ import Synchronization
 /// a key reused with another body is refused at once (422), and so is one whose first request,
 /// with another body, is still being processed (409), whether or not the client waits.
 ///
-/// The bookings context, which keeps every booking with its key and a fingerprint of its
-/// request, is asked first. A request published moments ago may not have reached it yet, so this
-/// ingress also remembers for `inFlightWindow` the requests it published under each key. When
-/// the bookings context cannot answer in time, the request goes ahead unchecked: the
-/// context still refuses a reused key when the command arrives (`booking.rejected.v1`), which a
-/// client that waits sees as 409, so availability is not traded for the early answer.
+/// For a client that does not wait, the bookings context, which keeps every booking with its
+/// key and a fingerprint of its request, is asked first. A client that waits gets the context's
+/// answer to the command itself (`booking.rejected.v1`), turned into the same 422, which spares
+/// every waiting booking a round trip. A request published moments ago may not have reached the
+/// context yet, so this ingress also remembers for `inFlightWindow` the requests it published
+/// under each key. When the bookings context cannot answer in time, the request goes ahead
+/// unchecked: the context still refuses a reused key when the command arrives, so availability
+/// is not traded for the early answer.
 final class IdempotencyKeys: Sendable {
     static let inFlightWindow = Duration.seconds(60)
     /// Beyond this many remembered requests the expired ones are dropped, then the oldest.
@@ -43,13 +45,17 @@ final class IdempotencyKeys: Sendable {
             return false
         }
         switch answer.verdict {
-        case .conflict:
-            let existing = answer.bookingId.map { " for booking \($0.lowercasedString)" } ?? ""
-            throw Problem.idempotencyKeyReused("Idempotency-Key \(key) was used before\(existing) with another request; "
-                + "use a new key for a new booking")
+        case .conflict: throw Self.reused(key, by: answer.bookingId)
         case .same: return true
         case .new: return false
         }
+    }
+
+    /// The 422 of a key used before, for `existing`, with another request.
+    static func reused(_ key: String, by existing: UUID?) -> Problem {
+        let booking = existing.map { " for booking \($0.lowercasedString)" } ?? ""
+        return Problem.idempotencyKeyReused("Idempotency-Key \(key) was used before\(booking) with another request; "
+            + "use a new key for a new booking")
     }
 
     /// Remembers `booking` as published under its key; throws 409 when this ingress published
