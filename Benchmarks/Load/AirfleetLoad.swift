@@ -4,8 +4,9 @@ import Fleet
 import Foundation
 import Logging
 
-/// The load side of ops/bench: HTTP booking load with HdrHistogram latencies, and the
-/// results file that ops/bench collects every figure in and prints as a table.
+/// The load side of ops/bench and ops/chaos: HTTP booking load with HdrHistogram latencies, the
+/// fault drill's booking load, and the results file that ops/bench collects every figure in
+/// and prints as a table.
 @main
 struct AirfleetLoad: ParsableCommand {
     static let configuration = CommandConfiguration(

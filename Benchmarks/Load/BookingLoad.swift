@@ -95,10 +95,8 @@ final class BookingLoad: @unchecked Sendable {
     private func request(index: Int, requestId: String) -> [UInt8] {
         let flight = plan.flights[index % plan.flights.count]
         let body = #"{"flightId":"\#(flight)","cabin":"economy","paymentToken":"tok_visa","passengers":[{"firstName":"Bench","lastName":"Mark","dateOfBirth":"1990-01-01"}]}"#
-        let head = "POST /v1/bookings HTTP/1.1\r\nHost: \(plan.host):\(plan.port)\r\nContent-Type: application/json\r\n"
-            + "Authorization: Bearer \(plan.token)\r\nX-Request-ID: \(requestId)\r\nIdempotency-Key: \(requestId)\r\n"
-            + (plan.preferWait.map { "Prefer: wait=\($0)\r\n" } ?? "")
-            + "Content-Length: \(body.utf8.count)\r\n\r\n"
-        return Array((head + body).utf8)
+        var headers = ["Authorization": "Bearer \(plan.token)", "X-Request-ID": requestId, "Idempotency-Key": requestId]
+        if let wait = plan.preferWait { headers["Prefer"] = "wait=\(wait)" }
+        return HTTPConnection.post("/v1/bookings", host: plan.host, port: plan.port, headers: headers, json: Array(body.utf8))
     }
 }

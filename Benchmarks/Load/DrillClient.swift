@@ -1,3 +1,4 @@
+import Fleet
 import Foundation
 
 /// What one drill client does over HTTP: sign a customer in, and book until the ingress
@@ -50,7 +51,7 @@ struct DrillClient: Sendable {
             // 401 while the registration is still on its way; 503 while the broker is away.
             Thread.sleep(forTimeInterval: 1)
         }
-        throw DrillFailure("could not register and sign in \(email) within 120 s (last answer: \(last.status.map(String.init) ?? last.error ?? "none") \(last.text))")
+        throw FleetError("could not register and sign in \(email) within 120 s (last answer: \(last.status.map(String.init) ?? last.error ?? "none") \(last.text))")
     }
 
     func book(index: Int, run: String, customer: Customer, flight: String, waits: Bool, deadline: Double,
@@ -99,10 +100,8 @@ struct DrillClient: Sendable {
             ?? HTTPConnection(host: host, port: port, timeout: timeout)
         Thread.current.threadDictionary[connectionKey] = connection
         let json = (try? JSONSerialization.data(withJSONObject: body)) ?? Data()
-        let head = "POST \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nContent-Type: application/json\r\n"
-            + headers.map { "\($0.key): \($0.value)\r\n" }.joined() + "Content-Length: \(json.count)\r\n\r\n"
         do {
-            let response = try connection.send(Array(head.utf8) + Array(json))
+            let response = try connection.send(HTTPConnection.post(path, host: host, port: port, headers: headers, json: Array(json)))
             return Answer(status: response.status, response: response)
         } catch let failure as HTTPConnection.Failure {
             return Answer(error: failure.timedOut ? "timeout" : "connection", detail: failure.description)
@@ -110,9 +109,4 @@ struct DrillClient: Sendable {
             return Answer(error: "connection", detail: "\(error)")
         }
     }
-}
-
-struct DrillFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -43,6 +43,13 @@ final class HTTPConnection {
         buffer.removeAll(keepingCapacity: true)
     }
 
+    /// The bytes of a JSON POST with `headers`, for `send`.
+    static func post(_ path: String, host: String, port: Int, headers: [String: String], json: [UInt8]) -> [UInt8] {
+        let head = "POST \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nContent-Type: application/json\r\n"
+            + headers.map { "\($0.key): \($0.value)\r\n" }.joined() + "Content-Length: \(json.count)\r\n\r\n"
+        return Array(head.utf8) + json
+    }
+
     /// Sends one request and reads its whole response; reconnects once when a kept-alive
     /// connection turns out to have been closed by the server.
     func send(_ request: [UInt8]) throws -> Response {

@@ -2,8 +2,8 @@
 ///
 /// - `x-message-kind` on a message's schema: `command`, `event` or `query`;
 /// - `x-swift-type` names the Swift type of an object, an enum or a whole schema (nested types
-///   as `PaymentDeclined.Reason`); on a schema without properties or values it names a type
-///   written by hand, or a plain type such as `String` for an enum the contract checks itself;
+///   as `PaymentDeclined.Reason`), or a plain type such as `String` for an enum the contract
+///   checks itself;
 /// - `x-swift-conformances` adds protocols Swift can synthesize, such as `Hashable`;
 /// - `x-swift-default` is the initializer's default for the property;
 /// - `x-enum-descriptions` documents an enum's values.

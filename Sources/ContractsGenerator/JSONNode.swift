@@ -2,24 +2,13 @@ import Yams
 
 /// A JSON document whose objects keep their members in written order: a schema's property order
 /// is the order of the Swift initializer's parameters.
-indirect enum JSONNode: Equatable {
+indirect enum JSONNode {
     case object([(key: String, value: JSONNode)])
     case array([JSONNode])
     case string(String)
     case number(String)
     case bool(Bool)
     case null
-
-    static func == (lhs: JSONNode, rhs: JSONNode) -> Bool {
-        switch (lhs, rhs) {
-        case let (.object(a), .object(b)): a.map(\.key) == b.map(\.key) && a.map(\.value) == b.map(\.value)
-        case let (.array(a), .array(b)): a == b
-        case let (.string(a), .string(b)), let (.number(a), .number(b)): a == b
-        case let (.bool(a), .bool(b)): a == b
-        case (.null, .null): true
-        default: false
-        }
-    }
 
     /// JSON is YAML, and Yams keeps a mapping's order where Foundation's JSON reader does not.
     init(parsing text: String) throws {

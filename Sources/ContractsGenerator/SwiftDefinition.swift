@@ -1,6 +1,6 @@
 /// A Swift type the generator writes: a struct for an object schema, an enum for a string enum.
 enum SwiftDefinition {
-    struct Property: Equatable {
+    struct Property {
         let name: String
         let type: String
         let isOptional: Bool
@@ -9,7 +9,7 @@ enum SwiftDefinition {
         let defaultValue: String?
     }
 
-    struct Case: Equatable {
+    struct Case {
         let rawValue: String
         let documentation: String?
     }

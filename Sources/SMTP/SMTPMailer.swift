@@ -1,6 +1,7 @@
 import CCurl
 import CShims
 import Foundation
+import Settings
 import Synchronization
 
 /// Sends mail through libcurl's SMTP client, one blocking exchange per message.
@@ -192,12 +193,5 @@ private final class Exchange {
             if let reply = SMTPReply(line: String(part)), reply.code >= 400 { exchange.refusal = reply }
         }
         return 0
-    }
-}
-
-extension Duration {
-    var milliseconds: Int64 {
-        let parts = components
-        return parts.seconds * 1000 + parts.attoseconds / 1_000_000_000_000_000
     }
 }

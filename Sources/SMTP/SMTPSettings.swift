@@ -91,6 +91,4 @@ public struct SMTPSettings: Sendable, Equatable {
         settings.startTLS = scheme == "smtps" ? .off : (settings.username == nil ? .opportunistic : .required)
         return settings
     }
-
-
 }

@@ -42,6 +42,18 @@ enum Environment {
 
     static var logger: Logger { Logger(label: "airfleet") }
 
+    /// A broker client of the command `name`, started and connected; the caller shuts it down.
+    static func connectedClient(_ name: String, _ configuration: FleetConfiguration) async throws -> BrokerClient {
+        let client = BrokerClient(amqp: configuration.amqp.withConnectionName(name), topology: try Contexts.topology(configuration),
+                                  source: "airfleet/cli", logger: logger)
+        client.start()
+        guard await client.waitUntilReady(timeout: .seconds(10)) else {
+            client.shutdown()
+            throw CommandFailure("RabbitMQ at \(configuration.amqp.redactedURL) did not answer within 10 s; nothing was published")
+        }
+        return client
+    }
+
     /// Every setting of the process is read through this one reader, from the variables the
     /// process was started with; it remembers what it read for `airfleet config show`.
     static let settings = SettingsReader(environment: ProcessInfo.processInfo.environment)

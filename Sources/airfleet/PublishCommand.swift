@@ -38,25 +38,22 @@ struct PublishCommand: AsyncParsableCommand {
         let configuration = try Environment.load()
         let outgoing = try read(messageType, from: try readData())
         let topology = try Contexts.topology(configuration)
-        let client = BrokerClient(amqp: configuration.amqp.withConnectionName("airfleet publish"), topology: topology,
-                                  source: "airfleet/cli", logger: Environment.logger)
-        client.start()
+        let client = try await Environment.connectedClient("airfleet publish", configuration)
         defer { client.shutdown() }
-        guard await client.waitUntilReady(timeout: .seconds(10)) else {
-            throw CommandFailure("RabbitMQ at \(configuration.amqp.redactedURL) did not answer within 10 s; nothing was published")
-        }
         if messageType.kind == .query {
             print(String(decoding: try await client.askRaw(outgoing, timeout: .seconds(wait ?? 10)), as: UTF8.self))
             return
+        }
+        // Nothing answers a command no context owns: it is published without waiting.
+        if let unowned = topology.unownedReason(of: outgoing) {
+            print(try await client.send(outgoing, wait: nil).commandId)
+            throw CommandFailure("published but not delivered: \(unowned)")
         }
         let destination = wait == nil ? nil : WaitReport.destination(of: messageType.messageType)
         let inspector = try destination.map { _ in try QueueInspector(amqp: configuration.amqp) }
         let ahead = try destination.flatMap { try inspector?.inspect($0.queue)?.messageCount }
         let dispatch = try await client.send(outgoing, wait: wait.map { .seconds($0) })
         print(dispatch.commandId)
-        if outgoing.exchange == Topology.commandsExchange, topology.owner(ofCommand: outgoing.type) == nil {
-            throw CommandFailure("published but not delivered: no context owns \(outgoing.type); it waits in \(Topology.unroutableQueue)")
-        }
         guard let wait else { return }
         guard let outcome = dispatch.outcome else {
             guard let destination, let now = try inspector?.inspect(destination.queue) else {

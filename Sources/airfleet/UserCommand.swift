@@ -48,13 +48,8 @@ struct UserCommand: ParsableCommand {
             let command = RegisterCustomer(customerId: UUID(), email: email, passwordHash: hash, name: name, role: role)
             try command.validate()
 
-            let client = BrokerClient(amqp: configuration.amqp.withConnectionName("airfleet user create"),
-                                      topology: try Contexts.topology(configuration), source: "airfleet/cli", logger: Environment.logger)
-            client.start()
+            let client = try await Environment.connectedClient("airfleet user create", configuration)
             defer { client.shutdown() }
-            guard await client.waitUntilReady(timeout: .seconds(10)) else {
-                throw CommandFailure("RabbitMQ at \(configuration.amqp.redactedURL) did not answer within 10 s; nothing was published")
-            }
             let outcome = try await client.send(
                 command, subject: command.customerId.lowercasedString, correlationId: command.customerId.lowercasedString,
                 wait: .seconds(wait), replyTypes: [CustomerRegistered.messageType, CustomerRegistrationRejected.messageType]

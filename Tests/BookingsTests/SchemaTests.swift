@@ -4,13 +4,11 @@ import FleetTestSupport
 import Foundation
 import XCTest
 
-/// What the Swift types encode validates against Schemas/bookings/<type>.schema.json, and each
-/// schema's examples decode into the Swift type.
+/// What the Swift types encode validates against Schemas/bookings/<type>.schema.json.
 final class SchemaTests: XCTestCase {
     private func validate(_ schema: String, _ documents: [Data]) throws -> (status: Int32, output: String) {
         try SchemaCheck.validate(documents, against: "bookings/\(schema).schema.json")
     }
-
 
     static let passengers = [PassengerDetails(firstName: "Ana", lastName: "Lima", dateOfBirth: "1984-03-07", seat: "12A"),
                              PassengerDetails(firstName: "Rui", lastName: "Lima", dateOfBirth: "2015-11-30", seat: "12B")]

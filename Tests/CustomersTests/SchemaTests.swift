@@ -5,12 +5,10 @@ import FleetTestSupport
 import Foundation
 import XCTest
 
-/// What the Swift types encode validates against Schemas/customers, every schema's examples
-/// decode into the Swift types and pass their rules, and the schemas refuse what they must.
+/// What the Swift types encode validates against Schemas/customers, and the schemas refuse what
+/// they must.
 final class CustomersSchemaTests: XCTestCase {
     private static let folder = SchemaCheck.folder
-
-    private func schema(_ name: String) -> URL { Self.folder.appendingPathComponent("customers/\(name).schema.json") }
 
     /// Runs Schemas/validate.py on documents; returns its exit status and output.
     private func validate(_ schemaName: String, _ documents: [Data]) throws -> (status: Int32, output: String) {
@@ -90,8 +88,7 @@ final class CustomersSchemaTests: XCTestCase {
         ])
     }
 
-    /// Each schema's examples are what a client in another language copies: they must decode
-    /// into the Swift type and pass its rules, not only the schema.
+    /// A client in another language learns from the schemas alone what is refused.
     func testTheSchemasRefuseBrokenMessages() throws {
         let register = #"{"customerId":"not-a-uuid","email":"zoe","password":"correct horse battery","name":"","role":"pilot"}"#
         var result = try validate("customer.register.v1", [Data(register.utf8)])

@@ -2,9 +2,9 @@ import AMQP
 import Fleet
 import Foundation
 
-/// A queue of the test's own, declared before anything is published, bound to the events
-/// exchange (or to nothing, to serve as a reply_to queue), so the test sees exactly what was
-/// announced.
+/// A queue of the test's own, declared before anything is published, bound to an exchange (the
+/// events' by default), or to nothing, to serve as a reply_to queue, so the test sees exactly
+/// what was published.
 public final class EventTap: @unchecked Sendable {
     /// One message as it arrived, with what its envelope says.
     public struct Received: Sendable {

@@ -8,14 +8,10 @@ import XCTest
 /// What the Swift types encode validates against Schemas/flights/<type>.schema.json, so a client
 /// in any language can publish commands and read events and answers from the schemas alone.
 final class SchemaTests: XCTestCase {
-    private let folder = SchemaCheck.folder
-
     /// Runs Schemas/validate.py; returns its exit status and output.
     private func validate(_ schema: String, _ documents: [Data]) throws -> (status: Int32, output: String) {
         try SchemaCheck.validate(documents, against: "flights/\(schema).schema.json")
     }
-
-
 
     func testEveryMessageTheSwiftTypesEncodeValidatesAgainstItsSchema() throws {
         let flight = UUID(), hold = UUID(), booking = UUID()

@@ -1,8 +1,7 @@
 import Fleet
 import Foundation
 
-// The customers context's commands. Every type's `data` is described by
-// Schemas/customers/<type>.schema.json; CustomersTests proves what these encode validates there.
+// The customers context's commands: the rules their schemas (Schemas/customers/) cannot express.
 
 /// Registers a customer. Published by the HTTP ingress (sign-up) and by operators
 /// (`airfleet user create`).

@@ -1,8 +1,8 @@
 import Fleet
 import Foundation
 
-// The customers context's shared message parts: roles and saved passengers. Every type's `data` is described by
-// Schemas/customers/<type>.schema.json; CustomersTests proves what these encode validates there.
+// The customers context's shared message parts, roles and saved passengers: the rules their
+// schemas (Schemas/customers/) cannot express.
 
 /// What a customer may do. The ingress checks roles on each request; the customers context only
 /// records them.

@@ -1,8 +1,8 @@
 import Fleet
 import Foundation
 
-// The customers context's queries and their answers. Every type's `data` is described by
-// Schemas/customers/<type>.schema.json; CustomersTests proves what these encode validates there.
+// The customers context's queries and their answers: the rules their schemas (Schemas/customers/)
+// cannot express.
 
 /// Checks an email and password. Transient: queries are never persisted by the broker or the
 /// runtime, so the password exists only in memory while it is checked. An unknown email and a

@@ -4,7 +4,7 @@ import Logging
 
 /// The fleet's client of RabbitMQ for async code: commands out with confirms, queries out and
 /// their answers back, and the outcome of a command for a caller that waits for it. The HTTP
-/// ingress and `airfleet publish` use it.
+/// ingress, `airfleet publish` and `airfleet user create` use it.
 ///
 /// Blocking rabbitmq-c work stays on its two lanes' own threads, each with its connection;
 /// callers on the Swift concurrency pool only suspend on continuations. Both lanes reconnect by

@@ -56,9 +56,8 @@ public final class Publisher {
                 return Receipt(id: message.id, type: message.type,
                                outcome: .unroutable(reason: "the broker returned it: \(code) \(text)"))
             case .confirmed:
-                if message.exchange == Topology.commandsExchange, let topology, topology.owner(ofCommand: message.type) == nil {
-                    return Receipt(id: message.id, type: message.type, outcome: .unroutable(
-                        reason: "no context owns \(message.type); it waits in \(Topology.unroutableQueue)"))
+                if let reason = topology?.unownedReason(of: message) {
+                    return Receipt(id: message.id, type: message.type, outcome: .unroutable(reason: reason))
                 }
                 return Receipt(id: message.id, type: message.type, outcome: .delivered)
             }

@@ -38,13 +38,3 @@ public struct RetryLadder: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { delays.map(formatDuration).joined(separator: ",") }
 }
-
-
-extension Duration {
-    public var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
-
-    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

@@ -120,6 +120,13 @@ public struct Topology: Sendable {
     public func owner(ofCommand type: MessageType) -> String? {
         contexts.first { $0.commands.contains(type) }?.name
     }
+
+    /// Why `message` reaches no context, when it is a command none owns: the broker takes it into
+    /// the unroutable queue, so only the topology can tell.
+    public func unownedReason(of message: OutgoingMessage) -> String? {
+        guard message.exchange == Topology.commandsExchange, owner(ofCommand: message.type) == nil else { return nil }
+        return "no context owns \(message.type); it waits in \(Topology.unroutableQueue)"
+    }
 }
 
 /// Which messages reach one context's queues.

@@ -40,7 +40,8 @@ extension IngressRoutes {
                                         passengers: new.passengers, contactEmail: new.contactEmail ?? identity.email,
                                         paymentToken: new.paymentToken, idempotencyKey: key)
             try command.validate()
-            let waits = (try WaitPreference.parse(request, maximum: configuration.maximumWait) ?? .zero) > .zero
+            // A malformed Prefer is refused by `send`, after these checks, as every command's is.
+            let waits = (try? WaitPreference.parse(request, maximum: configuration.maximumWait))?.map { $0 > .zero } ?? false
             try await admit(command, key: key, waits: waits, context: context)
             let subject = bookingId.lowercasedString
             let location = "/v1/bookings/\(subject)"
@@ -125,18 +126,18 @@ extension IngressRoutes {
             if let problem = await flightProblem { throw problem }
             return
         }
-        var isRetry = waits ? false : try await idempotencyKeys.isRetry(command, key: key, correlationId: correlationId)
-        if !isRetry, let problem = await flightProblem {
-            guard waits, try await idempotencyKeys.isRetry(command, key: key, correlationId: correlationId) else { throw problem }
-            isRetry = true
+        let isRetry = { try await self.idempotencyKeys.isRetry(command, key: key, correlationId: correlationId) }
+        if !waits, try await isRetry() { return }
+        if let problem = await flightProblem {
+            guard waits, try await isRetry() else { throw problem }
+            return
         }
-        guard !isRetry else { return }
         do {
             try idempotencyKeys.remember(command, key: key)
         } catch let inUse where waits {
             // Another body went out under this key moments ago; whether that request is done
             // (422) or still on its way (409), the bookings context knows.
-            guard try await idempotencyKeys.isRetry(command, key: key, correlationId: correlationId) else { throw inUse }
+            guard try await isRetry() else { throw inUse }
         }
     }
 

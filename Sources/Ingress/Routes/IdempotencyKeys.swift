@@ -5,8 +5,8 @@ import Foundation
 import Synchronization
 
 /// Idempotency-Key checks for booking requests, as the IETF httpapi Idempotency-Key draft asks:
-/// a key reused with another body is refused at once (422), and so is one whose first request,
-/// with another body, is still being processed (409), whether or not the client waits.
+/// a key reused with another body is refused (422), and so is one whose first request, with
+/// another body, is still being processed (409), whether or not the client waits.
 ///
 /// For a client that does not wait, the bookings context, which keeps every booking with its
 /// key and a fingerprint of its request, is asked first. A client that waits gets the context's

@@ -1,2 +1,0 @@
-import Fleet
-import Foundation
