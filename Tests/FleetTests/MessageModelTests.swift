@@ -8,8 +8,12 @@ final class MessageModelTests: XCTestCase {
     func testMessageTypesParseOnlyTheWireForm() {
         XCTAssertEqual(MessageType(parsing: "booking.confirmed.v1"), MessageType("booking.confirmed", version: 1))
         XCTAssertEqual(MessageType(parsing: "flight.change-gate.v12")?.version, 12)
+        XCTAssertEqual(MessageType(parsing: "seats.hold-2x.v3"), MessageType("seats.hold-2x", version: 3))
+        XCTAssertEqual(MessageType(parsing: "a.vote.v2")?.name, "a.vote")
         for bad in ["booking.confirmed", "booking.confirmed.v0", "booking.v1", "Booking.confirmed.v1",
-                    "booking..confirmed.v1", "booking.confirmed.v01", "booking.confirmed.vx", ""] {
+                    "booking..confirmed.v1", "booking.confirmed.v01", "booking.confirmed.vx", "",
+                    ".booking.confirmed.v1", "booking.confirmed..v1", "booking.1confirmed.v1", "booking.-x.v1",
+                    "booking.confirmé.v1", "booking.con_firmed.v1", "booking.confirmed.v", "booking.confirmed.v-1"] {
             XCTAssertNil(MessageType(parsing: bad), bad)
         }
     }

@@ -106,20 +106,25 @@ struct SagaRunner {
         }
     }
 
-    /// A record locator that no booking has had, and a ticket per passenger.
+    /// A record locator that no booking has had, and a ticket per passenger: the locator and the
+    /// ticket serials in one round trip (a draw that meets a taken locator only wastes serials).
     private func ticket(_ booking: inout BookingRecord, _ context: HandlerContext) throws {
-        var pnr: String?
-        for _ in 0..<20 where pnr == nil {
+        var drawn: (pnr: String, serials: [Int])?
+        for _ in 0..<20 where drawn == nil {
             let candidate = RecordLocator.generate()
-            if try !context.query("INSERT INTO record_locators (pnr, booking_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING pnr",
-                                  candidate, booking.bookingId).isEmpty {
-                pnr = candidate
+            let row = try context.query(
+                """
+                WITH locator AS (
+                    INSERT INTO record_locators (pnr, booking_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING pnr)
+                SELECT EXISTS (SELECT FROM locator) AS free,
+                    ARRAY(SELECT nextval('ticket_serial') FROM generate_series(1, $3)) AS serials
+                """, candidate, booking.bookingId, booking.passengers.count).first!
+            if try row.decode(Bool.self, column: "free") {
+                drawn = (candidate, try row.decode([Int].self, column: "serials"))
             }
         }
-        guard let pnr else { throw HandlerError.transient("no free record locator in 20 draws") }
+        guard let (pnr, serials) = drawn else { throw HandlerError.transient("no free record locator in 20 draws") }
         booking.pnr = pnr
-        let serials = try context.query("SELECT nextval('ticket_serial') FROM generate_series(1, $1)", booking.passengers.count)
-            .column(Int.self)
         for index in booking.passengers.indices {
             booking.passengers[index].ticketNumber = TicketNumber.make(serial: serials[index] % TicketNumber.serialLimit)
         }

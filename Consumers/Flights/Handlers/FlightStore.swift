@@ -29,6 +29,25 @@ enum FlightStore {
         try context.query(selecting(lock: lock), flightId).first.map(record)
     }
 
+    /// Locks the flight a hold is asked for, and tells in the same round trip whether the hold's
+    /// id is known already (a repeated command); the flight is nil when there is none.
+    static func lockForHold(_ context: HandlerContext, _ flightId: UUID, holdId: UUID) throws -> (FlightRecord?, holdKnown: Bool) {
+        guard let row = try context.query(
+            "SELECT \(columns), EXISTS (SELECT FROM holds WHERE hold_id = $2) AS hold_known FROM flights WHERE flight_id = $1 FOR UPDATE",
+            flightId, holdId).first else {
+            return (nil, true)
+        }
+        return (try record(row), try row.decode(Bool.self, column: "hold_known"))
+    }
+
+    /// Locks the flight of a hold, found through the hold, in one round trip: nil when the hold
+    /// is unknown or names no flight.
+    static func lockHoldingFlight(_ context: HandlerContext, holdId: UUID) throws -> FlightRecord? {
+        try context.query(
+            "SELECT \(columns) FROM flights WHERE flight_id = (SELECT flight_id FROM holds WHERE hold_id = $1) FOR UPDATE",
+            holdId).first.map(record)
+    }
+
     private static func selecting(lock: Bool) -> String {
         "SELECT \(columns) FROM flights WHERE flight_id = $1\(lock ? " FOR UPDATE" : "")"
     }

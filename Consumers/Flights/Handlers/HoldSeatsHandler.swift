@@ -12,10 +12,10 @@ import Postgres
 enum HoldSeatsHandler {
     static func handle(_ envelope: Envelope<HoldSeats>, _ context: HandlerContext) throws {
         let command = envelope.data
-        let flight = try FlightStore.load(context, command.flightId, lock: true)
+        let (flight, holdKnown) = try FlightStore.lockForHold(context, command.flightId, holdId: command.holdId)
 
         // Idempotent by holdId: the same command again gets the first answer, and holds nothing more.
-        if let existing = try HoldStore.load(context, command.holdId) {
+        if holdKnown, let existing = try HoldStore.load(context, command.holdId) {
             if let outcome = existing.holdOutcome(departure: flight?.departure) {
                 try emit(outcome, context)
             } else {
@@ -28,18 +28,18 @@ enum HoldSeatsHandler {
         guard !flight.isCancelled else { return try reject(command, .flightCancelled, context) }
         guard flight.departure > context.now else { return try reject(command, .flightDeparted, context) }
 
-        try HoldExpiry.expireOverdue(context.database, flightId: flight.flightId, now: context.now) {
-            try context.emit($0, subject: subject(flight.flightId))
-        }
         guard let cabin = Cabin(rawValue: command.cabin),
               let aircraft = AircraftLayout.find(flight.aircraftType),
               let layout = aircraft.cabin(cabin),
-              let row = try context.query(
-                  """
-                  SELECT seats, base_fare, ARRAY(SELECT seat FROM seat_assignments WHERE flight_id = $1 AND cabin = $2) AS taken
-                  FROM flight_cabins WHERE flight_id = $1 AND cabin = $2
-                  """, flight.flightId, cabin.rawValue).first else {
+              var row = try seatsTaken(in: cabin, of: flight, context) else {
             return try reject(command, .cabinUnknown, context)
+        }
+        if try row.decode(Bool.self, column: "overdue") {
+            try HoldExpiry.expireOverdue(context.database, flightId: flight.flightId, now: context.now) {
+                try context.emit($0, subject: subject(flight.flightId))
+            }
+            guard let fresh = try seatsTaken(in: cabin, of: flight, context) else { return try reject(command, .cabinUnknown, context) }
+            row = fresh
         }
         let capacity = try row.decode(Int.self, column: "seats")
         let baseFare = try row.decode(Int.self, column: "base_fare")
@@ -83,6 +83,18 @@ enum HoldSeatsHandler {
         try context.write("UPDATE flight_cabins SET taken = taken + $3 WHERE flight_id = $1 AND cabin = $2",
                           flight.flightId, held.cabin.rawValue, held.seats.count)
         try context.emit(held, subject: subject(flight.flightId))
+    }
+
+    /// The cabin's capacity, fare and taken seats, and whether any hold of the flight is overdue:
+    /// an overdue hold is expired before its seats are counted, so it never makes a cabin look
+    /// sold out. Asked in one statement, since a hold is rarely overdue.
+    private static func seatsTaken(in cabin: Cabin, of flight: FlightRecord, _ context: HandlerContext) throws -> PostgresRow? {
+        try context.query(
+            """
+            SELECT seats, base_fare, ARRAY(SELECT seat FROM seat_assignments WHERE flight_id = $1 AND cabin = $2) AS taken,
+                EXISTS (SELECT FROM holds WHERE flight_id = $1 AND status = 'held' AND expires_at <= $3) AS overdue
+            FROM flight_cabins WHERE flight_id = $1 AND cabin = $2
+            """, flight.flightId, cabin.rawValue, context.now).first
     }
 
     /// Records the refusal under the holdId, so a repeat gets the same answer, and announces it.

@@ -47,12 +47,12 @@ enum ReleaseAndConfirmHandlers {
             try context.emit(SeatsConfirmRejected(holdId: command.holdId, bookingId: command.bookingId, reason: reason),
                              subject: flightId.map(subject))
         }
-        guard let found = try HoldStore.load(context, command.holdId), let flightId = found.flightId,
-              found.bookingId == command.bookingId, found.status != "rejected" else {
+        guard let flight = try FlightStore.lockHoldingFlight(context, holdId: command.holdId),
+              let hold = try HoldStore.load(context, command.holdId, lock: true),
+              hold.bookingId == command.bookingId, hold.status != "rejected" else {
             return try refuse(.holdUnknown)
         }
-        guard let flight = try FlightStore.load(context, flightId, lock: true) else { return try refuse(.holdUnknown) }
-        let hold = try HoldStore.load(context, command.holdId, lock: true)!
+        let flightId = flight.flightId
         switch hold.status {
         case "confirmed":
             return try context.emit(confirmed(hold), subject: subject(flightId))

@@ -14,9 +14,13 @@ public struct MessageType: Hashable, Comparable, Sendable, CustomStringConvertib
     /// Parses `booking.confirmed.v1`; nil when the text does not end in `.v<positive integer>`
     /// or the name is not dot-separated lowercase words.
     public init?(parsing text: String) {
-        guard let marker = text.range(of: ".v", options: .backwards) else { return nil }
-        let name = String(text[..<marker.lowerBound])
-        let digits = text[marker.upperBound...]
+        // The last ".v", found on the bytes: every message's type is parsed, and Foundation's
+        // backward search costs more than the rest of it.
+        let bytes = Array(text.utf8)
+        guard let dot = bytes.indices.dropLast().last(where: { bytes[$0] == UInt8(ascii: ".") && bytes[$0 + 1] == UInt8(ascii: "v") })
+        else { return nil }
+        let name = String(decoding: bytes[..<dot], as: UTF8.self)
+        let digits = String(decoding: bytes[(dot + 2)...], as: UTF8.self)
         guard let version = Int(digits), version > 0, String(version) == digits,
               MessageType.isValidName(name) else { return nil }
         self.init(name, version: version)
@@ -29,13 +33,25 @@ public struct MessageType: Hashable, Comparable, Sendable, CustomStringConvertib
     }
 
     /// Names are at least two dot-separated parts of lowercase letters, digits and hyphens.
+    /// Checked on the UTF-8 bytes: every message passes here, and Character's Unicode
+    /// properties cost more than the rest of reading its type.
     static func isValidName(_ name: String) -> Bool {
-        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count >= 2 else { return false }
-        return parts.allSatisfy { part in
-            guard let first = part.first, first.isLetter else { return false }
-            return part.allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" }
+        var parts = 1, partStart = true
+        for byte in name.utf8 {
+            switch byte {
+            case UInt8(ascii: "."):
+                if partStart { return false }
+                parts += 1
+                partStart = true
+            case UInt8(ascii: "a")...UInt8(ascii: "z"):
+                partStart = false
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"):
+                if partStart { return false }
+            default:
+                return false
+            }
         }
+        return parts >= 2 && !partStart
     }
 
     public init(from decoder: any Decoder) throws {
