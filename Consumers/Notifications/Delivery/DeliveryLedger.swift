@@ -86,19 +86,27 @@ final class DeliveryLedger: @unchecked Sendable {
             // A fresh key is inserted as `sending`; a key whose last try failed for a passing
             // reason, or whose sender has been silent past the grace period, is taken again (the
             // row lock lets one claimant win); anything else tells what happened before.
+            // The rendered email of each row claimed goes beside it, into delivery_contents.
             var claims: [String: Claim] = [:]
             for row in try db.query(
                 """
-                INSERT INTO deliveries AS d (delivery_key, kind, booking_id, subscription_id, customer_id, flight_id, recipient,
-                    message_id, state, attempts, content)
-                SELECT key, kind, booking_id, subscription_id, customer_id, flight_id, recipient, message_id, 'sending', 1, content
-                FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::uuid[], $6::uuid[], $7::text[], $8::text[], $9::jsonb[])
-                    AS e(key, kind, booking_id, subscription_id, customer_id, flight_id, recipient, message_id, content)
-                ON CONFLICT (delivery_key) DO UPDATE
-                    SET state = 'sending', attempts = d.attempts + 1, content = EXCLUDED.content, updated_at = now()
-                    WHERE d.state = 'retrying'
-                       OR (d.state = 'sending' AND d.updated_at < now() - $10::double precision * interval '1 millisecond')
-                RETURNING delivery_key, attempts
+                WITH claimed AS (
+                    INSERT INTO deliveries AS d (delivery_key, kind, booking_id, subscription_id, customer_id, flight_id,
+                        recipient, message_id, state, attempts)
+                    SELECT key, kind, booking_id, subscription_id, customer_id, flight_id, recipient, message_id, 'sending', 1
+                    FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::uuid[], $6::uuid[], $7::text[], $8::text[])
+                        AS e(key, kind, booking_id, subscription_id, customer_id, flight_id, recipient, message_id)
+                    ON CONFLICT (delivery_key) DO UPDATE
+                        SET state = 'sending', attempts = d.attempts + 1, updated_at = now()
+                        WHERE d.state = 'retrying'
+                           OR (d.state = 'sending' AND d.updated_at < now() - $10::double precision * interval '1 millisecond')
+                    RETURNING delivery_key, attempts),
+                stored AS (
+                    INSERT INTO delivery_contents (delivery_key, content)
+                    SELECT e.key, e.content FROM unnest($1::text[], $9::jsonb[]) AS e(key, content)
+                    JOIN claimed ON claimed.delivery_key = e.key
+                    ON CONFLICT (delivery_key) DO UPDATE SET content = EXCLUDED.content)
+                SELECT delivery_key, attempts FROM claimed
                 """,
                 keys, entries.map(\.key.kind.rawValue), entries.map(\.addressee.bookingId), entries.map(\.addressee.subscriptionId),
                 entries.map(\.addressee.customerId), entries.map(\.flightId), entries.map(\.addressee.email),

@@ -25,14 +25,16 @@ extension DeliveryLedger {
             try db.query(
                 """
                 UPDATE deliveries d SET attempts = d.attempts + 1, updated_at = now()
+                FROM delivery_contents c
                 WHERE d.delivery_key IN (
-                    SELECT delivery_key FROM deliveries
-                    WHERE state = 'sending' AND content IS NOT NULL
+                    SELECT delivery_key FROM deliveries x
+                    WHERE state = 'sending'
                       AND updated_at < now() - $1::double precision * interval '1 millisecond'
+                      AND EXISTS (SELECT FROM delivery_contents kept WHERE kept.delivery_key = x.delivery_key)
                     ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-                  AND d.state = 'sending'
+                  AND d.state = 'sending' AND c.delivery_key = d.delivery_key
                 RETURNING d.delivery_key, d.kind, d.booking_id, d.subscription_id, d.customer_id, d.flight_id, d.recipient,
-                    d.message_id, d.content, d.attempts
+                    d.message_id, c.content, d.attempts
                 """, gracePeriod.milliseconds, limit
             ).map { row in
                 let key = try row.decode(String.self, column: "delivery_key")

@@ -4,7 +4,7 @@ import Foundation
 import Postgres
 import SMTP
 
-/// An email as rendered for its first try, kept in its ledger row (`deliveries.content`) so that
+/// An email as rendered for its first try, kept beside its ledger row (`delivery_contents`) so that
 /// whoever sends it again, after the process that claimed it died, sends the same message: the
 /// same Message-ID, Date, subject and bodies, however the read model has moved since.
 struct StoredEmail: Codable, Equatable {
