@@ -33,13 +33,14 @@ let package = Package(
         .target(name: "CShims", dependencies: ["CRabbitMQ", "CCurl"]),
 
         .target(name: "AMQP", dependencies: [
-            "CRabbitMQ", "CShims",
+            "CRabbitMQ", "CShims", "Identifiers",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Small vocabulary every layer shares, such as the text form of ids.
         .target(name: "Identifiers"),
         // How every process reads its settings, and remembers where each value came from.
         .target(name: "Settings", dependencies: [
+            "Identifiers",
             .product(name: "Configuration", package: "swift-configuration"),
         ]),
         .target(name: "Postgres", dependencies: [
@@ -47,7 +48,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "SMTP", dependencies: [
-            "CCurl", "CShims", "Settings",
+            "CCurl", "CShims", "Settings", "Identifiers",
         ]),
         .target(name: "Fleet", dependencies: [
             "AMQP", "Postgres", "Identifiers", "Settings",

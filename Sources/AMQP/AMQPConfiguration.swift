@@ -1,4 +1,5 @@
 import Foundation
+import Identifiers
 
 /// Where and how to connect to the broker, usually read from an `amqp://` URL.
 ///
@@ -43,7 +44,7 @@ public struct AMQPConfiguration: Sendable, Equatable {
 
     public init(url: String) throws {
         self.init()
-        let operation = "read the AMQP URL \(Self.redacting(url))"
+        let operation = "read the AMQP URL \(redactingPassword(in: url))"
         func invalid(_ reason: String) -> AMQPError {
             AMQPError(.configuration, operation: operation, reason: reason)
         }
@@ -133,14 +134,5 @@ public struct AMQPConfiguration: Sendable, Equatable {
         let encodedHost = host.contains(":") ? "[\(host)]" : host
         let path = virtualHost == "/" ? "/" : "/" + (virtualHost.addingPercentEncoding(withAllowedCharacters: allowed) ?? virtualHost)
         return "amqp://\(encodedUser):***@\(encodedHost):\(port)\(path)"
-    }
-
-    /// Best-effort redaction of a URL that may not even parse, for the error about it.
-    static func redacting(_ url: String) -> String {
-        guard let at = url.lastIndex(of: "@"), let schemeEnd = url.range(of: "://"),
-              schemeEnd.upperBound < at else { return url }
-        let credentials = url[schemeEnd.upperBound..<at]
-        guard let colon = credentials.firstIndex(of: ":") else { return url }
-        return url[..<url.index(after: colon)] + "***" + url[at...]
     }
 }

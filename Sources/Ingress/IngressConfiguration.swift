@@ -71,9 +71,9 @@ public struct IngressConfiguration: Sendable {
     }
 
     public static func read(_ settings: SettingsReader) throws -> IngressConfiguration {
-        let url = settings.string("AIRFLEET_AMQP_URL", default: FleetConfiguration.defaultAMQPURL)
+        let broker = try FleetConfiguration.broker(reading: settings)
         let secret = settings.string("AIRFLEET_JWT_SECRET", secret: true)
-        var configuration = IngressConfiguration(amqp: try AMQPConfiguration(url: url), jwtSecret: secret ?? "")
+        var configuration = IngressConfiguration(amqp: broker, jwtSecret: secret ?? "")
         configuration.host = settings.string("AIRFLEET_HTTP_HOST", default: configuration.host)
         configuration.port = try settings.integer("AIRFLEET_HTTP_PORT", default: configuration.port, range: 0...65535)
         configuration.tokenLifetime = try settings.duration("AIRFLEET_TOKEN_LIFETIME", default: configuration.tokenLifetime)

@@ -1,4 +1,5 @@
 import Foundation
+import Identifiers
 import Settings
 
 /// Where and how mail leaves: `AIRFLEET_SMTP_URL` and the `AIRFLEET_SMTP_*` settings beside it.

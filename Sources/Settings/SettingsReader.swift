@@ -1,4 +1,5 @@
 import Configuration
+import Identifiers
 import Synchronization
 
 /// The one way the fleet reads its settings: every value comes through swift-configuration's

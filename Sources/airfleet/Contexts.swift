@@ -10,9 +10,15 @@ import Payments
 
 /// The bounded contexts built into this binary, each with its handlers and migrations.
 enum Contexts {
+    /// The definitions of this process's settings, built once: a command asks for them (and for
+    /// the topology and names made of them) several times.
+    static func definitions() throws -> [ContextDefinition] { try ofEnvironment.get() }
+
+    private static let ofEnvironment = Result { try definitions(Environment.settings) }
+
     /// Built from the settings, since some contexts read settings of their own
     /// (`AIRFLEET_BCRYPT_COST`, …).
-    static func definitions(_ settings: SettingsReader = Environment.settings) throws -> [ContextDefinition] {
+    static func definitions(_ settings: SettingsReader) throws -> [ContextDefinition] {
         let fleet = try FleetConfiguration.read(settings)
         return [
             CustomersContext.definition(bcryptCost: try PasswordHashing.cost(reading: settings))

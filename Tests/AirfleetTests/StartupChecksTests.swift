@@ -50,14 +50,7 @@ final class StartupChecksTests: XCTestCase {
         environment["AIRFLEET_PREFETCH"] = "64"
         environment["AIRFLEET_BATCH_SIZE"] = ""
         environment["AIRFLEET_RATE_LIMIT"] = "often"
-        let shown = try Airfleet.run(["config", "show", "--json"], input: "", fleet: fleet, environment: environment)
-        XCTAssertEqual(shown.status, 0, shown.errors)
-        struct Report: Decodable {
-            struct Setting: Decodable { let name, value, source: String }
-            let settings: [Setting]
-            let problems: [String]
-        }
-        let report = try JSONDecoder().decode(Report.self, from: Data(shown.output.utf8))
+        let (report, shown) = try configShown(environment)
         func setting(_ name: String) -> (value: String, source: String)? {
             report.settings.first { $0.name == name }.map { ($0.value, $0.source) }
         }
@@ -90,12 +83,7 @@ final class StartupChecksTests: XCTestCase {
         let script = try OpsScript.run("source ops/lib/common.sh; " + names.map { "echo \"$\($0)\"" }.joined(separator: "; "),
                                        environment: environment)
         XCTAssertEqual(script.status, 0, script.output)
-        let shown = try Airfleet.run(["config", "show", "--json"], input: "", fleet: fleet, environment: environment)
-        struct Report: Decodable {
-            struct Setting: Decodable { let name, value, source: String }
-            let settings: [Setting]
-        }
-        let defaults = try JSONDecoder().decode(Report.self, from: Data(shown.output.utf8)).settings
+        let defaults = try configShown(environment).report.settings
         for (name, scripted) in zip(names, script.output.split(separator: "\n").map(String.init)) {
             let binary = defaults.first { $0.name == name }
             XCTAssertEqual(binary?.source, "default", name)
@@ -133,6 +121,19 @@ final class StartupChecksTests: XCTestCase {
         XCTAssertTrue(failing.output.contains("nowhere-1 keeps exiting at start"), failing.output)
         XCTAssertTrue(failing.output.contains("usage: fleet-testbed consume"), failing.output)
         XCTAssertLessThan(ContinuousClock.now - started, .seconds(45), "a crash loop is seen long before the wait runs out")
+    }
+
+    /// What `airfleet config show --json` says of every setting, with the run it came from.
+    private struct ConfigReport: Decodable {
+        struct Setting: Decodable { let name, value, source: String }
+        let settings: [Setting]
+        let problems: [String]
+    }
+
+    private func configShown(_ environment: [String: String]) throws -> (report: ConfigReport, run: Airfleet.Run) {
+        let shown = try Airfleet.run(["config", "show", "--json"], input: "", fleet: fleet, environment: environment)
+        XCTAssertEqual(shown.status, 0, shown.errors)
+        return (try JSONDecoder().decode(ConfigReport.self, from: Data(shown.output.utf8)), shown)
     }
 
     private func ops(_ script: String, state: URL) throws -> (status: Int32, output: String) {

@@ -19,8 +19,8 @@ final class UserCommandTests: XCTestCase {
         XCTAssertEqual(unanswered.status, 1, unanswered.output)
         XCTAssertTrue(unanswered.errors.contains("the customers context did not answer within 5 s"), unanswered.errors)
 
-        let consumer = try startCustomers(environment)
-        defer { consumer.terminate(); consumer.waitUntilExit() }
+        let consumer = try AirfleetProcess(["consume", "customers"], environment: environment)
+        defer { consumer.kill() }
         // The first registration waited in the queue and is handled now; the same email again is refused.
         let again = try Airfleet.run(arguments.replacing(["5"], with: ["30"]), input: "Other-Horse-Battery-8\n", fleet: fleet,
                                      environment: environment)
@@ -33,18 +33,5 @@ final class UserCommandTests: XCTestCase {
                                        input: "Correct-Horse-Battery-7\n", fleet: fleet, environment: environment)
         XCTAssertEqual(created.status, 0, created.errors)
         XCTAssertTrue(created.output.hasPrefix("created admin \(other) ("), created.output)
-    }
-
-    private func startCustomers(_ environment: [String: String]) throws -> Process {
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        if folder.pathExtension == "xctest" { folder.deleteLastPathComponent() }
-        let process = Process()
-        process.executableURL = folder.appendingPathComponent("airfleet")
-        process.arguments = ["consume", "customers"]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
     }
 }

@@ -52,6 +52,11 @@ public struct FleetConfiguration: Sendable {
         try read(SettingsReader(environment: environment))
     }
 
+    /// The broker of `AIRFLEET_AMQP_URL`, for every process that talks to it.
+    public static func broker(reading reader: SettingsReader) throws -> AMQPConfiguration {
+        try AMQPConfiguration(url: reader.string("AIRFLEET_AMQP_URL", default: defaultAMQPURL))
+    }
+
     public static func read(_ reader: SettingsReader) throws -> FleetConfiguration {
         var perContext: [String: String] = [:]
         for name in reader.names(prefix: "AIRFLEET_", suffix: "_DATABASE_URL") where name != "AIRFLEET_DATABASE_URL" {
@@ -64,7 +69,7 @@ public struct FleetConfiguration: Sendable {
         }
         let host = ProcessInfo.processInfo.hostName
         return FleetConfiguration(
-            amqp: try AMQPConfiguration(url: reader.string("AIRFLEET_AMQP_URL", default: defaultAMQPURL)),
+            amqp: try broker(reading: reader),
             databaseURLs: DatabaseURLs(
                 shared: reader.string("AIRFLEET_DATABASE_URL", default: defaultDatabaseURL),
                 perContext: perContext),
