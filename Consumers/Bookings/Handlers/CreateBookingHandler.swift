@@ -25,7 +25,7 @@ struct CreateBookingHandler {
             bookingId: command.bookingId, customerId: command.customerId, flightId: command.flightId, cabin: command.cabin,
             passengers: passengers, contactEmail: CustomerRules.normalizedEmail(command.contactEmail),
             paymentToken: command.paymentToken, idempotencyKey: command.idempotencyKey, fingerprint: fingerprint,
-            state: .requested, holdId: UUID.random(), seats: [], deadlineAt: context.now.addingTimeInterval(settings.stepTimeoutInterval),
+            state: .requested, holdId: UUID.timeOrdered(), seats: [], deadlineAt: context.now.addingTimeInterval(settings.stepTimeoutInterval),
             createdAt: context.now, updatedAt: context.now)
         // Most requests are new: insert first, and look for the earlier one only when the insert
         // meets it (its id or its customer's key).

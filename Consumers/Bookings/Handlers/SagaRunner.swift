@@ -77,7 +77,7 @@ struct SagaRunner {
                     context.logger.warning("second refund not sent", metadata: ["booking_id": "\(booking.subject)"])
                     continue
                 }
-                booking.refundId = UUID.random()
+                booking.refundId = UUID.timeOrdered()
                 booking.refundAmount = amount
                 booking.refundStatus = "pending"
                 refunded = amount

@@ -29,7 +29,7 @@ struct ChargeHandler {
                 state, created_at, updated_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $8) ON CONFLICT DO NOTHING
             """,
-            UUID.random(), command.bookingId, PaymentStore.chargeKey(command.bookingId), command.customerId, command.amount,
+            UUID.timeOrdered(), command.bookingId, PaymentStore.chargeKey(command.bookingId), command.customerId, command.amount,
             command.currency, SandboxCard.reference(of: command.paymentToken), context.now)
         var payment = try PaymentStore.load(context, bookingId: command.bookingId, lock: true)!
         if let outcome = PaymentStore.outcome(payment) {

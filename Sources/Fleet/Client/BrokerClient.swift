@@ -63,7 +63,7 @@ public final class BrokerClient: Sendable {
     public func send<C: Command>(_ command: C, subject: String?, correlationId: String, wait: Duration?,
                                  replyTypes: Set<MessageType>? = nil,
                                  settles: @escaping @Sendable (ReplyMessage, String) -> Bool = causedDirectly) async throws -> Dispatch {
-        try await send(id: UUID.random().lowercasedString, wait: wait, settles: settles) { id, replyTo in
+        try await send(id: UUID.timeOrdered().lowercasedString, wait: wait, settles: settles) { id, replyTo in
             try OutgoingMessage.make(command, id: id, source: source, subject: subject, correlationId: correlationId,
                                      replyTo: replyTo, replyTypes: replyTypes?.sorted().map(\.description))
         }

@@ -41,7 +41,7 @@ public struct OutgoingMessage: Sendable, Equatable {
 
     /// Wraps a message in a new envelope addressed to the exchange its kind travels on.
     public static func make<M: Message>(
-        _ message: M, id: String = UUID.random().lowercasedString, source: String, subject: String? = nil,
+        _ message: M, id: String = UUID.timeOrdered().lowercasedString, source: String, subject: String? = nil,
         correlationId: String? = nil, causationId: String? = nil, time: Date = Date(), replyTo: String? = nil,
         replyTypes: [String]? = nil
     ) throws -> OutgoingMessage {

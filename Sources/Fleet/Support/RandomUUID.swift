@@ -16,6 +16,28 @@ extension UUID {
     }
 }
 
+extension UUID {
+    /// A time-ordered (version 7) UUID: the Unix time in milliseconds in its first 48 bits, the
+    /// rest random. Ids made one after another sort next to each other, so a B-tree index on
+    /// them (every inbox's primary key, a hold's, a payment's) grows at its right edge: a new row
+    /// touches the index's last page instead of a random one, and after a checkpoint the
+    /// write-ahead log gets one page image for many rows instead of one for each. Its 74 random
+    /// bits keep ids from colliding and from being guessed.
+    public static func timeOrdered(at date: Date = Date()) -> UUID {
+        var bytes = RandomPool.shared.take16()
+        let milliseconds = UInt64(max(0, (date.timeIntervalSince1970 * 1000).rounded(.down)))
+        bytes.0 = UInt8(truncatingIfNeeded: milliseconds >> 40)
+        bytes.1 = UInt8(truncatingIfNeeded: milliseconds >> 32)
+        bytes.2 = UInt8(truncatingIfNeeded: milliseconds >> 24)
+        bytes.3 = UInt8(truncatingIfNeeded: milliseconds >> 16)
+        bytes.4 = UInt8(truncatingIfNeeded: milliseconds >> 8)
+        bytes.5 = UInt8(truncatingIfNeeded: milliseconds)
+        bytes.6 = (bytes.6 & 0x0F) | 0x70 // version 7
+        bytes.8 = (bytes.8 & 0x3F) | 0x80 // RFC 9562 variant
+        return UUID(uuid: bytes)
+    }
+}
+
 /// Random bytes from /dev/urandom, a page at a time, handed out under a lock.
 private final class RandomPool: @unchecked Sendable {
     static let shared = RandomPool()

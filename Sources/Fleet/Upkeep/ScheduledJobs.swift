@@ -39,7 +39,7 @@ final class ScheduledJobs: PeriodicTask {
 
     private func run(_ job: ScheduledJob) throws {
         let header = EnvelopeHeader(
-            id: UUID.random().lowercasedString, type: MessageType("fleet.job-run", version: 1),
+            id: UUID.timeOrdered().lowercasedString, type: MessageType("fleet.job-run", version: 1),
             source: "airfleet/\(contextName)", time: Date(), subject: job.name, correlationId: nil, causationId: nil)
         var jobLogger = logger
         jobLogger[metadataKey: "job"] = "\(job.name)"

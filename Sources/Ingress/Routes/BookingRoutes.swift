@@ -35,7 +35,7 @@ extension IngressRoutes {
             let new = try await body.decode(NewBooking.self, from: request, context: context)
             let key = request.headers[.idempotencyKey]
             if let key { try BookingRules.idempotencyKey(key, field: "Idempotency-Key") }
-            let bookingId = key.map { Self.bookingId(customer: identity.customerId, idempotencyKey: $0) } ?? UUID.random()
+            let bookingId = key.map { Self.bookingId(customer: identity.customerId, idempotencyKey: $0) } ?? UUID.timeOrdered()
             let command = CreateBooking(bookingId: bookingId, customerId: identity.customerId, flightId: new.flightId, cabin: new.cabin,
                                         passengers: new.passengers, contactEmail: new.contactEmail ?? identity.email,
                                         paymentToken: new.paymentToken, idempotencyKey: key)
