@@ -27,9 +27,7 @@ final class BookingGuardsTests: IngressTestCase {
     func testOnlyABookingWhoseClientDoesNotWaitAsksAboutItsKeyFirst() async throws {
         let shared = try shared
         try await shared.withIngress { client in
-            let admin = try await shared.makeUser(.admin, on: client)
-            let customer = try await shared.makeUser(.customer, on: client)
-            let flightId = try await self.createFlight(self.newFlight(), admin: admin, client: client)
+            let (customer, flightId) = try await self.customerAndFlight(on: client)
             let checks = try EventTap(shared.fleet, bindingKey: CheckBookingRequest.messageType.description, exchange: Topology.queriesExchange)
             defer { checks.close() }
 
@@ -50,9 +48,7 @@ final class BookingGuardsTests: IngressTestCase {
     func testAReusedIdempotencyKeyWithAnotherBodyIsRefusedAtOnce() async throws {
         let shared = try shared
         try await shared.withIngress { client in
-            let admin = try await shared.makeUser(.admin, on: client)
-            let customer = try await shared.makeUser(.customer, on: client)
-            let flightId = try await self.createFlight(self.newFlight(), admin: admin, client: client)
+            let (customer, flightId) = try await self.customerAndFlight(on: client)
             let first = self.booking(flightId, seats: ["14A"])
             let created = try await client.post("/v1/bookings", token: customer.token, json: first,
                                                 headers: [.prefer: "wait=20", .idempotencyKey: "trip-1"])
@@ -145,9 +141,7 @@ final class BookingGuardsTests: IngressTestCase {
     func testASeatOfAnotherCabinOrNoSeatAtAllNamesTheSeat() async throws {
         let shared = try shared
         try await shared.withIngress { client in
-            let admin = try await shared.makeUser(.admin, on: client)
-            let customer = try await shared.makeUser(.customer, on: client)
-            let flightId = try await self.createFlight(self.newFlight(), admin: admin, client: client)
+            let (customer, flightId) = try await self.customerAndFlight(on: client)
             let cases: [(String, [String?], String, String)] = [
                 ("a business seat", ["14A", "3D"], "passengers[1].seat", "3D is a business seat"),
                 ("no such seat", ["99Z"], "passengers[0].seat", "99Z is not a seat of the A320"),

@@ -80,9 +80,7 @@ final class BookingsOverHTTPTests: IngressTestCase {
     func testDeclinedCardFailsTheBookingAndBadBookingsAreProblems() async throws {
         let shared = try shared
         try await shared.withIngress { client in
-            let admin = try await shared.makeUser(.admin, on: client)
-            let customer = try await shared.makeUser(.customer, on: client)
-            let flightId = try await self.createFlight(self.newFlight(), admin: admin, client: client)
+            let (customer, flightId) = try await self.customerAndFlight(on: client)
             let passenger: [String: Any] = ["firstName": "Ann", "lastName": "Lee", "dateOfBirth": "1990-04-01"]
             let declined = try await client.post("/v1/bookings", token: customer.token, json: [
                 "flightId": flightId.uuidString, "cabin": "economy", "paymentToken": "tok_declined", "passengers": [passenger],

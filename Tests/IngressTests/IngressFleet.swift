@@ -181,6 +181,14 @@ class IngressTestCase: XCTestCase, @unchecked Sendable {
                 "fares": fares, "currency": "EUR"]
     }
 
+    /// A customer, and a flight an admin made that they can book: how most booking tests begin.
+    func customerAndFlight(on client: HTTPClient) async throws -> (customer: IngressFleet.User, flightId: UUID) {
+        let shared = try shared
+        let admin = try await shared.makeUser(.admin, on: client)
+        let customer = try await shared.makeUser(.customer, on: client)
+        return (customer, try await createFlight(newFlight(), admin: admin, client: client))
+    }
+
     /// Creates a flight as `admin` and waits for it; its id.
     func createFlight(_ body: [String: Any], admin: IngressFleet.User, client: HTTPClient) async throws -> UUID {
         let response = try await client.post("/v1/flights", token: admin.token, json: body, headers: [.prefer: "wait=10"])

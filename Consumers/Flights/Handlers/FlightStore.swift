@@ -30,7 +30,8 @@ enum FlightStore {
     }
 
     /// Locks the flight a hold is asked for, and tells in the same round trip whether the hold's
-    /// id is known already (a repeated command); the flight is nil when there is none.
+    /// id is known already (a repeated command). Without the flight nothing was asked: the flight
+    /// is nil and the hold counts as maybe known, for the caller to look it up.
     static func lockForHold(_ context: HandlerContext, _ flightId: UUID, holdId: UUID) throws -> (FlightRecord?, holdKnown: Bool) {
         guard let row = try context.query(
             "SELECT \(columns), EXISTS (SELECT FROM holds WHERE hold_id = $2) AS hold_known FROM flights WHERE flight_id = $1 FOR UPDATE",

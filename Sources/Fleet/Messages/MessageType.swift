@@ -14,13 +14,13 @@ public struct MessageType: Hashable, Comparable, Sendable, CustomStringConvertib
     /// Parses `booking.confirmed.v1`; nil when the text does not end in `.v<positive integer>`
     /// or the name is not dot-separated lowercase words.
     public init?(parsing text: String) {
-        // The last ".v", found on the bytes: every message's type is parsed, and Foundation's
-        // backward search costs more than the rest of it.
-        let bytes = Array(text.utf8)
-        guard let dot = bytes.indices.dropLast().last(where: { bytes[$0] == UInt8(ascii: ".") && bytes[$0 + 1] == UInt8(ascii: "v") })
+        // The version follows the last dot, found on the bytes: every message's type is parsed,
+        // and Foundation's backward search costs more than the rest of it.
+        let utf8 = text.utf8
+        guard let dot = utf8.lastIndex(of: UInt8(ascii: ".")), utf8[utf8.index(after: dot)...].first == UInt8(ascii: "v")
         else { return nil }
-        let name = String(decoding: bytes[..<dot], as: UTF8.self)
-        let digits = String(decoding: bytes[(dot + 2)...], as: UTF8.self)
+        let name = String(text[..<dot])
+        let digits = text[utf8.index(dot, offsetBy: 2)...]
         guard let version = Int(digits), version > 0, String(version) == digits,
               MessageType.isValidName(name) else { return nil }
         self.init(name, version: version)
