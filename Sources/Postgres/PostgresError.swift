@@ -93,7 +93,7 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     }
 
     /// A misuse of the API or an unexpected libpq answer: never retryable.
-    public static func usage(_ message: String, statement: String? = nil) -> PostgresError {
+    static func usage(_ message: String, statement: String? = nil) -> PostgresError {
         PostgresError(message: message, statement: statement.map(firstLine))
     }
 

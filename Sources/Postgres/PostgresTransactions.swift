@@ -57,10 +57,9 @@ extension PostgresConnection {
         }
     }
 
-    /// ROLLBACK after a failure, keeping the failure as what the caller sees; also for a caller
-    /// that opened the transaction itself (a BEGIN sent in a pipeline). Without a live connection,
-    /// or with no transaction open, there is nothing to roll back.
-    public func rollBack(after error: Error) {
+    /// ROLLBACK after a failure, keeping the failure as what the caller sees. Without a live
+    /// connection there is nothing to roll back: the server ended the transaction with the session.
+    private func rollBack(after error: Error) {
         guard isHealthy, inTransaction else { return }
         do {
             try run("ROLLBACK", [])

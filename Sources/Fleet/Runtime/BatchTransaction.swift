@@ -94,66 +94,60 @@ final class BatchTransaction {
     {
         let db = try database.connected()
         let store = MessageStore(database: db)
-        var writing = ContinuousClock.now
-        defer { timings.add(.writes, ContinuousClock.now - writing) }
-        do {
-            return try BatchWrites.transaction(on: db) { batchWrites in
-                let looking = ContinuousClock.now
-                var earlier: [String: String?] = [:]
-                if lookingUp {
-                    try batchWrites.flush()
-                    earlier = try store.handled(among: active.map { messages[$0].id })
+        return try db.transaction {
+            let looking = ContinuousClock.now
+            let earlier = lookingUp ? try store.handled(among: active.map { messages[$0].id }) : [:]
+            let handling = ContinuousClock.now
+            timings.add(.claim, handling - looking)
+            let batchWrites = BatchWrites(database: db)
+            var seen = Set<String>()
+            var handled: [Int] = [], duplicates: [Int] = [], outgoing: [OutgoingMessage] = [], records: [HandledMessage] = []
+            for index in active {
+                let message = messages[index]
+                guard case .ready(let header, _, let run) = message.content else { continue }
+                if let emitted = earlier[message.id] {
+                    duplicates.append(index)
+                    // It may come back because its process died before the broker confirmed what it emitted.
+                    if message.delivery.redelivered, let emitted { outgoing += try EmittedMessages.decode(emitted, decoder: decoder) }
+                    continue
                 }
-                let handling = ContinuousClock.now
-                timings.add(.claim, handling - looking)
-                var seen = Set<String>()
-                var handled: [Int] = [], duplicates: [Int] = [], outgoing: [OutgoingMessage] = [], records: [HandledMessage] = []
-                for index in active {
-                    let message = messages[index]
-                    guard case .ready(let header, _, let run) = message.content else { continue }
-                    if let emitted = earlier[message.id] {
-                        duplicates.append(index)
-                        // It may come back because its process died before the broker confirmed what it emitted.
-                        if message.delivery.redelivered, let emitted { outgoing += try EmittedMessages.decode(emitted, decoder: decoder) }
-                        continue
-                    }
-                    guard seen.insert(message.id).inserted else {
-                        duplicates.append(index)
-                        continue
-                    }
-                    var messageLogger = logger
-                    for (key, value) in message.logMetadata { messageLogger[metadataKey: key] = value }
-                    let context = HandlerContext(database: db, logger: messageLogger, attempt: message.attempt, now: Date(),
-                                                 contextName: definition.name, header: header,
-                                                 replyTo: message.delivery.properties.replyTo,
-                                                 replyTypes: OutgoingMessage.replyTypes(in: message.delivery.properties.headers),
-                                                 batchWrites: batchWrites, position: index)
-                    do {
-                        try run(context)
-                    } catch {
-                        // A queued write that failed when this handler touched the database aborted
-                        // the transaction: its owner failed, not this handler.
-                        if let earlier = batchWrites.failure { throw HandlerFailure(index: earlier.owner, error: earlier.error) }
-                        if let broken = batchWrites.brokenBy { throw broken }
-                        throw HandlerFailure(index: index, error: error)
-                    }
-                    outgoing += context.outgoing
-                    records.append(HandledMessage(id: message.id, type: header.type, emitted: EmittedMessages.encode(context.outgoing)))
-                    handled.append(index)
+                guard seen.insert(message.id).inserted else {
+                    duplicates.append(index)
+                    continue
                 }
-                writing = ContinuousClock.now
-                timings.add(.handlers, writing - handling)
-                configuration.failpoints.hit(.beforeCommit)
-                // The inbox rows (and the suspects cleared) go with the queued writes and COMMIT.
-                let closing = [MessageStore.recording(records),
-                               clearingSuspects ? MessageStore.clearingSuspects(active.map { messages[$0].id }) : nil]
-                return ((handled, duplicates, outgoing), closing.compactMap { $0 })
+                var messageLogger = logger
+                for (key, value) in message.logMetadata { messageLogger[metadataKey: key] = value }
+                let context = HandlerContext(database: db, logger: messageLogger, attempt: message.attempt, now: Date(),
+                                             contextName: definition.name, header: header,
+                                             replyTo: message.delivery.properties.replyTo,
+                                             replyTypes: OutgoingMessage.replyTypes(in: message.delivery.properties.headers),
+                                             batchWrites: batchWrites, position: index)
+                do {
+                    try run(context)
+                } catch {
+                    // A queued write that failed when this handler touched the database aborted
+                    // the transaction: its owner failed, not this handler.
+                    if let earlier = batchWrites.failure { throw HandlerFailure(index: earlier.owner, error: earlier.error) }
+                    throw HandlerFailure(index: index, error: error)
+                }
+                outgoing += context.outgoing
+                records.append(HandledMessage(id: message.id, type: header.type, emitted: EmittedMessages.encode(context.outgoing)))
+                handled.append(index)
             }
-        } catch let failure as BatchWrites.Failure {
-            throw HandlerFailure(index: failure.owner, error: failure.error)
-        } catch let error as PostgresError where error.isUniqueViolation && error.constraint == MessageStore.inboxKey {
-            // Another process handled one of these and committed first: this handling must not count.
-            throw RecordedElsewhere()
+            let writing = ContinuousClock.now
+            timings.add(.handlers, writing - handling)
+            defer { timings.add(.writes, ContinuousClock.now - writing) }
+            do {
+                try batchWrites.flush(closing: [MessageStore.recording(records)].compactMap { $0 })
+            } catch let failure as BatchWrites.Failure {
+                throw HandlerFailure(index: failure.owner, error: failure.error)
+            } catch let error as PostgresError where error.isUniqueViolation && error.constraint == MessageStore.inboxKey {
+                // Another process handled one of these and committed first: this handling must not count.
+                throw RecordedElsewhere()
+            }
+            if clearingSuspects { try store.clearSuspects(active.map { messages[$0].id }) }
+            configuration.failpoints.hit(.beforeCommit)
+            return (handled, duplicates, outgoing)
         }
     }
 }

@@ -29,9 +29,6 @@ final class BatchWrites {
     /// A flush that failed where it could not throw (on access to `database`); the transaction is
     /// aborted, and the runtime reports this instead of what failed after it.
     private(set) var failure: Failure?
-    /// A statement of the runtime's own (BEGIN, the inbox rows) that failed where it could not
-    /// throw: nothing more may run in this batch's transaction.
-    private(set) var brokenBy: (any Error)?
 
     init(database: PostgresConnection) {
         self.database = database
@@ -45,17 +42,15 @@ final class BatchWrites {
 
     /// Sends the queued writes, and `closing` after them in the same round trip (statements of
     /// the runtime's own, such as the inbox rows; their failure is charged to no message).
-    @discardableResult
-    func flush(closing: [PostgresStatement] = []) throws -> [PostgresRows] {
+    func flush(closing: [PostgresStatement] = []) throws {
         for statement in closing { append(statement, owner: -1) }
-        return try send()
+        _ = try send()
     }
 
     /// Sends the queued writes and then `read`, in one round trip, and returns what `read` returned:
     /// a handler's read rides along with the writes before it.
     func flush(thenReading read: PostgresStatement) throws -> PostgresRows {
         if let failure { throw failure }
-        if let brokenBy { throw brokenBy }
         guard !statements.isEmpty else { return try database.query(read.sql, read.parameters) }
         append(read, owner: -2)
         return try send().last!
@@ -68,7 +63,6 @@ final class BatchWrites {
 
     private func send() throws -> [PostgresRows] {
         if let failure { throw failure }
-        if let brokenBy { throw brokenBy }
         guard !statements.isEmpty else { return [] }
         let owners = self.owners, expectations = self.expectations
         defer {
@@ -93,48 +87,9 @@ final class BatchWrites {
     /// Throws `error` as its owner's failure, kept for the runtime; a statement no message owns
     /// throws it as it is.
     private func charge(_ error: any Error, to owner: Int) throws -> Never {
-        guard owner >= 0 else {
-            brokenBy = error
-            throw error
-        }
+        guard owner >= 0 else { throw error }
         let failure = Failure(owner: owner, error: error)
         self.failure = failure
         throw failure
-    }
-}
-
-extension BatchWrites {
-    /// Runs `body` in a transaction whose BEGIN travels with the batch's first round trip and
-    /// whose COMMIT with its last, after the writes still queued and the `closing` statements
-    /// `body` returns, instead of a round trip each: two round trips less for a batch, which
-    /// matters most when batches are small. When a queued write must change a number of rows,
-    /// COMMIT waits for its count instead, so that a write that missed fails its message before
-    /// anything commits. Rolls back and rethrows when anything fails.
-    static func transaction<T>(on database: PostgresConnection,
-                               _ body: (BatchWrites) throws -> (value: T, closing: [PostgresStatement])) throws -> T {
-        guard !database.inTransaction else {
-            throw PostgresError.usage("a batch's transaction cannot start inside an open transaction")
-        }
-        let writes = BatchWrites(database: database)
-        writes.append(PostgresStatement("BEGIN ISOLATION LEVEL READ COMMITTED"), owner: -1)
-        do {
-            let (value, closing) = try body(writes)
-            let commit = PostgresStatement("COMMIT")
-            let answer: PostgresRows?
-            if writes.expectations.isEmpty {
-                answer = try writes.flush(closing: closing + [commit]).last
-            } else {
-                try writes.flush(closing: closing)
-                answer = try database.query(commit.sql)
-            }
-            // An aborted transaction answers COMMIT with ROLLBACK and no error.
-            guard answer?.commandTag == "COMMIT", !database.inTransaction else {
-                throw PostgresError.usage("COMMIT was answered with \(answer?.commandTag ?? "nothing"): the batch was rolled back")
-            }
-            return value
-        } catch {
-            database.rollBack(after: error)
-            throw error
-        }
     }
 }

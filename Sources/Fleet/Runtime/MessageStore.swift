@@ -100,14 +100,8 @@ struct MessageStore {
 
     /// The process lived through handling these: they are not suspects any more.
     func clearSuspects(_ ids: [String]) throws {
-        guard let statement = Self.clearingSuspects(ids) else { return }
-        try database.execute(statement.sql, parameters: statement.parameters)
-    }
-
-    /// The same as a statement, to send with others.
-    static func clearingSuspects(_ ids: [String]) -> PostgresStatement? {
-        guard !ids.isEmpty else { return nil }
-        return PostgresStatement("DELETE FROM poison_suspects WHERE message_id = ANY($1::text[])", [ids])
+        guard !ids.isEmpty else { return }
+        try database.execute("DELETE FROM poison_suspects WHERE message_id = ANY($1::text[])", ids)
     }
 
     func pruneInbox(olderThan age: Duration) throws -> Int {
