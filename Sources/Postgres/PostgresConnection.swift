@@ -15,8 +15,8 @@ public final class PostgresConnection: @unchecked Sendable {
     public let logger: Logger
     /// nil once closed.
     private(set) var handle: OpaquePointer?
-    /// Set when a half-sent pipeline left the protocol in a state only a new session clears:
-    /// the connection then reports itself lost until `reconnect()`.
+    /// Set when a pipeline, half sent or half read, left the protocol in a state only a new
+    /// session clears: the connection then reports itself lost until `reconnect()`.
     var abandoned = false
     /// Kept for the PGconn's lifetime: libpq holds a raw pointer to it.
     private let notices: NoticeReceiver
@@ -244,7 +244,9 @@ public final class PostgresConnection: @unchecked Sendable {
                 let reason = LibPQ.message(PQerrorMessage(connection)) ?? "unknown reason"
                 throw PostgresError(message: "could not reconnect to \(configuration.redactedURL): \(reason)", connectionLost: true)
             }
-            if PQpipelineStatus(connection) != PQ_PIPELINE_OFF { _ = PQexitPipelineMode(connection) }
+            if PQpipelineStatus(connection) != PQ_PIPELINE_OFF, PQexitPipelineMode(connection) != 1 {
+                throw PostgresError(message: "could not leave pipeline mode after reconnecting to \(configuration.redactedURL)", connectionLost: true)
+            }
         }
         abandoned = false
         prepared.removeAll()
@@ -280,7 +282,7 @@ public final class PostgresConnection: @unchecked Sendable {
             throw PostgresError.usage("the connection to \(configuration.redactedURL) is closed", statement: sql)
         }
         if abandoned {
-            throw PostgresError(message: "the connection was abandoned after a failed pipeline send; reconnect()",
+            throw PostgresError(message: "the connection was abandoned after a pipeline broke off; reconnect()",
                                 statement: sql.map(firstLine), connectionLost: true)
         }
         return handle

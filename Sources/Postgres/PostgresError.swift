@@ -92,6 +92,13 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
             connectionLost: brokeConnection)
     }
 
+    /// The same error, saying the connection is gone.
+    func markedLost() -> PostgresError {
+        PostgresError(
+            message: message, sqlState: sqlState, detail: detail, hint: hint, statement: statement, constraint: constraint,
+            table: table, severity: severity, pipelineIndex: pipelineIndex, context: context, connectionLost: true)
+    }
+
     /// A misuse of the API or an unexpected libpq answer: never retryable.
     static func usage(_ message: String, statement: String? = nil) -> PostgresError {
         PostgresError(message: message, statement: statement.map(firstLine))

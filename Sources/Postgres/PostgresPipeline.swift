@@ -100,8 +100,26 @@ extension PostgresConnection {
                 }
                 throw sendFailure
             }
-            return try collectResults(statements, preparing: preparing, connection: connection, wasInTransaction: wasInTransaction)
+            do {
+                return try collectResults(statements, preparing: preparing, connection: connection, wasInTransaction: wasInTransaction)
+            } catch {
+                throw abandonIfStillInPipelineMode(connection, after: error)
+            }
         }
+    }
+
+    /// Results that stopped coming (the server ended the session, as a restart does, or answered
+    /// out of order) leave libpq in pipeline mode with results still owed, where every later
+    /// statement would fail as a misuse on a connection that looks healthy. The connection is
+    /// abandoned instead, so callers see a lost connection and reconnect().
+    private func abandonIfStillInPipelineMode(_ connection: OpaquePointer, after error: any Error) -> any Error {
+        guard PQpipelineStatus(connection) != PQ_PIPELINE_OFF else { return error }
+        if PQstatus(connection) == CONNECTION_OK {
+            logger.error("pipeline results broke off on a healthy connection; abandoning it until reconnect()", metadata: ["error": "\(error)"])
+        }
+        abandoned = true
+        guard let error = error as? PostgresError else { return error }
+        return error.isConnectionLost ? error : error.markedLost()
     }
 
     /// Flushes the output buffer, reading whatever the server sends meanwhile.
@@ -165,8 +183,12 @@ extension PostgresConnection {
             throw lost(connection, nil, statements.count, statements.count)
         }
         let syncStatus = PQresultStatus(sync)
-        PQclear(sync)
+        defer { PQclear(sync) }
         guard syncStatus == PGRES_PIPELINE_SYNC else {
+            // A session the server ended (a restart, pg_terminate_backend) answers the sync with
+            // the error of its going; a statement's own failure before it says more.
+            if let failure { throw failure.with(pipelineIndex: failedIndex) }
+            if syncStatus == PGRES_FATAL_ERROR { throw lost(connection, nil, statements.count, statements.count, result: sync) }
             throw PostgresError.usage("expected the pipeline sync, got \(String(cString: PQresStatus(syncStatus)))")
         }
         guard PQexitPipelineMode(connection) == 1 else {
@@ -185,8 +207,8 @@ extension PostgresConnection {
         return results
     }
 
-    private func lost(_ connection: OpaquePointer, _ sql: String?, _ index: Int, _ count: Int) -> PostgresError {
-        LibPQ.error(of: nil, connection: connection, sql: sql).with(
+    private func lost(_ connection: OpaquePointer, _ sql: String?, _ index: Int, _ count: Int, result: OpaquePointer? = nil) -> PostgresError {
+        LibPQ.error(of: result, connection: connection, sql: sql).with(
             pipelineIndex: index < count ? index : nil,
             context: "connection lost while reading pipeline results (at [\(index)] of \(count)); whether the pipeline committed is unknown")
     }

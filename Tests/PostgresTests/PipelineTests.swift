@@ -120,3 +120,64 @@ final class PipelineTests: PostgresTestCase {
         XCTAssertEqual(results.last?.first?[0]?.count, 20000)
     }
 }
+
+final class PipelineLossTests: PostgresTestCase {
+    /// The server ends the session between two statements of a pipeline, as a restart does: the
+    /// caller sees a lost connection, and after reconnect() the session takes plain statements and
+    /// pipelines again instead of being stuck in pipeline mode.
+    func testSessionEndedMidPipelineIsLostAndReconnectRestoresIt() throws {
+        try connection.execute("create table paid (id int)")
+        let statements = [
+            PostgresStatement("insert into paid values ($1)", [1]),
+            PostgresStatement("select pg_terminate_backend(pg_backend_pid())"),
+            PostgresStatement("insert into paid values ($1)", [2]),
+        ]
+        let lost = expectError(PostgresError.self) { _ = try connection.pipeline(statements) }
+        XCTAssertTrue(lost?.isConnectionLost ?? false, "\(String(describing: lost))")
+        XCTAssertFalse(connection.isHealthy)
+
+        try connection.reconnect()
+        XCTAssertTrue(connection.isHealthy)
+        XCTAssertEqual(try connection.query("select count(*) from \(schema!).paid").first!.decode(Int.self, at: 0), 0)
+        XCTAssertEqual(try connection.pipeline([PostgresStatement("insert into \(schema!).paid values ($1)", [3])]).first?.affectedRows, 1)
+    }
+
+    func testSessionEndedMidPipelineInsideATransaction() throws {
+        try connection.execute("create table paid (id int)")
+        let lost = expectError(PostgresError.self) {
+            try connection.transaction {
+                _ = try connection.pipeline([
+                    PostgresStatement("insert into paid values ($1)", [1]),
+                    PostgresStatement("select pg_terminate_backend(pg_backend_pid())"),
+                ])
+            }
+        }
+        XCTAssertTrue(lost?.isConnectionLost ?? false, "\(String(describing: lost))")
+        XCTAssertFalse(connection.isHealthy)
+        try connection.reconnect()
+        try connection.transaction {
+            _ = try connection.pipeline([PostgresStatement("insert into \(schema!).paid values ($1)", [3])])
+        }
+        XCTAssertEqual(try connection.query("select array_agg(id)::text from \(schema!).paid").first?[0], "{3}")
+    }
+
+    /// Ended by another session while the pipeline waits on the server.
+    func testSessionEndedFromOutsideWhileAPipelineRuns() throws {
+        let victim = connection.backendPID
+        let killer = try Self.connect()
+        defer { killer.close() }
+        let killing = Thread {
+            Thread.sleep(forTimeInterval: 0.3)
+            _ = try? killer.query("select pg_terminate_backend($1)", victim)
+        }
+        killing.start()
+        let lost = expectError(PostgresError.self) {
+            _ = try connection.pipeline([PostgresStatement("select 1"), PostgresStatement("select pg_sleep(5)"), PostgresStatement("select 2")])
+        }
+        XCTAssertTrue(lost?.isConnectionLost ?? false, "\(String(describing: lost))")
+        XCTAssertFalse(connection.isHealthy)
+        try connection.reconnect()
+        XCTAssertEqual(try connection.query("select 1").first?[0], "1")
+        XCTAssertEqual(try connection.pipeline([PostgresStatement("select 2")]).first?.first?[0], "2")
+    }
+}
