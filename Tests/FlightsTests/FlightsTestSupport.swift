@@ -66,6 +66,17 @@ class FlightsTestCase: XCTestCase {
         XCTAssertTrue(receipts.allSatisfy { $0.outcome == .delivered }, "\(receipts)")
     }
 
+    /// Fails when a cabin's list of seats held or sold is not exactly its rows in seat_assignments.
+    func assertCabinsListTheirSeatRows(file: StaticString = #filePath, line: UInt = #line) throws {
+        let differing = try fleet.integer(
+            """
+            SELECT count(*) FROM \(flights).flight_cabins c
+            WHERE ARRAY(SELECT label FROM unnest(c.taken_seats) AS t(label) ORDER BY label)
+               <> ARRAY(SELECT seat FROM \(flights).seat_assignments a WHERE a.flight_id = c.flight_id AND a.cabin = c.cabin ORDER BY seat)
+            """)
+        XCTAssertEqual(differing, 0, "cabins whose taken_seats differ from their seat_assignments", file: file, line: line)
+    }
+
     /// A connection whose search path is the flights schema, as a handler's is.
     func flightsConnection() throws -> PostgresConnection {
         var configuration = try PostgresConfiguration(url: fleet.environment["AIRFLEET_DATABASE_URL"]!)

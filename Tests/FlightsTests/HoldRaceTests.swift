@@ -23,6 +23,7 @@ final class HoldRaceTests: FlightsTestCase {
         try publish(fill.map { ConfirmSeats(holdId: $0.holdId, bookingId: $0.bookingId) })
         try tap.wait(for: SeatsConfirmed.self, count: 16, in: fleet)
         XCTAssertEqual(try fleet.integer("SELECT taken FROM \(flights).flight_cabins WHERE cabin = 'economy'"), 140)
+        try assertCabinsListTheirSeatRows()
         let heldBefore = try tap.events(SeatsHeld.self).count
 
         let racers = (0..<500).map { _ in
@@ -51,6 +52,7 @@ final class HoldRaceTests: FlightsTestCase {
         XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(flights).seat_assignments WHERE flight_id = $1", flight.flightId), 150)
         XCTAssertEqual(try fleet.integer("SELECT count(DISTINCT hold_id) FROM \(flights).seat_assignments WHERE NOT sold"), 10)
         XCTAssertEqual(try fleet.integer("SELECT taken FROM \(flights).flight_cabins WHERE cabin = 'economy'"), 150)
+        try assertCabinsListTheirSeatRows()
         Thread.sleep(forTimeInterval: 0.3)
         try tap.collect()
         let otherTypes = Set(tap.received.map(\.type)).subtracting([
@@ -65,6 +67,7 @@ final class HoldRaceTests: FlightsTestCase {
         XCTAssertEqual(try tap.events(SeatsHoldExpired.self).count, 10, "each hold expires once")
         XCTAssertEqual(Set(expired.map(\.holdId)), Set(winners.map(\.holdId)))
         XCTAssertEqual(try fleet.integer("SELECT taken FROM \(flights).flight_cabins WHERE cabin = 'economy'"), 140)
+        try assertCabinsListTheirSeatRows()
 
         let again = (0..<10).map { _ in
             HoldSeats(holdId: UUID(), bookingId: UUID(), flightId: flight.flightId, cabin: "economy", count: 1)

@@ -48,6 +48,7 @@ final class SeatHoldTests: FlightsTestCase {
         XCTAssertEqual(byHold[noFlight.holdId]?.reason, .flightNotFound)
         XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(flights).seat_assignments"), 2)
         XCTAssertEqual(try fleet.integer("SELECT taken FROM \(flights).flight_cabins WHERE cabin = 'economy'"), 2)
+        try assertCabinsListTheirSeatRows()
     }
 
     func testTheSameHoldIdAgainReEmitsTheFirstOutcomeAndHoldsNothingMore() throws {
@@ -115,6 +116,7 @@ final class SeatHoldTests: FlightsTestCase {
         XCTAssertEqual(released.bookingId, command.bookingId)
         XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(flights).seat_assignments"), 0)
         XCTAssertEqual(try fleet.integer("SELECT taken FROM \(flights).flight_cabins WHERE cabin = 'economy'"), 0)
+        try assertCabinsListTheirSeatRows()
         try publish([ConfirmSeats(holdId: command.holdId, bookingId: command.bookingId)])
         XCTAssertEqual(try tap.wait(for: SeatsConfirmRejected.self, count: 1, in: fleet).first?.reason, .holdExpired)
 
@@ -145,6 +147,7 @@ final class SeatHoldTests: FlightsTestCase {
         XCTAssertEqual(try db.transaction { try HoldExpiry.sweep(db, now: Date()) { expired.append($0) } }, 0)
         XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(flights).seat_assignments"), 1)
         XCTAssertEqual(try fleet.integer("SELECT taken FROM \(flights).flight_cabins WHERE cabin = 'economy'"), 1)
+        try assertCabinsListTheirSeatRows()
         XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(flights).holds WHERE status = 'expired'"), 1)
     }
 }

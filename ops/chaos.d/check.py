@@ -188,9 +188,10 @@ def check_seats(database, load, verdicts):
     counts = database.rows(f"""
         SELECT c.flight_id, c.cabin, c.taken, count(a.seat) FROM flights.flight_cabins c
         LEFT JOIN flights.seat_assignments a ON a.flight_id = c.flight_id AND a.cabin = c.cabin
-        WHERE c.flight_id = ANY({flight_list}) GROUP BY 1, 2, 3 HAVING c.taken <> count(a.seat)""")
+        WHERE c.flight_id = ANY({flight_list}) GROUP BY c.flight_id, c.cabin, c.taken, c.taken_seats
+        HAVING c.taken <> count(a.seat) OR NOT c.taken_seats @> coalesce(array_agg(a.seat) FILTER (WHERE a.seat IS NOT NULL), '{{}}')""")
     if counts:
-        problems.append(f"{len(counts)} cabins whose taken count differs from their seats held or sold, e.g. {sample(' '.join(r) for r in counts)}")
+        problems.append(f"{len(counts)} cabins whose taken seats differ from their seats held or sold, e.g. {sample(' '.join(r) for r in counts)}")
     sold = database.value(f"SELECT count(*) FROM flights.seat_assignments WHERE flight_id = ANY({flight_list}) AND sold")
     verdicts.add("seats", not problems, "; ".join(problems) or f"{sold} seats sold on {len(flights)} flights, each once, "
                  "each to a confirmed booking; no hold left over")

@@ -43,7 +43,7 @@ enum HoldSeatsHandler {
         }
         let capacity = try row.decode(Int.self, column: "seats")
         let baseFare = try row.decode(Int.self, column: "base_fare")
-        let taken = Set(try row.decode([String].self, column: "taken").compactMap(SeatNumber.init))
+        let taken = Set(try row.decode([String].self, column: "taken_seats").compactMap(SeatNumber.init))
 
         let chosen: [SeatNumber]
         if let named = command.seats {
@@ -80,8 +80,8 @@ enum HoldSeatsHandler {
         try context.write(
             "INSERT INTO seat_assignments (flight_id, seat, cabin, hold_id) SELECT $1, unnest($2::text[]), $3, $4",
             flight.flightId, held.seats, held.cabin.rawValue, held.holdId)
-        try context.write("UPDATE flight_cabins SET taken = taken + $3 WHERE flight_id = $1 AND cabin = $2",
-                          flight.flightId, held.cabin.rawValue, held.seats.count)
+        try context.write("UPDATE flight_cabins SET taken_seats = taken_seats || $3::text[] WHERE flight_id = $1 AND cabin = $2",
+                          flight.flightId, held.cabin.rawValue, held.seats)
         try context.emit(held, subject: subject(flight.flightId))
     }
 
@@ -91,7 +91,7 @@ enum HoldSeatsHandler {
     private static func seatsTaken(in cabin: Cabin, of flight: FlightRecord, _ context: HandlerContext) throws -> PostgresRow? {
         try context.query(
             """
-            SELECT seats, base_fare, ARRAY(SELECT seat FROM seat_assignments WHERE flight_id = $1 AND cabin = $2) AS taken,
+            SELECT seats, base_fare, taken_seats,
                 EXISTS (SELECT FROM holds WHERE flight_id = $1 AND status = 'held' AND expires_at <= $3) AS overdue
             FROM flight_cabins WHERE flight_id = $1 AND cabin = $2
             """, flight.flightId, cabin.rawValue, context.now).first

@@ -68,9 +68,12 @@ enum HoldStore {
     static func freeSeats(_ db: PostgresConnection, _ hold: HoldRecord, status: String, at now: Date,
                           includeSold: Bool = false) throws {
         guard let flightId = hold.flightId, let cabin = hold.cabin else { return }
-        let freed = try db.execute("DELETE FROM seat_assignments WHERE hold_id = $1 AND (NOT sold OR $2)", hold.holdId, includeSold)
-        try db.execute("UPDATE flight_cabins SET taken = taken - $3 WHERE flight_id = $1 AND cabin = $2",
-                       flightId, cabin.rawValue, freed)
+        try db.execute(
+            """
+            WITH freed AS (DELETE FROM seat_assignments WHERE hold_id = $1 AND (NOT sold OR $2) RETURNING seat)
+            UPDATE flight_cabins SET taken_seats = ARRAY(SELECT label FROM unnest(taken_seats) AS t(label) WHERE label NOT IN (SELECT seat FROM freed))
+            WHERE flight_id = $3 AND cabin = $4 AND EXISTS (SELECT FROM freed)
+            """, hold.holdId, includeSold, flightId, cabin.rawValue)
         try db.execute("UPDATE holds SET status = $2, ended_at = $3 WHERE hold_id = $1", hold.holdId, status, now)
     }
 }
