@@ -17,8 +17,8 @@ struct CreateBookingHandler {
         let command = envelope.data
         let fingerprint = try BookingFingerprint.of(command)
         let passengers = command.passengers.map {
-            BookedPassenger(firstName: $0.firstName.trimmingCharacters(in: .whitespacesAndNewlines),
-                            lastName: $0.lastName.trimmingCharacters(in: .whitespacesAndNewlines),
+            BookedPassenger(firstName: $0.firstName.trimmingWhitespace(),
+                            lastName: $0.lastName.trimmingWhitespace(),
                             dateOfBirth: $0.dateOfBirth, seat: $0.seat)
         }
         let booking = BookingRecord(

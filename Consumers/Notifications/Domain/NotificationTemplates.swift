@@ -77,15 +77,3 @@ public struct TemplateError: Error, CustomStringConvertible, Sendable {
     public let description: String
     init(_ description: String) { self.description = description }
 }
-
-extension String {
-    /// Without the white space (newlines too) at either end. Foundation's `trimmingCharacters`
-    /// copies the whole string to UTF-16 and back, and rebuilding it scalar by scalar is not much
-    /// better: the text between the ends is copied whole.
-    func trimmingWhitespace() -> String {
-        let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
-        return String(Substring(scalars[first...last]))
-    }
-}

@@ -25,8 +25,8 @@ extension SavedPassenger {
     /// The same passenger with its names trimmed, as stored.
     public var normalized: SavedPassenger {
         var copy = self
-        copy.firstName = firstName.trimmingCharacters(in: .whitespacesAndNewlines)
-        copy.lastName = lastName.trimmingCharacters(in: .whitespacesAndNewlines)
+        copy.firstName = firstName.trimmingWhitespace()
+        copy.lastName = lastName.trimmingWhitespace()
         return copy
     }
 }

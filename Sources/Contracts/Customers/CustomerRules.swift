@@ -15,7 +15,7 @@ public enum CustomerRules {
     /// only in case are one customer (mail providers treat the local part case-insensitively in
     /// practice, and people type their address in any case).
     public static func normalizedEmail(_ email: String) -> String {
-        email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        email.trimmingWhitespace().lowercased()
     }
 
     /// Checks an address after normalisation and returns the normalised form: one `@`, a local
@@ -29,7 +29,7 @@ public enum CustomerRules {
         guard normalized.count <= maximumEmailLength else {
             throw ValidationError(field: field, "must be at most \(maximumEmailLength) characters")
         }
-        guard !normalized.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }) else {
+        guard !normalized.unicodeScalars.contains(where: { $0.isWhitespace || $0.isControlCharacter }) else {
             throw ValidationError(field: field, "must not contain blanks or control characters")
         }
         let parts = normalized.split(separator: "@", omittingEmptySubsequences: false)
@@ -51,12 +51,12 @@ public enum CustomerRules {
     /// characters. Returns the trimmed form.
     @discardableResult
     public static func checkName(_ name: String, field: String) throws -> String {
-        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = name.trimmingWhitespace()
         guard !trimmed.isEmpty else { throw ValidationError(field: field, "must not be empty") }
         guard trimmed.count <= maximumNameLength else {
             throw ValidationError(field: field, "must be at most \(maximumNameLength) characters")
         }
-        guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        guard !trimmed.unicodeScalars.contains(where: \.isControlCharacter) else {
             throw ValidationError(field: field, "must not contain control characters")
         }
         return trimmed
