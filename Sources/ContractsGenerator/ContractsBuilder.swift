@@ -60,7 +60,7 @@ struct ContractsBuilder {
                 name: key,
                 type: try swiftType(of: value, in: file, at: "\(path)/properties/\(key)"),
                 isOptional: !required.contains(key),
-                documentation: (value["description"] ?? resolved["description"])?.string.flatMap { $0 == "UUID" ? nil : $0 },
+                documentation: (value["description"] ?? resolved["description"])?.string,
                 defaultValue: value["x-swift-default"]?.string)
         }
         let extra = (node["x-swift-conformances"]?.elements ?? []).compactMap(\.string)
