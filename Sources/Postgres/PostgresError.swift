@@ -83,20 +83,14 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         return text
     }
 
-    /// The same error with a statement and context attached (kept if already set).
-    func with(statement: String? = nil, pipelineIndex: Int? = nil, context: String? = nil) -> PostgresError {
+    /// The same error with a statement and context attached (kept if already set), and saying
+    /// the connection is gone when `connectionLost`.
+    func with(statement: String? = nil, pipelineIndex: Int? = nil, context: String? = nil, connectionLost: Bool = false) -> PostgresError {
         PostgresError(
             message: message, sqlState: sqlState, detail: detail, hint: hint,
             statement: self.statement ?? statement, constraint: constraint, table: table, severity: severity,
             pipelineIndex: self.pipelineIndex ?? pipelineIndex, context: self.context ?? context,
-            connectionLost: brokeConnection)
-    }
-
-    /// The same error, saying the connection is gone.
-    func markedLost() -> PostgresError {
-        PostgresError(
-            message: message, sqlState: sqlState, detail: detail, hint: hint, statement: statement, constraint: constraint,
-            table: table, severity: severity, pipelineIndex: pipelineIndex, context: context, connectionLost: true)
+            connectionLost: brokeConnection || connectionLost)
     }
 
     /// A misuse of the API or an unexpected libpq answer: never retryable.

@@ -118,8 +118,7 @@ extension PostgresConnection {
             logger.error("pipeline results broke off on a healthy connection; abandoning it until reconnect()", metadata: ["error": "\(error)"])
         }
         abandoned = true
-        guard let error = error as? PostgresError else { return error }
-        return error.isConnectionLost ? error : error.markedLost()
+        return (error as? PostgresError)?.with(connectionLost: true) ?? error
     }
 
     /// Flushes the output buffer, reading whatever the server sends meanwhile.
