@@ -55,7 +55,15 @@ enum BookingStore {
     /// A booking inside a handler's transaction, locked for the transition it is loaded for; the
     /// read travels with the writes the batch queued before it.
     static func loadForUpdate(_ context: HandlerContext, _ bookingId: UUID) throws -> BookingRecord? {
-        try context.query("SELECT \(columns) FROM bookings WHERE booking_id = $1 FOR UPDATE", bookingId).first.map(record)
+        if let ahead = context.readAhead.take(bookingId, as: BookingRecord.self) { return ahead }
+        return try context.query("SELECT \(columns) FROM bookings WHERE booking_id = $1 FOR UPDATE", bookingId).first.map(record)
+    }
+
+    /// Several bookings, locked in the order of their ids, as every process locks them, so that
+    /// two batches never wait on each other crosswise.
+    static func lockAll(_ db: PostgresConnection, _ bookingIds: [UUID]) throws -> [BookingRecord] {
+        try db.query("SELECT \(columns) FROM bookings WHERE booking_id = ANY($1::uuid[]) ORDER BY booking_id FOR UPDATE",
+                     bookingIds).map(record)
     }
 
     static func record(_ row: PostgresRow) throws -> BookingRecord {

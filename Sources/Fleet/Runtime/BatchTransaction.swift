@@ -56,6 +56,9 @@ final class BatchTransaction {
                 recordedElsewhere += 1
                 lookingUp = true
                 logger.info("a message of this batch was handled before; handling the batch again")
+            } catch let error as PostgresError where !error.isConnectionLost && error.isRetryable && conflicts < 3 {
+                // The read-ahead met a deadlock or a serialization failure: about timing, not a message.
+                conflicts += 1
             } catch let failure as HandlerFailure {
                 if let error = failure.error as? PostgresError {
                     if error.isConnectionLost { throw error }
@@ -100,6 +103,11 @@ final class BatchTransaction {
             let handling = ContinuousClock.now
             timings.add(.claim, handling - looking)
             let batchWrites = BatchWrites(database: db)
+            let readAhead = BatchReadAhead()
+            if let step = definition.readAhead {
+                let batch = active.filter { earlier[messages[$0].id] == nil }.compactMap { ContextDefinition.BatchMessage(messages[$0]) }
+                if !batch.isEmpty { try step(db, batch, readAhead) }
+            }
             var seen = Set<String>()
             var handled: [Int] = [], duplicates: [Int] = [], outgoing: [OutgoingMessage] = [], records: [HandledMessage] = []
             for index in active {
@@ -121,7 +129,7 @@ final class BatchTransaction {
                                              contextName: definition.name, header: header,
                                              replyTo: message.delivery.properties.replyTo,
                                              replyTypes: OutgoingMessage.replyTypes(in: message.delivery.properties.headers),
-                                             batchWrites: batchWrites, position: index)
+                                             batchWrites: batchWrites, readAhead: readAhead, position: index)
                 do {
                     try run(context)
                 } catch {

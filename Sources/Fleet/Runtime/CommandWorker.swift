@@ -118,11 +118,7 @@ final class CommandWorker {
 
     private func prepare(_ messages: [InboundMessage]) throws {
         guard let beforeBatch = definition.beforeBatch else { return }
-        let batch = messages.compactMap { message -> ContextDefinition.BatchMessage? in
-            guard case .ready(let header, let data, _) = message.content else { return nil }
-            return ContextDefinition.BatchMessage(type: header.type, data: data, attempt: message.attempt)
-        }
-        beforeBatch(try database.connected(), batch)
+        beforeBatch(try database.connected(), messages.compactMap(ContextDefinition.BatchMessage.init))
     }
 
     private func settleUnconfirmed(_ settlement: BatchSettlement) throws {

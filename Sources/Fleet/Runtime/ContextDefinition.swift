@@ -16,6 +16,11 @@ public struct ContextDefinition: Sendable {
     /// the batch instead of following each other inside the transaction. It may only prepare what
     /// the handlers then use; a failure here is the handlers' to meet again.
     public private(set) var beforeBatch: (@Sendable (PostgresConnection, [BatchMessage]) -> Void)?
+    /// Runs at the start of each attempt at a batch's transaction, inside it, with the messages
+    /// still to handle: loads in one statement the rows their handlers would each read (and lock)
+    /// in a round trip of their own, and leaves them in `BatchReadAhead` for the handlers to take.
+    /// It must leave out any row that a batch-mate could change without taking it from there.
+    public private(set) var readAhead: (@Sendable (PostgresConnection, [BatchMessage], BatchReadAhead) throws -> Void)?
     /// Calls to the outside world a process makes at once, for a context that waits on them
     /// (see `withConcurrentCalls`).
     public private(set) var concurrentCalls: Int?
@@ -28,8 +33,20 @@ public struct ContextDefinition: Sendable {
         let data: any Sendable
         public let attempt: Int
 
-        /// The message's data when it is an `M`, nil for another type.
-        public func data<M: Message>(as kind: M.Type) -> M? { data as? M }
+        /// The message's data when it is a `Data` (a message type, or a protocol some conform
+        /// to), nil otherwise.
+        public func data<Data>(as kind: Data.Type) -> Data? { data as? Data }
+
+        init?(_ message: InboundMessage) {
+            guard case .ready(let header, let data, _) = message.content else { return nil }
+            self.init(type: header.type, data: data, attempt: message.attempt)
+        }
+
+        init(type: String, data: any Sendable, attempt: Int) {
+            self.type = type
+            self.data = data
+            self.attempt = attempt
+        }
     }
 
     public init(registry: HandlerRegistry, migrations: [Migration]) {
@@ -48,6 +65,15 @@ public struct ContextDefinition: Sendable {
     public func withBeforeBatch(_ step: @escaping @Sendable (PostgresConnection, [BatchMessage]) -> Void) -> ContextDefinition {
         var copy = self
         copy.beforeBatch = step
+        return copy
+    }
+
+    /// The same context with a read-ahead step in each batch's transaction (see `readAhead`).
+    public func withReadAhead(_ step: @escaping @Sendable (PostgresConnection, [BatchMessage], BatchReadAhead) throws -> Void)
+        -> ContextDefinition
+    {
+        var copy = self
+        copy.readAhead = step
         return copy
     }
 

@@ -28,11 +28,13 @@ public final class HandlerContext {
     /// Carried from the message being handled to everything it causes.
     let replyTo: String?
     let replyTypes: [String]?
+    /// The rows the context's read-ahead step loaded for this batch (empty without one).
+    public let readAhead: BatchReadAhead
     private(set) var outgoing: [OutgoingMessage] = []
 
     init(database: PostgresConnection, logger: Logger, attempt: Int, now: Date, contextName: String,
          header: EnvelopeHeader, replyTo: String? = nil, replyTypes: [String]? = nil, batchWrites: BatchWrites? = nil,
-         position: Int = 0) {
+         readAhead: BatchReadAhead = BatchReadAhead(), position: Int = 0) {
         self.connection = database
         self.batchWrites = batchWrites
         self.position = position
@@ -44,6 +46,7 @@ public final class HandlerContext {
         self.source = "airfleet/\(contextName)"
         self.replyTo = replyTo
         self.replyTypes = replyTypes
+        self.readAhead = readAhead
     }
 
     /// Queues a statement whose result the handler does not need (an INSERT, an UPDATE) to be sent
