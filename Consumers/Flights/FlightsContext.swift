@@ -30,7 +30,7 @@ public enum FlightsContext {
                 try context.emit($0, subject: $0.flightId.lowercasedString)
             }
         }
-        return ContextDefinition(registry: registry, migrations: migrations())
+        return ContextDefinition(registry: registry, migrations: migrations()).withReadAhead(FlightsReadAhead.load)
     }
 
     /// The context's SQL migrations, shipped as the target's resources.

@@ -92,3 +92,16 @@ final class ReadAheadLog: @unchecked Sendable {
 
     func snapshot() -> ([Run], [Handled]) { lock.withLock { (runs, handledMessages) } }
 }
+
+final class BatchReadAheadTests: XCTestCase {
+    func testARowIsTakenOnceAndPeekedAsOftenAsAsked() {
+        let readAhead = BatchReadAhead()
+        readAhead.put(7, for: "changed")
+        readAhead.put("shared", for: "unchanged")
+        XCTAssertNil(readAhead.take("changed", as: String.self), "a row of another type is not handed out")
+        XCTAssertEqual(readAhead.take("changed", as: Int.self), 7)
+        XCTAssertNil(readAhead.take("changed", as: Int.self), "a second handler reads the database")
+        XCTAssertEqual(readAhead.peek("unchanged", as: String.self), "shared")
+        XCTAssertEqual(readAhead.peek("unchanged", as: String.self), "shared")
+    }
+}

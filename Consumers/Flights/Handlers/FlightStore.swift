@@ -33,6 +33,10 @@ enum FlightStore {
     /// id is known already (a repeated command). Without the flight nothing was asked: the flight
     /// is nil and the hold counts as maybe known, for the caller to look it up.
     static func lockForHold(_ context: HandlerContext, _ flightId: UUID, holdId: UUID) throws -> (FlightRecord?, holdKnown: Bool) {
+        if let flight = context.readAhead.peek(FlightsReadAhead.Key.flight(flightId), as: FlightRecord.self),
+           let known = context.readAhead.take(FlightsReadAhead.Key.holdKnown(holdId), as: Bool.self) {
+            return (flight, known)
+        }
         guard let row = try context.query(
             "SELECT \(columns), EXISTS (SELECT FROM holds WHERE hold_id = $2) AS hold_known FROM flights WHERE flight_id = $1 FOR UPDATE",
             flightId, holdId).first else {
@@ -44,7 +48,11 @@ enum FlightStore {
     /// Locks the flight of a hold, found through the hold, in one round trip: nil when the hold
     /// is unknown or names no flight.
     static func lockHoldingFlight(_ context: HandlerContext, holdId: UUID) throws -> FlightRecord? {
-        try context.query(
+        if let flightId = context.readAhead.peek(FlightsReadAhead.Key.flightOfHold(holdId), as: UUID.self),
+           let flight = context.readAhead.peek(FlightsReadAhead.Key.flight(flightId), as: FlightRecord.self) {
+            return flight
+        }
+        return try context.query(
             "SELECT \(columns) FROM flights WHERE flight_id = (SELECT flight_id FROM holds WHERE hold_id = $1) FOR UPDATE",
             holdId).first.map(record)
     }
