@@ -37,7 +37,7 @@ public enum BookingsContext {
         registry.schedule("saga-timeouts", every: settings.timeoutSweepInterval) { context in
             try SagaTimeouts.sweep(saga, context)
         }
-        return ContextDefinition(registry: registry, migrations: migrations()).withReadAhead(SagaReadAhead.load)
+        return ContextDefinition(registry: registry, migrations: migrations()).withReadAhead(BookingsReadAhead.load)
     }
 
     /// The context's SQL migrations, shipped as the target's resources.

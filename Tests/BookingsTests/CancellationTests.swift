@@ -114,6 +114,31 @@ final class IdempotencyTests: BookingsTestCase {
         XCTAssertEqual(try tap.events(BookingRequested.self).count, 2)
     }
 
+    /// Published together, they reach one batch, whose read-ahead finds all three keys unused:
+    /// the first makes the booking, and the other two, refused by its key, are answered on their next try.
+    func testRequestsSharingAKeyInOneBatchMakeOneBooking() throws {
+        try startFleet()
+        let flight = try scheduleFlight()
+        let first = booking(flight, passengers: 2, key: "order-3")
+        var retry = first
+        retry.bookingId = UUID()
+        var changed = first
+        changed.bookingId = UUID()
+        changed.passengers.removeLast()
+        let replies = try EventTap(fleet, bindingKey: nil)
+        defer { replies.close() }
+        try publish([first, retry, changed], replyTo: replies.name)
+        try waitUntilSettled([first.bookingId])
+        try fleet.eventually("the other two are answered on reply_to", timeout: .seconds(30)) {
+            Set(try replies.types()).isSuperset(of: ["booking.deduplicated.v1", "booking.rejected.v1"])
+        }
+        XCTAssertEqual(try replies.events(BookingDeduplicated.self).map(\.bookingId), [retry.bookingId])
+        XCTAssertEqual(try replies.events(BookingRejected.self).map(\.bookingId), [changed.bookingId])
+        XCTAssertEqual(try fleet.integer("SELECT count(*) FROM \(bookings).bookings"), 1)
+        XCTAssertEqual(try tap.events(BookingRequested.self).count, 1)
+        XCTAssertEqual(try captures(), 1)
+    }
+
     func testACommandDeliveredTwiceCreatesOneBooking() throws {
         try startFleet(bookings: 2)
         let flight = try scheduleFlight()

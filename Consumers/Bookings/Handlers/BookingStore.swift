@@ -55,15 +55,8 @@ enum BookingStore {
     /// A booking inside a handler's transaction, locked for the transition it is loaded for; the
     /// read travels with the writes the batch queued before it.
     static func loadForUpdate(_ context: HandlerContext, _ bookingId: UUID) throws -> BookingRecord? {
-        if let ahead = context.readAhead.take(bookingId, as: BookingRecord.self) { return ahead }
+        if let ahead = context.readAhead.take(BookingsReadAhead.Key.booking(bookingId), as: BookingRecord.self) { return ahead }
         return try context.query("SELECT \(columns) FROM bookings WHERE booking_id = $1 FOR UPDATE", bookingId).first.map(record)
-    }
-
-    /// Several bookings, locked in the order of their ids, as every process locks them, so that
-    /// two batches never wait on each other crosswise.
-    static func lockAll(_ db: PostgresConnection, _ bookingIds: [UUID]) throws -> [BookingRecord] {
-        try db.query("SELECT \(columns) FROM bookings WHERE booking_id = ANY($1::uuid[]) ORDER BY booking_id FOR UPDATE",
-                     bookingIds).map(record)
     }
 
     static func record(_ row: PostgresRow) throws -> BookingRecord {
@@ -103,17 +96,28 @@ enum BookingStore {
     /// Inserts a new booking; false when one with its id or its idempotency key is there already
     /// (committed by another process, or waited for until it committed).
     static func insert(_ context: HandlerContext, _ booking: BookingRecord) throws -> Bool {
-        try context.query(
-            """
-            INSERT INTO bookings (booking_id, customer_id, flight_id, cabin, passengers, contact_email, payment_token,
-                idempotency_key, fingerprint, state, hold_id, deadline_at, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
-            ON CONFLICT DO NOTHING
-            RETURNING booking_id
-            """,
-            booking.bookingId, booking.customerId, booking.flightId, booking.cabin.rawValue,
-            try PostgresJSON(encoding: booking.passengers), booking.contactEmail, booking.paymentToken, booking.idempotencyKey,
-            booking.fingerprint, booking.state.rawValue, booking.holdId, booking.deadlineAt, booking.createdAt).count == 1
+        let parameters = try insertParameters(booking)
+        // Read ahead as unseen: queued with the batch's writes. A request that another process
+        // made meanwhile leaves the insert with nothing to do, and is answered on its next try.
+        if context.readAhead.take(BookingsReadAhead.Key.unseenRequest(booking.bookingId), as: Bool.self) == true {
+            try context.write(insertSQL, parameters: parameters, changingExactly: 1, otherwise: HandlerError.transient(
+                "booking \(booking.subject): its bookingId or idempotency key came into use while it was handled; answering on the next try"))
+            return true
+        }
+        return try context.query(insertSQL + " RETURNING booking_id", parameters: parameters).count == 1
+    }
+
+    private static let insertSQL = """
+        INSERT INTO bookings (booking_id, customer_id, flight_id, cabin, passengers, contact_email, payment_token,
+            idempotency_key, fingerprint, state, hold_id, deadline_at, created_at, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+        ON CONFLICT DO NOTHING
+        """
+
+    private static func insertParameters(_ booking: BookingRecord) throws -> [(any PostgresEncodable)?] {
+        [booking.bookingId, booking.customerId, booking.flightId, booking.cabin.rawValue,
+         try PostgresJSON(encoding: booking.passengers), booking.contactEmail, booking.paymentToken, booking.idempotencyKey,
+         booking.fingerprint, booking.state.rawValue, booking.holdId, booking.deadlineAt, booking.createdAt]
     }
 
     /// Writes back a booking the caller loaded with `loadForUpdate`, guarded by the state it was

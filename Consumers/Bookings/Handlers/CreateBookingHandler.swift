@@ -8,8 +8,9 @@ import Postgres
 ///
 /// A request is "seen before" when its bookingId exists (the command published twice), or when
 /// the customer used its idempotency key already. The unique index on (customer, key) settles
-/// two processes racing with one key: the loser's insert waits for the winner's commit, does
-/// nothing, and answers as a duplicate.
+/// two processes racing with one key: the loser's insert waits for the winner's commit and does
+/// nothing; the loser answers as a duplicate at once, or, when its batch had read the key ahead
+/// as unused, on its next try.
 struct CreateBookingHandler {
     let settings: BookingSettings
 

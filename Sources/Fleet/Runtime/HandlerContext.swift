@@ -75,6 +75,11 @@ public final class HandlerContext {
     /// queued before it, so it sees them. Reads through `database` cost a round trip of their
     /// own when writes are queued.
     public func query(_ sql: String, _ parameters: (any PostgresEncodable)?...) throws -> PostgresRows {
+        try query(sql, parameters: parameters)
+    }
+
+    /// `query` with its parameters in an array.
+    public func query(_ sql: String, parameters: [(any PostgresEncodable)?]) throws -> PostgresRows {
         guard let batchWrites else { return try connection.query(sql, parameters) }
         return try batchWrites.flush(thenReading: PostgresStatement(sql, parameters))
     }
