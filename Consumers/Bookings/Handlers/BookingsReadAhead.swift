@@ -47,37 +47,45 @@ enum BookingsReadAhead {
         }
         // One row costs the same round trip either way.
         guard bookingIds.count + requests.count > 1 else { return }
-        let keyed = requests.filter { $0.idempotencyKey != nil }
-        let results = try db.pipeline([
-            PostgresStatement("SELECT \(BookingStore.columns) FROM bookings WHERE booking_id = ANY($1::uuid[]) ORDER BY booking_id FOR UPDATE",
-                              [Array(bookingIds)]),
-            PostgresStatement(
+        var statements: [PostgresStatement] = []
+        if !bookingIds.isEmpty {
+            statements.append(PostgresStatement(
+                "SELECT \(BookingStore.columns) FROM bookings WHERE booking_id = ANY($1::uuid[]) ORDER BY booking_id FOR UPDATE",
+                [Array(bookingIds)]))
+        }
+        if !requests.isEmpty {
+            let keyed = requests.filter { $0.idempotencyKey != nil }
+            statements.append(PostgresStatement(
                 """
                 SELECT booking_id, customer_id, idempotency_key FROM bookings WHERE booking_id = ANY($1::uuid[])
                 UNION ALL
                 SELECT booking_id, customer_id, idempotency_key FROM bookings
                 WHERE (customer_id, idempotency_key) IN (SELECT * FROM unnest($2::uuid[], $3::text[]))
-                """, [requests.map(\.bookingId), keyed.map(\.customerId), keyed.map { $0.idempotencyKey! }]),
-        ])
-        for row in results[0] {
-            let booking = try BookingStore.record(row)
-            readAhead.put(booking, for: Key.booking(booking.bookingId))
+                """, [requests.map(\.bookingId), keyed.map(\.customerId), keyed.map { $0.idempotencyKey! }]))
         }
-        var seenIds: Set<UUID> = [], seenKeys: Set<String> = []
-        for row in results[1] {
+        var results = try db.pipeline(statements)[...]
+        if !bookingIds.isEmpty {
+            for row in results.removeFirst() {
+                let booking = try BookingStore.record(row)
+                readAhead.put(booking, for: Key.booking(booking.bookingId))
+            }
+        }
+        guard let seen = results.first else { return }
+        var seenIds: Set<UUID> = [], seenKeys: Set<CustomerKey> = []
+        for row in seen {
             seenIds.insert(try row.decode(UUID.self, column: "booking_id"))
             if let key = try row.decode(String?.self, column: "idempotency_key") {
-                seenKeys.insert(Self.requestKey(try row.decode(UUID.self, column: "customer_id"), key))
+                seenKeys.insert(CustomerKey(customerId: try row.decode(UUID.self, column: "customer_id"), idempotencyKey: key))
             }
         }
         for request in requests {
-            let unseen = !seenIds.contains(request.bookingId)
-                && !(request.idempotencyKey.map { seenKeys.contains(Self.requestKey(request.customerId, $0)) } ?? false)
-            readAhead.put(unseen, for: Key.unseenRequest(request.bookingId))
+            let keySeen = request.idempotencyKey.map { seenKeys.contains(CustomerKey(customerId: request.customerId, idempotencyKey: $0)) }
+            readAhead.put(!seenIds.contains(request.bookingId) && keySeen != true, for: Key.unseenRequest(request.bookingId))
         }
     }
 
-    private static func requestKey(_ customerId: UUID, _ idempotencyKey: String) -> String {
-        "\(customerId.lowercasedString) \(idempotencyKey)"
+    private struct CustomerKey: Hashable {
+        let customerId: UUID
+        let idempotencyKey: String
     }
 }

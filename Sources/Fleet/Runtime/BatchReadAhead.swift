@@ -27,6 +27,4 @@ public final class BatchReadAhead {
     public func peek<Row>(_ key: AnyHashable, as type: Row.Type) -> Row? {
         rows[key] as? Row
     }
-
-    public var isEmpty: Bool { rows.isEmpty }
 }

@@ -33,19 +33,15 @@ public struct ContextDefinition: Sendable {
         let data: any Sendable
         public let attempt: Int
 
-        /// The message's data when it is a `Data` (a message type, or a protocol some conform
+        /// The message's data when it is a `Payload` (a message type, or a protocol some conform
         /// to), nil otherwise.
-        public func data<Data>(as kind: Data.Type) -> Data? { data as? Data }
+        public func data<Payload>(as kind: Payload.Type) -> Payload? { data as? Payload }
 
         init?(_ message: InboundMessage) {
             guard case .ready(let header, let data, _) = message.content else { return nil }
-            self.init(type: header.type, data: data, attempt: message.attempt)
-        }
-
-        init(type: String, data: any Sendable, attempt: Int) {
-            self.type = type
+            type = header.type
             self.data = data
-            self.attempt = attempt
+            attempt = message.attempt
         }
     }
 
