@@ -20,12 +20,12 @@ public struct MailAddress: Sendable, Equatable, CustomStringConvertible {
     /// Refuses what would break a header or an SMTP command: line breaks, angle brackets,
     /// a missing `@`.
     public func validate(field: String) throws(SMTPError) {
-        let forbidden: Set<Character> = ["<", ">", " ", ","]
-        guard address.contains("@"), !address.contains(where: { forbidden.contains($0) || $0.isNewline }),
-              address.utf8.count <= 254 else {
+        let forbidden: [UInt8] = [UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: " "), UInt8(ascii: ",")]
+        guard address.utf8.contains(UInt8(ascii: "@")), !address.utf8.contains(where: forbidden.contains),
+              !MIMEEncoding.containsLineBreak(address), address.utf8.count <= 254 else {
             throw SMTPError(.invalidMessage, "\(field): '\(address)' is not a mail address")
         }
-        if let name, name.contains(where: \.isNewline) {
+        if let name, MIMEEncoding.containsLineBreak(name) {
             throw SMTPError(.invalidMessage, "\(field): the display name may not hold line breaks")
         }
     }

@@ -37,7 +37,8 @@ public struct MailMessage: Sendable, Equatable {
         try from.validate(field: "from")
         try to.validate(field: "to")
         for (name, value) in extraHeaders + [("Message-ID", messageId)]
-        where name.contains(where: { $0 == ":" || $0.isNewline || $0 == " " }) || value.contains(where: \.isNewline) {
+        where name.utf8.contains(where: { $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: " ") }) || MIMEEncoding.containsLineBreak(name)
+            || MIMEEncoding.containsLineBreak(value) {
             throw SMTPError(.invalidMessage, "header \(name) may not hold line breaks")
         }
     }
@@ -45,33 +46,51 @@ public struct MailMessage: Sendable, Equatable {
     /// The message as sent: headers, a blank line, the body; every line ends in CRLF.
     /// `boundary` is fixed by tests; by default it derives from the Message-ID.
     public func rendered(boundary: String? = nil) -> Data {
-        var headers: [(String, String)] = [
-            ("Date", MIMEEncoding.date(date)),
-            ("From", from.headerValue),
-            ("To", to.headerValue),
-            ("Subject", MIMEEncoding.headerText(subject)),
-            ("Message-ID", "<\(messageId)>"),
-            ("MIME-Version", "1.0"),
-        ]
-        headers += extraHeaders
-        var lines: [String] = []
-        let textPart = MIMEEncoding.quotedPrintable(text)
-        if let html {
-            let boundary = boundary ?? "=_airfleet_\(Self.stableHash(messageId))"
-            headers.append(("Content-Type", "multipart/alternative; boundary=\"\(boundary)\""))
-            lines += headers.map { "\($0.0): \($0.1)" }
-            lines += ["", "This is a multi-part message in MIME format.", ""]
-            lines += ["--\(boundary)", "Content-Type: text/plain; charset=UTF-8",
-                      "Content-Transfer-Encoding: quoted-printable", "", textPart, ""]
-            lines += ["--\(boundary)", "Content-Type: text/html; charset=UTF-8",
-                      "Content-Transfer-Encoding: quoted-printable", "", MIMEEncoding.quotedPrintable(html), ""]
-            lines += ["--\(boundary)--", ""]
-        } else {
-            headers += [("Content-Type", "text/plain; charset=UTF-8"), ("Content-Transfer-Encoding", "quoted-printable")]
-            lines += headers.map { "\($0.0): \($0.1)" }
-            lines += ["", textPart, ""]
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(1024 + (text.utf8.count + (html?.utf8.count ?? 0)) * 9 / 8)
+        func line(_ text: String) {
+            bytes.append(contentsOf: text.utf8)
+            bytes.append(contentsOf: [0x0D, 0x0A])
         }
-        return Data(lines.joined(separator: "\r\n").utf8)
+        func header(_ name: String, _ value: String) {
+            bytes.append(contentsOf: name.utf8)
+            bytes.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
+            line(value)
+        }
+        func body(_ text: String, contentType: String) {
+            line("Content-Type: \(contentType); charset=UTF-8")
+            line("Content-Transfer-Encoding: quoted-printable")
+            line("")
+            MIMEEncoding.appendQuotedPrintable(text, to: &bytes)
+            line("")
+            line("")
+        }
+        header("Date", MIMEEncoding.date(date))
+        header("From", from.headerValue)
+        header("To", to.headerValue)
+        header("Subject", MIMEEncoding.headerText(subject))
+        header("Message-ID", "<\(messageId)>")
+        header("MIME-Version", "1.0")
+        for (name, value) in extraHeaders { header(name, value) }
+        guard let html else {
+            header("Content-Type", "text/plain; charset=UTF-8")
+            header("Content-Transfer-Encoding", "quoted-printable")
+            line("")
+            MIMEEncoding.appendQuotedPrintable(text, to: &bytes)
+            line("")
+            return Data(bytes)
+        }
+        let boundary = boundary ?? "=_airfleet_\(Self.stableHash(messageId))"
+        header("Content-Type", "multipart/alternative; boundary=\"\(boundary)\"")
+        line("")
+        line("This is a multi-part message in MIME format.")
+        line("")
+        line("--\(boundary)")
+        body(text, contentType: "text/plain")
+        line("--\(boundary)")
+        body(html, contentType: "text/html")
+        line("--\(boundary)--")
+        return Data(bytes)
     }
 
     /// FNV-1a, so a resend of one message is byte for byte the same (Swift's hashValue is seeded per process).

@@ -94,12 +94,43 @@ final class MailMessageTests: XCTestCase {
         XCTAssertEqual(encoded, String(repeating: "a", count: 74) + "=\r\n=3D")
     }
 
+    func testDatesAreRFC5322InUTCAcrossCenturiesLeapDaysAndBefore1970() {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(secondsFromGMT: 0)
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
+        var instants: [TimeInterval] = [0, -1, 86_399.999, 951_782_400, 951_868_799, 4_107_542_400, -2_208_988_800, 1_795_000_000.75]
+        var step: TimeInterval = -3_000_000_000
+        while step < 5_000_000_000 {
+            instants.append(step)
+            step += 7_919_993.37
+        }
+        for instant in instants {
+            let date = Date(timeIntervalSince1970: instant)
+            XCTAssertEqual(MIMEEncoding.date(date), formatter.string(from: date), "at \(instant)")
+        }
+    }
+
+    func testNamesWithSpecialsAreQuotedWithTheirQuotesAndBackslashesEscaped() {
+        XCTAssertEqual(MIMEEncoding.phrase("Jean \"JJ\" Dupont"), "\"Jean \\\"JJ\\\" Dupont\"")
+        XCTAssertEqual(MIMEEncoding.phrase("back\\slash"), "\"back\\\\slash\"")
+        XCTAssertEqual(MIMEEncoding.phrase("O'Brien-Smith"), "O'Brien-Smith")
+        XCTAssertEqual(MIMEEncoding.phrase("looks =?encoded?="), "=?UTF-8?B?\(Data("looks =?encoded?=".utf8).base64EncodedString())?=")
+        XCTAssertEqual(MIMEEncoding.headerText("a\tb"), "a\tb")
+        XCTAssertNotEqual(MIMEEncoding.headerText("two\u{2028}lines"), "two\u{2028}lines")
+    }
+
     func testHeaderInjectionIsRefused() {
         var message = sample(name: "Zoë\r\nBcc: everyone@example.com")
         XCTAssertThrowsError(try message.validate())
         message = sample()
         message.to = MailAddress("zoe@example.com>\r\nRCPT TO:<x@y.z")
         XCTAssertThrowsError(try message.validate())
+        message = sample()
+        message.extraHeaders = [("X-Note", "one\u{2028}two")]
+        XCTAssertThrowsError(try message.validate(), "a Unicode line separator breaks a header too")
+        message.extraHeaders = [("X Note", "one")]
+        XCTAssertThrowsError(try message.validate(), "a header name has no spaces")
     }
 }
 
