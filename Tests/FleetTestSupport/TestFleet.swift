@@ -184,6 +184,9 @@ public final class RunningService: @unchecked Sendable {
         }
     }
 
+    /// Where the service's command worker spent its time, batch by batch.
+    public var batchTimings: BatchTimings { service.batchTimings }
+
     func waitUntilConsuming(queue: String, fleet: TestFleet) throws {
         try fleet.eventually("a consumer is on \(queue)", timeout: .seconds(30)) {
             if let error { throw error }

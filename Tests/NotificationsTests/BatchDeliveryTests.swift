@@ -41,6 +41,8 @@ final class BatchDeliveryTests: NotificationsTestCase {
             try tap.events(NotificationSent.self).count == 8
         }
         XCTAssertEqual(Set(try tap.events(NotificationSent.self).map(\.to.email)), Set(guests.map(\.contactEmail)))
+        XCTAssertEqual(service?.batchTimings.snapshot.earlyFlushes, 0,
+                       "each confirmation's writes go with its batch's, not in a round trip of their own")
         for guest in guests { XCTAssertEqual(try ledgerState(bookingKey(guest)), "sent") }
         XCTAssertEqual(try ledgerState(bookingKey(refused)), "failed")
         var letters: [AMQPDelivery] = []

@@ -10,14 +10,14 @@ struct BookingHandlers {
 
     func confirmed(_ envelope: Envelope<BookingConfirmed>, _ context: HandlerContext) throws {
         let event = envelope.data
-        let db = context.database
         let booking = Self.record(of: event)
         try ReadModel.save(context, booking)
-        let flight = try notifier.flight(db, event.flightId)
+        let flight = try notifier.flight(context, event.flightId)
         if let flight, flight.status != "cancelled" {
             try Reminders.schedule(context, bookingId: event.bookingId, departure: flight.departure)
         }
-        try notifier.deliverOne(letter(.bookingConfirmed, booking, flight: flight, db), context)
+        let zones = try notifier.zones(flight) { context.database }
+        try notifier.deliverOne(letter(.bookingConfirmed, booking, flight: flight, zones: zones), context)
     }
 
     /// Sends the confirmations of a batch before its handlers run (`Postman.sendAhead`): most
@@ -35,7 +35,7 @@ struct BookingHandlers {
             notifier.flightsAhead.replace(with: flights)
             let letters = try events.compactMap { event -> Letter? in
                 guard let flight = flights[event.flightId] else { return nil }
-                return try letter(.bookingConfirmed, Self.record(of: event), flight: flight, db)
+                return letter(.bookingConfirmed, Self.record(of: event), flight: flight, zones: try notifier.zones(flight) { db })
             }
             try notifier.postman.sendAhead(letters, at: Date())
         } catch {
@@ -64,7 +64,8 @@ struct BookingHandlers {
         let flight = try ReadModel.flight(db, event.flightId)
         var extra: [String: Any] = ["reason": event.reason.rawValue.replacingOccurrences(of: "-", with: " ")]
         if event.refundAmount > 0 { extra["refund"] = EmailFormatting.money(event.refundAmount, currency: event.currency ?? booking.currency) }
-        try notifier.deliverOne(letter(.bookingCancelled, booking, flight: flight, db, extra: extra), context)
+        try notifier.deliverOne(letter(.bookingCancelled, booking, flight: flight, zones: notifier.zones(flight) { db }, extra: extra),
+                                context)
     }
 
     func failed(_ envelope: Envelope<BookingFailed>, _ context: HandlerContext) throws {
@@ -72,15 +73,17 @@ struct BookingHandlers {
         let booking = try closed(event.bookingId, event.customerId, event.flightId, event.contactEmail, state: "failed", context)
         var extra: [String: Any] = ["reason": event.reason.rawValue.replacingOccurrences(of: "-", with: " ")]
         if let detail = event.detail { extra["detail"] = detail }
-        try notifier.deliverOne(letter(.bookingFailed, booking, flight: try ReadModel.flight(context.database, event.flightId),
-                                       context.database, extra: extra), context)
+        let flight = try ReadModel.flight(context.database, event.flightId)
+        try notifier.deliverOne(letter(.bookingFailed, booking, flight: flight, zones: notifier.zones(flight) { context.database },
+                                       extra: extra), context)
     }
 
     func expired(_ envelope: Envelope<BookingExpired>, _ context: HandlerContext) throws {
         let event = envelope.data
         let booking = try closed(event.bookingId, event.customerId, event.flightId, event.contactEmail, state: "expired", context)
-        try notifier.deliverOne(letter(.bookingExpired, booking, flight: try ReadModel.flight(context.database, event.flightId),
-                                       context.database), context)
+        let flight = try ReadModel.flight(context.database, event.flightId)
+        try notifier.deliverOne(letter(.bookingExpired, booking, flight: flight, zones: notifier.zones(flight) { context.database }),
+                                context)
     }
 
     private func closed(_ bookingId: UUID, _ customerId: UUID, _ flightId: UUID, _ email: String, state: String,
@@ -94,14 +97,13 @@ struct BookingHandlers {
         return booking
     }
 
-    private func letter(_ kind: NotificationKind, _ booking: BookingRecord, flight: FlightRecord?, _ db: PostgresConnection,
-                        extra: [String: Any] = [:]) throws -> Letter {
-        let zones = try notifier.zones(db, flight)
-        return Letter(key: DeliveryKey(.booking(booking.bookingId), kind),
-                      addressee: NotificationAddressee(bookingId: booking.bookingId, customerId: booking.customerId,
-                                                       email: booking.contactEmail),
-                      recipientName: EmailModel.contactName(booking.passengers), flightId: booking.flightId, model: {
-                          EmailModel.booking(booking, flight: flight, zones: zones).merging(extra) { $1 }
-                      })
+    private func letter(_ kind: NotificationKind, _ booking: BookingRecord, flight: FlightRecord?, zones: [String: String],
+                        extra: [String: Any] = [:]) -> Letter {
+        Letter(key: DeliveryKey(.booking(booking.bookingId), kind),
+               addressee: NotificationAddressee(bookingId: booking.bookingId, customerId: booking.customerId,
+                                                email: booking.contactEmail),
+               recipientName: EmailModel.contactName(booking.passengers), flightId: booking.flightId, model: {
+                   EmailModel.booking(booking, flight: flight, zones: zones).merging(extra) { $1 }
+               })
     }
 }

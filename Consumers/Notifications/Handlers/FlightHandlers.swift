@@ -36,7 +36,7 @@ struct FlightHandlers {
         let db = context.database
         notifier.flightsAhead.forget(event.flightId)
         if try ReadModel.flight(db, event.flightId) == nil {
-            _ = try notifier.flight(db, event.flightId)
+            _ = try notifier.flight(context, event.flightId)
         }
         try db.execute("UPDATE flights SET gate = $2, updated_at = now() WHERE flight_id = $1", event.flightId, event.gate)
         var extra: [String: Any] = [:]
@@ -71,7 +71,7 @@ struct FlightHandlers {
                         _ context: HandlerContext) throws {
         let db = context.database
         let flight = try ReadModel.flight(db, flightId)
-        let zones = try notifier.zones(db, flight)
+        let zones = try notifier.zones(flight) { db }
         var letters: [Letter] = []
         var reached = Set<String>()
         for booking in try ReadModel.confirmedBookings(db, flightId: flightId) {

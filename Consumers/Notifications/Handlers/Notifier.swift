@@ -11,10 +11,13 @@ struct Notifier {
     let zones = AirportZones()
     let flightsAhead = FlightsAhead()
 
-    /// The flight from the read model, or from the flights context when the read model has not
-    /// heard of it (then remembered).
-    func flight(_ db: PostgresConnection, _ flightId: UUID) throws -> FlightRecord? {
+    /// The flight its batch read ahead, else from the read model, else from the flights context
+    /// when the read model has not heard of it (then remembered). Only a flight not read ahead
+    /// touches `context.database`, which would send the batch's queued writes in a round trip of
+    /// their own.
+    func flight(_ context: HandlerContext, _ flightId: UUID) throws -> FlightRecord? {
         if let known = flightsAhead.flight(flightId) { return known }
+        let db = context.database
         if let known = try ReadModel.flight(db, flightId) { return known }
         let snapshot: FlightSnapshot?
         do {
@@ -27,9 +30,10 @@ struct Notifier {
         return try ReadModel.flight(db, flightId)
     }
 
-    func zones(_ db: PostgresConnection, _ flight: FlightRecord?) throws -> [String: String] {
+    /// The time zones of the flight's airports; only an airport not met before is read from `database`.
+    func zones(_ flight: FlightRecord?, database: () -> PostgresConnection) throws -> [String: String] {
         guard let flight else { return [:] }
-        return try zones.of([flight.origin, flight.destination], db)
+        return try zones.of([flight.origin, flight.destination], database)
     }
 
     /// One email that is the whole point of its message: a passing failure retries the message,
@@ -62,12 +66,12 @@ final class AirportZones: @unchecked Sendable {
     private let lock = NSLock()
     private var known: [String: String] = [:]
 
-    func of(_ codes: [String], _ db: PostgresConnection) throws -> [String: String] {
+    func of(_ codes: [String], _ database: () -> PostgresConnection) throws -> [String: String] {
         var cached: [String: String] = [:]
         lock.withLock { for code in codes { cached[code] = known[code] } }
         let missing = codes.filter { cached[$0] == nil }
         guard !missing.isEmpty else { return cached }
-        let found = try ReadModel.timeZones(db, missing)
+        let found = try ReadModel.timeZones(database(), missing)
         lock.withLock { known.merge(found) { $1 } }
         return cached.merging(found) { $1 }
     }

@@ -60,7 +60,7 @@ enum Reminders {
                 try db.execute("DELETE FROM reminders WHERE booking_id = $1 AND kind = $2", bookingId, kind.rawValue)
                 continue
             }
-            var model = EmailModel.booking(booking, flight: flight, zones: try notifier.zones(db, flight))
+            var model = EmailModel.booking(booking, flight: flight, zones: try notifier.zones(flight) { db })
             model["hours"] = ReminderSchedule.hoursBefore(kind) ?? 0
             let letter = Letter(key: DeliveryKey(.booking(bookingId), kind),
                                 addressee: NotificationAddressee(bookingId: bookingId, customerId: booking.customerId,

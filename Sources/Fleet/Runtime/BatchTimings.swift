@@ -24,6 +24,10 @@ public final class BatchTimings: @unchecked Sendable {
         public var batches = 0
         public var messages = 0
         public var time: [Phase: Duration] = [:]
+        /// Times a handler's use of `HandlerContext.database` sent the writes queued before it in
+        /// a round trip of their own, which a batch otherwise shares: each one is a handler to
+        /// look at.
+        public var earlyFlushes = 0
 
         /// "transaction 3.1 ms, confirms 1.2 ms, ..." per batch, and the mean batch size.
         public var perBatch: String {
@@ -32,7 +36,7 @@ public final class BatchTimings: @unchecked Sendable {
                 String(format: "%@ %.2f ms", phase.rawValue, (time[phase] ?? .zero).seconds * 1000 / Double(batches))
             }
             return String(format: "%d batches of %.0f messages; per batch: ", batches, Double(messages) / Double(batches))
-                + phases.joined(separator: ", ")
+                + phases.joined(separator: ", ") + String(format: ", %.2f early flushes", Double(earlyFlushes) / Double(batches))
         }
     }
 
@@ -43,6 +47,10 @@ public final class BatchTimings: @unchecked Sendable {
 
     func add(_ phase: Phase, _ elapsed: Duration) {
         lock.withLock { current.time[phase, default: .zero] += elapsed }
+    }
+
+    func countEarlyFlush() {
+        lock.withLock { current.earlyFlushes += 1 }
     }
 
     func countBatch(of messages: Int) {

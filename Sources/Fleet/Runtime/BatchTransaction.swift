@@ -102,7 +102,7 @@ final class BatchTransaction {
             let earlier = lookingUp ? try store.handled(among: active.map { messages[$0].id }) : [:]
             let handling = ContinuousClock.now
             timings.add(.claim, handling - looking)
-            let batchWrites = BatchWrites(database: db)
+            let batchWrites = BatchWrites(database: db, timings: timings)
             let readAhead = BatchReadAhead()
             if let step = definition.readAhead {
                 let batch = active.filter { earlier[messages[$0].id] == nil }.compactMap { ContextDefinition.BatchMessage(messages[$0]) }

@@ -21,6 +21,7 @@ final class BatchWrites {
     }
 
     private let database: PostgresConnection
+    private let timings: BatchTimings
     private var statements: [PostgresStatement] = []
     /// The batch position of each statement's message; -1 for the runtime's own statements and
     /// -2 for a read, whose failure is its caller's.
@@ -30,8 +31,9 @@ final class BatchWrites {
     /// aborted, and the runtime reports this instead of what failed after it.
     private(set) var failure: Failure?
 
-    init(database: PostgresConnection) {
+    init(database: PostgresConnection, timings: BatchTimings) {
         self.database = database
+        self.timings = timings
     }
 
     func append(_ statement: PostgresStatement, owner: Int, changingExactly rows: Int? = nil, otherwise error: (any Error)? = nil) {
@@ -58,6 +60,7 @@ final class BatchWrites {
 
     /// Flushes before a handler reads or writes on its own; a failure is kept for the runtime.
     func flushBeforeDirectAccess() {
+        if !statements.isEmpty { timings.countEarlyFlush() }
         try? flush()
     }
 
