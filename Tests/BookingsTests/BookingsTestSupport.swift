@@ -17,6 +17,8 @@ class BookingsTestCase: XCTestCase {
     var fleet: TestFleet!
     var tap: EventTap!
     let customer = UUID()
+    /// The services `startFleet` started, by context.
+    var services: [(context: String, service: RunningService)] = []
 
     static let bookingSettings = BookingSettings(holdTime: .seconds(30), stepTimeout: .seconds(20),
                                                  timeoutSweepInterval: .milliseconds(250))
@@ -56,14 +58,16 @@ class BookingsTestCase: XCTestCase {
                     sandboxSettings: SandboxGateway.Settings = sandboxSettings,
                     runtime: [String: String] = [:]) throws {
         for _ in 0..<flights {
-            _ = try fleet.start(FlightsContext.definition(holdSweepInterval: .milliseconds(250)), settings: runtime)
+            services.append((FlightsContext.name, try fleet.start(FlightsContext.definition(holdSweepInterval: .milliseconds(250)),
+                                                                  settings: runtime)))
         }
         for _ in 0..<payments {
-            _ = try fleet.start(PaymentsContext.definition(gateway: try sandbox(sandboxSettings), settings: paymentSettings),
-                                settings: runtime)
+            services.append((PaymentsContext.name, try fleet.start(
+                PaymentsContext.definition(gateway: try sandbox(sandboxSettings), settings: paymentSettings), settings: runtime)))
         }
         for _ in 0..<bookings {
-            _ = try fleet.start(BookingsContext.definition(settings: bookingSettings), settings: runtime)
+            services.append((BookingsContext.name, try fleet.start(BookingsContext.definition(settings: bookingSettings),
+                                                                   settings: runtime)))
         }
     }
 

@@ -57,6 +57,21 @@ final class SagaTests: BookingsTestCase {
         XCTAssertEqual(try tap.events(BookingRequested.self).count, 1)
     }
 
+    func testEachContextSendsABatchsWritesTogetherRatherThanInRoundTripsOfTheirOwn() throws {
+        try startFleet(bookings: 0, payments: 0)
+        let flight = try scheduleFlight()
+        // Queued before bookings and payments start, so that each step meets them as one batch.
+        let requests = (0..<8).map { _ in booking(flight) }
+        try publish(requests)
+        try startFleet(flights: 0)
+        try waitUntilSettled(requests.map(\.bookingId))
+        for request in requests { XCTAssertEqual(try view(request.bookingId).state, .confirmed) }
+        for (context, service) in services {
+            XCTAssertEqual(service.batchTimings.snapshot.earlyFlushes, 0,
+                           "a \(context) handler sent the writes queued before it in a round trip of their own")
+        }
+    }
+
     func testADeclinedCardFailsTheBookingAndReleasesTheSeats() throws {
         try startFleet()
         let flight = try scheduleFlight()
