@@ -47,14 +47,18 @@ public enum CivilDays {
         text.append(UInt8(ascii: "-"))
         appendDigits(day, width: 2, to: &text)
         text.append(separator)
-        let seconds = timeOfDay / unitsPerSecond
+        appendTime(ofDay: timeOfDay / unitsPerSecond, to: &text)
+        text.append(UInt8(ascii: "."))
+        appendDigits(timeOfDay % unitsPerSecond, width: fractionDigits, to: &text)
+    }
+
+    /// `HH:MM:SS` of a second of the day.
+    public static func appendTime(ofDay seconds: Int64, to text: inout [UInt8]) {
         appendDigits(seconds / 3600, width: 2, to: &text)
         text.append(UInt8(ascii: ":"))
         appendDigits(seconds / 60 % 60, width: 2, to: &text)
         text.append(UInt8(ascii: ":"))
         appendDigits(seconds % 60, width: 2, to: &text)
-        text.append(UInt8(ascii: "."))
-        appendDigits(timeOfDay % unitsPerSecond, width: fractionDigits, to: &text)
     }
 
     /// The decimal digits of a value that is not negative, zero-padded to at least `width`.

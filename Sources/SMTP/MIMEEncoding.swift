@@ -101,7 +101,6 @@ public enum MIMEEncoding {
         let seconds = Int64(((date.timeIntervalSince1970 * 1000).rounded() / 1000).rounded(.down))
         let days = CivilDays.floorDivide(seconds, 86_400)
         let (year, month, day) = CivilDays.civil(fromDays: days)
-        let secondOfDay = seconds - days * 86_400
         // 1970-01-01 was a Thursday.
         var text = Array(weekdays[Int((days % 7 + 7 + 4) % 7)].utf8)
         text.append(contentsOf: ", ".utf8)
@@ -111,11 +110,7 @@ public enum MIMEEncoding {
         text.append(UInt8(ascii: " "))
         CivilDays.appendDigits(year, width: 4, to: &text)
         text.append(UInt8(ascii: " "))
-        CivilDays.appendDigits(secondOfDay / 3600, width: 2, to: &text)
-        text.append(UInt8(ascii: ":"))
-        CivilDays.appendDigits(secondOfDay / 60 % 60, width: 2, to: &text)
-        text.append(UInt8(ascii: ":"))
-        CivilDays.appendDigits(secondOfDay % 60, width: 2, to: &text)
+        CivilDays.appendTime(ofDay: seconds - days * 86_400, to: &text)
         text.append(contentsOf: " +0000".utf8)
         return String(decoding: text, as: UTF8.self)
     }

@@ -50,11 +50,12 @@ public struct MailMessage: Sendable, Equatable {
         bytes.reserveCapacity(1024 + (text.utf8.count + (html?.utf8.count ?? 0)) * 9 / 8)
         func line(_ text: String) {
             bytes.append(contentsOf: text.utf8)
-            bytes.append(contentsOf: [0x0D, 0x0A])
+            bytes.append(0x0D)
+            bytes.append(0x0A)
         }
         func header(_ name: String, _ value: String) {
             bytes.append(contentsOf: name.utf8)
-            bytes.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
+            bytes.append(contentsOf: ": ".utf8)
             line(value)
         }
         func body(_ text: String, contentType: String) {

@@ -16,8 +16,7 @@ struct BookingHandlers {
         if let flight, flight.status != "cancelled" {
             try Reminders.schedule(context, bookingId: event.bookingId, departure: flight.departure)
         }
-        let zones = try notifier.zones(flight) { context.database }
-        try notifier.deliverOne(letter(.bookingConfirmed, booking, flight: flight, zones: zones), context)
+        try notifier.deliverOne(letter(.bookingConfirmed, booking, flight: flight) { context.database }, context)
     }
 
     /// Sends the confirmations of a batch before its handlers run (`Postman.sendAhead`): most
@@ -35,7 +34,7 @@ struct BookingHandlers {
             notifier.flightsAhead.replace(with: flights)
             let letters = try events.compactMap { event -> Letter? in
                 guard let flight = flights[event.flightId] else { return nil }
-                return letter(.bookingConfirmed, Self.record(of: event), flight: flight, zones: try notifier.zones(flight) { db })
+                return try letter(.bookingConfirmed, Self.record(of: event), flight: flight) { db }
             }
             try notifier.postman.sendAhead(letters, at: Date())
         } catch {
@@ -64,8 +63,7 @@ struct BookingHandlers {
         let flight = try ReadModel.flight(db, event.flightId)
         var extra: [String: Any] = ["reason": event.reason.rawValue.replacingOccurrences(of: "-", with: " ")]
         if event.refundAmount > 0 { extra["refund"] = EmailFormatting.money(event.refundAmount, currency: event.currency ?? booking.currency) }
-        try notifier.deliverOne(letter(.bookingCancelled, booking, flight: flight, zones: notifier.zones(flight) { db }, extra: extra),
-                                context)
+        try notifier.deliverOne(letter(.bookingCancelled, booking, flight: flight, extra: extra) { db }, context)
     }
 
     func failed(_ envelope: Envelope<BookingFailed>, _ context: HandlerContext) throws {
@@ -74,16 +72,14 @@ struct BookingHandlers {
         var extra: [String: Any] = ["reason": event.reason.rawValue.replacingOccurrences(of: "-", with: " ")]
         if let detail = event.detail { extra["detail"] = detail }
         let flight = try ReadModel.flight(context.database, event.flightId)
-        try notifier.deliverOne(letter(.bookingFailed, booking, flight: flight, zones: notifier.zones(flight) { context.database },
-                                       extra: extra), context)
+        try notifier.deliverOne(letter(.bookingFailed, booking, flight: flight, extra: extra) { context.database }, context)
     }
 
     func expired(_ envelope: Envelope<BookingExpired>, _ context: HandlerContext) throws {
         let event = envelope.data
         let booking = try closed(event.bookingId, event.customerId, event.flightId, event.contactEmail, state: "expired", context)
         let flight = try ReadModel.flight(context.database, event.flightId)
-        try notifier.deliverOne(letter(.bookingExpired, booking, flight: flight, zones: notifier.zones(flight) { context.database }),
-                                context)
+        try notifier.deliverOne(letter(.bookingExpired, booking, flight: flight) { context.database }, context)
     }
 
     private func closed(_ bookingId: UUID, _ customerId: UUID, _ flightId: UUID, _ email: String, state: String,
@@ -97,13 +93,15 @@ struct BookingHandlers {
         return booking
     }
 
-    private func letter(_ kind: NotificationKind, _ booking: BookingRecord, flight: FlightRecord?, zones: [String: String],
-                        extra: [String: Any] = [:]) -> Letter {
-        Letter(key: DeliveryKey(.booking(booking.bookingId), kind),
-               addressee: NotificationAddressee(bookingId: booking.bookingId, customerId: booking.customerId,
-                                                email: booking.contactEmail),
-               recipientName: EmailModel.contactName(booking.passengers), flightId: booking.flightId, model: {
-                   EmailModel.booking(booking, flight: flight, zones: zones).merging(extra) { $1 }
-               })
+    /// The letter to a booking's contact; `database` is asked only for an airport whose time zone is not known yet.
+    private func letter(_ kind: NotificationKind, _ booking: BookingRecord, flight: FlightRecord?, extra: [String: Any] = [:],
+                        database: () -> PostgresConnection) throws -> Letter {
+        let zones = try notifier.zones(flight, database: database)
+        return Letter(key: DeliveryKey(.booking(booking.bookingId), kind),
+                      addressee: NotificationAddressee(bookingId: booking.bookingId, customerId: booking.customerId,
+                                                       email: booking.contactEmail),
+                      recipientName: EmailModel.contactName(booking.passengers), flightId: booking.flightId, model: {
+                          EmailModel.booking(booking, flight: flight, zones: zones).merging(extra) { $1 }
+                      })
     }
 }
