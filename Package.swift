@@ -142,7 +142,7 @@ let package = Package(
         ], path: "Benchmarks/BookingsBench"),
         // HTTP booking and search load through the ingress, with latencies in HdrHistograms.
         .executableTarget(name: "airfleet-load", dependencies: [
-            "AMQP", "Fleet",
+            "AMQP", "Fleet", "Postgres",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -189,6 +189,8 @@ let package = Package(
         .testTarget(name: "SMTPTests", dependencies: ["SMTP", "CCurl", "Settings"]),
         .testTarget(name: "ContractsGeneratorTests", dependencies: ["generate-contracts"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings"]),
+        // The fault drill's checks on what they read: mail headers, fault windows.
+        .testTarget(name: "DrillCheckTests", dependencies: ["airfleet-load"]),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts", "Fleet", "FleetTestSupport"]),
         .testTarget(name: "NotificationsTests", dependencies: [
             "Notifications", "airfleet", "SMTP", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",

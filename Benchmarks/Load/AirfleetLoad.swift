@@ -5,14 +5,15 @@ import Foundation
 import Logging
 
 /// The load side of ops/bench and ops/chaos: HTTP booking load with HdrHistogram latencies, the
-/// fault drill's booking load, and the results file that ops/bench collects every figure in
-/// and prints as a table.
+/// fault drill's booking load and its checks, and the results file that ops/bench collects
+/// every figure in and prints as a table.
 @main
 struct AirfleetLoad: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "airfleet-load",
-        abstract: "Booking load through the ingress (for ops/bench and ops/chaos), and the table of benchmark results.",
-        subcommands: [BookingsLoadCommand.self, DrillLoadCommand.self, RecordCommand.self, ReportCommand.self])
+        abstract: "Booking load through the ingress (for ops/bench and ops/chaos), the fault drill's checks, and the table of benchmark results.",
+        subcommands: [BookingsLoadCommand.self, DrillLoadCommand.self, QuietCommand.self, VerifyCommand.self,
+                      RecordCommand.self, ReportCommand.self])
 }
 
 struct BookingsLoadCommand: ParsableCommand {

@@ -74,8 +74,9 @@ struct DrillLoadCommand: ParsableCommand {
     }
 }
 
-func progress(_ text: String) {
-    FileHandle.standardError.write(Data("     load: \(text)\n".utf8))
+/// A line of the drill's log on standard error, named by the step that writes it.
+func progress(_ text: String, step: String = "load") {
+    FileHandle.standardError.write(Data("     \(step): \(text)\n".utf8))
 }
 
 /// Runs `body` for every index on `width` threads of its own (blocking sockets, never the

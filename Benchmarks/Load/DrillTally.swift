@@ -80,7 +80,7 @@ final class DrillTally: Sendable {
     }
 }
 
-/// The drill's results file, which ops/chaos.d/check.py reads.
+/// The drill's results file, which `airfleet-load quiet` and `verify` read (`DrillRecord`).
 struct DrillReport {
     let run, base: String
     let started, finished: Date

@@ -138,10 +138,7 @@ _fleet_consumers() {
     shift
     for context in "$@"; do arguments+=(--context "$context"); done
     "$binary" status --json "${arguments[@]}" </dev/null 2>/dev/null |
-        python3 -c 'import json, sys
-for line in sys.stdin:
-    row = json.loads(line)
-    print(row["context"], row["consumers"])' || true
+        jq -r '"\(.context) \(.consumers)"' || true
 }
 
 # The last error a process wrote to its log (or its last lines when none says error).

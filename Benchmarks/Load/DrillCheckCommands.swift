@@ -1,0 +1,149 @@
+import ArgumentParser
+import Foundation
+
+/// Options both checks of the drill take.
+struct DrillCheckOptions: ParsableArguments {
+    @Option(help: "The fleet's airfleet binary, for 'airfleet status --json'.") var airfleet: String
+    @Option(help: "What 'airfleet-load drill' wrote.") var load: String
+}
+
+/// Waits until the drill's work is done: nothing queued, unacknowledged, on the retry ladder or
+/// in an outbox, no email in doubt, and the drill's bookings all final and no longer changing.
+struct QuietCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quiet",
+        abstract: "Waits until the fleet has worked off the drill (ops/chaos); exits 1 if it has not by --timeout.",
+        discussion: "Reads the database of AIRFLEET_DATABASE_URL and the broker through 'airfleet status --json'.")
+
+    @OptionGroup var options: DrillCheckOptions
+    @Option(help: "Seconds to wait at most.") var timeout = 600.0
+
+    private struct StatusLine: Decodable, Equatable {
+        var context: String
+        var ready, unacknowledged, retrying, outbox: Int?
+    }
+
+    func run() throws {
+        let load = try DrillRecord.read(options.load)
+        let started = Date()
+        var previous: [String]?
+        var lastReport = 0.0
+        while true {
+            var busy: [String] = [], states: [String: Int] = [:]
+            do {
+                let database = try DrillDatabase()
+                defer { database.connection.close() }
+                for line in try fleetStatus(options.airfleet, as: StatusLine.self) {
+                    for (field, value) in [("ready", line.ready), ("unacknowledged", line.unacknowledged),
+                                           ("retrying", line.retrying), ("outbox", line.outbox)] where (value ?? 0) > 0 {
+                        busy.append("\(line.context) \(field) \(value!)")
+                    }
+                }
+                for row in try database.rows("SELECT state, count(*) FROM bookings.bookings WHERE customer_id = ANY($1::uuid[]) GROUP BY 1",
+                                             [load.customers]) {
+                    states[row[0]] = Int(row[1]) ?? 0
+                }
+                // Emails whose sender died inside its SMTP exchange are sent again after the grace
+                // period (AIRFLEET_EMAIL_RESEND_AFTER, 2 min by default): wait for them too.
+                let inDoubt = try database.count(
+                    "SELECT count(*) FROM notifications.deliveries WHERE state = 'sending' AND customer_id = ANY($1::uuid[])", [load.customers])
+                if inDoubt > 0 { busy.append("notifications emails in doubt \(inDoubt)") }
+            } catch {
+                busy.append("not readable yet: \(String(describing: error).split(whereSeparator: \.isNewline).first ?? "")")
+            }
+            let open = states.filter { !finalBookingStates.contains($0.key) }
+            let snapshot = busy + [describe(states)]
+            let elapsed = Date().timeIntervalSince(started)
+            if busy.isEmpty, open.isEmpty, snapshot == previous {
+                progress("quiet after \(Int(elapsed)) s: bookings \(describe(states))", step: "quiet")
+                return
+            }
+            previous = snapshot
+            let doing = busy.isEmpty ? "queues empty" : busy.joined(separator: ", ")
+            if elapsed > timeout {
+                progress("not quiet after \(Int(timeout)) s: \(doing); bookings \(describe(states))", step: "quiet")
+                throw ExitCode(1)
+            }
+            if elapsed - lastReport >= 15 {
+                lastReport = elapsed
+                progress("\(Int(elapsed)) s: \(doing); bookings \(describe(states))", step: "quiet")
+            }
+            Thread.sleep(forTimeInterval: 2)
+        }
+    }
+}
+
+/// Checks what the drill must leave behind, prints PASS or FAIL for each check and a summary,
+/// and writes it all as JSON.
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Checks what the fault drill (ops/chaos) left: bookings, seats, payments, emails, the ingress's answers; exits 1 if a check fails.",
+        discussion: "Reads the database of AIRFLEET_DATABASE_URL.")
+
+    @OptionGroup var options: DrillCheckOptions
+    @Option(help: "The faults ops/chaos caused, one JSON object a line.") var faults: String
+    @Option(help: "The SMTP sink's folder of .eml files.") var mailDir: String
+    @Option(help: "The .eml files there before the drill, one name a line.") var mailBefore: String
+    @Option(help: "Where the result goes, as JSON.") var out: String
+    @Option(help: "Dead letters the drill replayed.") var replayed = 0
+    @Option(help: "Dead letters there before the drill.") var deadBefore = 0
+    @Option(help: "How long the whole drill took, seconds, for the summary.") var seconds = ""
+
+    func run() throws {
+        let load = try DrillRecord.read(options.load)
+        let faultList = try DrillFault.read(faults)
+        let database = try DrillDatabase()
+        defer { database.connection.close() }
+        let verdicts = DrillVerdicts()
+        var states: [String: Int] = [:]
+        verdicts.run("bookings") { states = try BookingChecks.bookings(database, load, verdicts) }
+        verdicts.run("seats") { try BookingChecks.seats(database, load, verdicts) }
+        verdicts.run("payments") { try PaymentCheck.run(database, load, verdicts) }
+        verdicts.run("emails") {
+            try EmailCheck.run(database, load, faultList, mail: try SinkMail(folder: mailDir, before: mailBefore), verdicts)
+        }
+        IngressCheck.run(load, faultList, verdicts)
+
+        var kinds: [String: Int] = [:]
+        for fault in faultList where ["sigkill", "stop", "restart"].contains(fault.fault) {
+            let target = fault.target.split(separator: "-").dropLast().joined(separator: "-")
+            kinds["\(fault.fault) \(target.isEmpty ? fault.target : target)", default: 0] += 1
+        }
+        let loadSeconds = ((load.finishedAt - load.startedAt) * 10).rounded() / 10
+        let summary: [String: Any] = [
+            "run": load.run, "seconds": seconds, "requested": load.requested, "accepted": load.accepted,
+            "confirmed": states["confirmed", default: 0], "failed": states["failed", default: 0], "expired": states["expired", default: 0],
+            "faults": kinds, "deadLettersBefore": deadBefore, "deadLettersReplayed": replayed, "loadSeconds": loadSeconds,
+        ]
+        let faultText = kinds.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        say("summary: \(load.requested) bookings sent, \(load.accepted) accepted, \(states["confirmed", default: 0]) confirmed, "
+            + "\(states["failed", default: 0]) failed, \(states["expired", default: 0]) expired; load \(loadSeconds) s, drill \(seconds) s; "
+            + "faults: \(faultText); dead letters replayed: \(replayed)")
+        say("chaos: \(verdicts.passed ? "PASS" : "FAIL") (\(verdicts.passedCount) of \(verdicts.checks.count) checks passed)")
+        let faultObjects = try faultList.map { try JSONSerialization.jsonObject(with: JSONEncoder().encode($0)) }
+        let result: [String: Any] = ["passed": verdicts.passed, "summary": summary, "checks": verdicts.checks, "faults": faultObjects]
+        try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: out))
+        if !verdicts.passed { throw ExitCode(1) }
+    }
+}
+
+/// The lines of `airfleet status --json`, one a context.
+func fleetStatus<Line: Decodable>(_ airfleet: String, as: Line.Type) throws -> [Line] {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: airfleet)
+    process.arguments = ["status", "--json"]
+    let output = Pipe(), errors = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let text = output.fileHandleForReading.readDataToEndOfFile()
+    let complaint = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw ValidationError("airfleet status failed: \(String(decoding: complaint.prefix(300), as: UTF8.self))")
+    }
+    let decoder = JSONDecoder()
+    return try text.split(separator: UInt8(ascii: "\n")).filter { !$0.isEmpty }.map { try decoder.decode(Line.self, from: Data($0)) }
+}

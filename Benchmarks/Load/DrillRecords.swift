@@ -1,0 +1,97 @@
+import Foundation
+import Logging
+import Postgres
+
+/// What `airfleet-load drill` wrote (`DrillReport`), as the checks read it back.
+struct DrillRecord: Decodable {
+    struct Booking: Decodable {
+        var key: String
+        var flightId: String
+        var accepted: Bool
+        var bookingId: String?
+    }
+
+    /// An answer other than 200, 201 or 202, or a request without an answer.
+    struct Event: Codable {
+        var at: Double
+        var key: String?
+        var status: Int?
+        var retryAfter: String?
+        var error: String?
+        var detail: String?
+    }
+
+    struct Unavailable: Decodable {
+        var withRetryAfter: Int
+        var withoutRetryAfter: Int
+    }
+
+    var run: String
+    var requested: Int
+    var accepted: Int
+    var startedAt: Double
+    var finishedAt: Double
+    var customers: [String]
+    var bookings: [Booking]
+    var statuses: [String: Int]
+    var unavailable: Unavailable
+    var internalErrors: Int
+    var otherServerErrors: [String: Int]
+    var timeouts: Int
+    var connectionErrors: Int
+    var events: [Event]
+
+    static func read(_ path: String) throws -> DrillRecord {
+        try JSONDecoder().decode(DrillRecord.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+}
+
+/// One fault ops/chaos caused: a line of its faults file.
+struct DrillFault: Codable {
+    var at: Double
+    var fault: String
+    var target: String
+    var detail: String?
+
+    static func read(_ path: String) throws -> [DrillFault] {
+        let decoder = JSONDecoder()
+        return try String(contentsOfFile: path, encoding: .utf8).split(whereSeparator: \.isNewline)
+            .filter { !$0.allSatisfy(\.isWhitespace) }
+            .map { try decoder.decode(DrillFault.self, from: Data($0.utf8)) }
+    }
+}
+
+/// The fleet's database as the checks read it: every context's schema, through
+/// `AIRFLEET_DATABASE_URL`.
+struct DrillDatabase {
+    let connection: PostgresConnection
+
+    init() throws {
+        let url = ProcessInfo.processInfo.environment["AIRFLEET_DATABASE_URL"] ?? "postgres://airfleet@127.0.0.1:5432/airfleet"
+        var configuration = try PostgresConfiguration(url: url)
+        configuration.applicationName = "airfleet-drill-checks"
+        var logger = Logger(label: "airfleet-load")
+        logger.logLevel = .warning
+        connection = try PostgresConnection(configuration, logger: logger)
+    }
+
+    /// Rows as text, NULL as "".
+    func rows(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) throws -> [[String]] {
+        try connection.query(sql, parameters).map { row in (0..<row.columns.count).map { row[$0] ?? "" } }
+    }
+
+    func count(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) throws -> Int {
+        try rows(sql, parameters).first.flatMap { Int($0[0]) } ?? 0
+    }
+}
+
+/// The first few of a list, and an ellipsis when there are more: how a failed check shows examples.
+func sample(_ items: [String], _ count: Int = 5) -> String {
+    let shown = items.prefix(count).map { "'\($0)'" } + (items.count > count ? ["'…'"] : [])
+    return "[\(shown.joined(separator: ", "))]"
+}
+
+/// Counts by name as `{a: 1, b: 2}`, in name order.
+func describe(_ counts: [String: Int]) -> String {
+    "{" + counts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "}"
+}
