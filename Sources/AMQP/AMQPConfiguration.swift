@@ -6,9 +6,16 @@ import Identifiers
 /// URL form: `amqp://user:password@host:port/vhost?heartbeat=30&connection_name=x&connection_timeout=5`.
 /// The virtual host is percent-decoded (`%2F` is `/`); an empty path or `/` means the default
 /// virtual host `/`. Timeouts in the query are in seconds (fractions allowed).
+///
+/// The nodes of a cluster are a comma-separated list of such URLs, which differ only in their
+/// host and port: a connection goes to one node and, when it cannot, to the next
+/// (`AMQPConnection`).
 public struct AMQPConfiguration: Sendable, Equatable {
+    /// The node connected to first.
     public var host: String
     public var port: Int
+    /// The cluster's other nodes, tried in turn when `host` does not answer.
+    public var otherNodes: [Node] = []
     public var user: String
     public var password: String
     /// `/` by default.
@@ -42,7 +49,41 @@ public struct AMQPConfiguration: Sendable, Equatable {
         self.rpcTimeout = rpcTimeout
     }
 
+    /// One URL, or the comma-separated URLs of a cluster's nodes.
     public init(url: String) throws {
+        let entries = url.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard entries.count > 1 else {
+            self = try AMQPConfiguration(nodeURL: url)
+            return
+        }
+        var nodes: [AMQPConfiguration] = []
+        for (index, entry) in entries.enumerated() {
+            func refuse(_ reason: String) -> AMQPError {
+                AMQPError(.configuration, operation: "read the AMQP URL list \(redactingPassword(in: url))",
+                          reason: "entry \(index + 1) '\(redactingPassword(in: entry))' \(reason)")
+            }
+            guard !entry.isEmpty else { throw refuse("is empty (two commas in a row, or one at an end)") }
+            let node: AMQPConfiguration
+            do {
+                node = try AMQPConfiguration(nodeURL: entry)
+            } catch let error as AMQPError {
+                throw refuse("is not valid: \(error.reason)")
+            }
+            if let first = nodes.first, node.connectingTo(first.nodes[0]) != first {
+                throw refuse("differs from the first in more than its host and port: the nodes of one cluster take the same user, password, virtual host and settings")
+            }
+            nodes.append(node)
+        }
+        var cluster = nodes[0]
+        cluster.otherNodes = nodes.dropFirst().map(\.nodes[0])
+        self = cluster
+        if let repeated = nodes.map(\.nodes[0]).firstDuplicate {
+            throw AMQPError(.configuration, operation: "read the AMQP URL list \(redactingPassword(in: url))",
+                            reason: "the node \(repeated) is listed twice")
+        }
+    }
+
+    private init(nodeURL url: String) throws {
         self.init()
         let operation = "read the AMQP URL \(redactingPassword(in: url))"
         func invalid(_ reason: String) -> AMQPError {
@@ -127,12 +168,47 @@ public struct AMQPConfiguration: Sendable, Equatable {
         return copy
     }
 
-    /// The URL with the password replaced by `***`, for logs and error messages.
+    /// The URL (of the node connected to first) with the password replaced by `***`, for logs
+    /// and error messages.
     public var redactedURL: String {
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
         let encodedUser = user.addingPercentEncoding(withAllowedCharacters: allowed) ?? user
         let encodedHost = host.contains(":") ? "[\(host)]" : host
         let path = virtualHost == "/" ? "/" : "/" + (virtualHost.addingPercentEncoding(withAllowedCharacters: allowed) ?? virtualHost)
         return "amqp://\(encodedUser):***@\(encodedHost):\(port)\(path)"
+    }
+}
+
+extension AMQPConfiguration {
+    /// Where one node of the broker listens.
+    public struct Node: Sendable, Hashable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    /// Every node, the one connected to first at the head.
+    public var nodes: [Node] { [Node(host: host, port: port)] + otherNodes }
+
+    /// This configuration for one node alone.
+    public func connectingTo(_ node: Node) -> AMQPConfiguration {
+        var copy = self
+        copy.host = node.host
+        copy.port = node.port
+        copy.otherNodes = []
+        return copy
+    }
+}
+
+extension Array where Element: Hashable {
+    fileprivate var firstDuplicate: Element? {
+        var seen = Set<Element>()
+        return first { !seen.insert($0).inserted }
     }
 }

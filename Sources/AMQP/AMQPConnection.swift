@@ -28,21 +28,40 @@ public final class AMQPConnection {
     /// the socket's send buffer is full; only updated when the connection reads frames.
     public internal(set) var isBlocked = false
 
+    /// Connects to the first node of `configuration` that answers, starting with the one this
+    /// process reached last (`NodeFailover`); `configuration` then names that node alone.
     public init(_ configuration: AMQPConfiguration, logger: Logger) throws {
-        self.configuration = configuration
         var logger = logger
         logger[metadataKey: "amqp.connection"] = "\(configuration.connectionName ?? configuration.redactedURL)"
+        var failures: [AMQPError] = []
+        var opened: (amqp_connection_state_t, AMQPConfiguration)?
+        for node in NodeFailover.order(configuration.nodes) {
+            let single = configuration.connectingTo(node)
+            let operation = "connect to \(single.redactedURL)"
+            guard let handle = amqp_new_connection() else {
+                throw AMQPError(.connectionFailed, operation: operation, reason: "amqp_new_connection failed (out of memory)")
+            }
+            do {
+                try ConnectionHandshake.open(handle, single, operation: operation)
+                opened = (handle, single)
+                break
+            } catch let error as AMQPError where error.kind != .configuration && !configuration.otherNodes.isEmpty {
+                amqp_destroy_connection(handle)
+                logger.warning("broker node did not answer; trying the next", metadata: ["amqp.node": "\(node)", "error": "\(error.reason)"])
+                failures.append(error)
+            } catch {
+                amqp_destroy_connection(handle)
+                throw error
+            }
+        }
+        guard let (handle, single) = opened else {
+            let reasons = failures.map(\.reason).joined(separator: "; ")
+            throw AMQPError(.connectionFailed, operation: "connect to a node of \(configuration.nodes.map(\.description).joined(separator: ", "))",
+                            reason: "none of the \(failures.count) nodes answered: \(reasons)")
+        }
+        NodeFailover.answered(single.nodes[0], of: configuration.nodes)
+        self.configuration = single
         self.logger = logger
-        let operation = "connect to \(configuration.redactedURL)"
-        guard let handle = amqp_new_connection() else {
-            throw AMQPError(.connectionFailed, operation: operation, reason: "amqp_new_connection failed (out of memory)")
-        }
-        do {
-            try ConnectionHandshake.open(handle, configuration, operation: operation)
-        } catch {
-            amqp_destroy_connection(handle)
-            throw error
-        }
         self.handle = handle
         let negotiated = amqp_get_channel_max(handle)
         channelMax = negotiated <= 0 ? UInt16.max : UInt16(clamping: negotiated)

@@ -78,6 +78,29 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertNotEqual(base, derived)
     }
 
+    func testTheNodesOfAClusterAreACommaSeparatedListThatDiffersOnlyInHostAndPort() throws {
+        let configuration = try AMQPConfiguration(
+            url: "amqp://bob:secret@10.0.0.5:5672/fleet?heartbeat=10, amqp://bob:secret@10.0.0.6:5673/fleet?heartbeat=10,amqp://bob:secret@[::1]/fleet?heartbeat=10")
+        XCTAssertEqual(configuration.nodes.map(\.description), ["10.0.0.5:5672", "10.0.0.6:5673", "[::1]:5672"])
+        XCTAssertEqual(configuration.virtualHost, "fleet")
+        XCTAssertEqual(configuration.heartbeat, 10)
+        let second = configuration.connectingTo(configuration.otherNodes[0])
+        XCTAssertEqual(second.nodes, [AMQPConfiguration.Node(host: "10.0.0.6", port: 5673)])
+        XCTAssertEqual(second.redactedURL, "amqp://bob:***@10.0.0.6:5673/fleet")
+        XCTAssertEqual(try AMQPConfiguration(url: "amqp://h:5672/").otherNodes, [])
+    }
+
+    func testAListWithABadEntryIsRefusedNamingTheEntryWithoutItsPassword() {
+        assertConfigurationError("amqp://u:hunter2@a/,amqp://u:hunter2@b:99999/", mentions: "entry 2 'amqp://u:***@b:99999/' is not valid: port 99999")
+        assertConfigurationError("amqp://a/,,amqp://b/", mentions: "entry 2 '' is empty")
+        assertConfigurationError("amqp://u:p@a/,amqp://u:q@b/", mentions: "entry 2 'amqp://u:***@b/' differs from the first")
+        assertConfigurationError("amqp://a/x,amqp://b/y", mentions: "same user, password, virtual host and settings")
+        assertConfigurationError("amqp://a:5672/,amqp://a/", mentions: "the node a:5672 is listed twice")
+        XCTAssertThrowsError(try AMQPConfiguration(url: "amqp://u:hunter2@a/,amqp://u:hunter2@b:99999/")) { error in
+            XCTAssertFalse("\(error)".contains("hunter2"), "\(error)")
+        }
+    }
+
     private func assertConfigurationError(_ url: String, mentions text: String, line: UInt = #line) {
         XCTAssertThrowsError(try AMQPConfiguration(url: url), line: line) { error in
             guard let error = error as? AMQPError else { return XCTFail("\(error) is not an AMQPError", line: line) }

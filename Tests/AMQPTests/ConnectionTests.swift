@@ -1,4 +1,4 @@
-import AMQP
+@testable import AMQP
 import TestServers
 import Foundation
 import XCTest
@@ -50,6 +50,32 @@ final class ConnectionTests: AMQPTestCase {
             XCTAssertTrue(error.description.contains("\(settings.host):1"), error.description)
         }
         XCTAssertLessThan(Date().timeIntervalSince(start), settings.connectTimeout + 1)
+    }
+
+    func testANodeThatDoesNotAnswerIsPassedOverForTheNextAndTheNextConnectionStartsThere() throws {
+        var cluster = configuration
+        let live = AMQPConfiguration.Node(host: configuration.host, port: configuration.port)
+        let dead = AMQPConfiguration.Node(host: configuration.host, port: 1)
+        (cluster.host, cluster.port, cluster.otherNodes) = (dead.host, dead.port, [live])
+        for _ in 1...3 {
+            let connection = try AMQPConnection(cluster, logger: logger)
+            XCTAssertEqual(connection.configuration.nodes, [live], "the connection names the node it reached")
+            let channel = try connection.openChannel()
+            try channel.declareQueue("failover", durable: false, exclusive: true)
+            connection.close()
+            XCTAssertEqual(NodeFailover.order(cluster.nodes).first, live, "the process goes to the node that answered first")
+        }
+    }
+
+    func testWhenNoNodeAnswersTheErrorNamesEach() {
+        var cluster = configuration
+        (cluster.port, cluster.otherNodes) = (1, [AMQPConfiguration.Node(host: configuration.host, port: 2)])
+        XCTAssertThrowsError(try AMQPConnection(cluster, logger: logger)) { error in
+            guard let error = error as? AMQPError else { return XCTFail("\(error)") }
+            XCTAssertEqual(error.kind, .connectionFailed)
+            XCTAssertTrue(error.description.contains("none of the 2 nodes answered"), error.description)
+            XCTAssertTrue(error.description.contains("\(configuration.host):1") && error.description.contains("\(configuration.host):2"), error.description)
+        }
     }
 
     func testCloseIsIdempotentAndLaterOperationsSayTheConnectionIsGone() throws {

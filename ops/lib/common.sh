@@ -313,6 +313,8 @@ is_loopback_host() {
 is_managed() {
     local name=$1 url=$2
     [[ ,${AIRFLEET_EXTERNAL_SERVERS// /}, == *",$name,"* ]] && return 1
+    # A list of nodes is a cluster someone else runs.
+    [[ $url != *,* ]] || return 1
     is_loopback_host "$(url_host "$url")"
 }
 
