@@ -149,7 +149,7 @@ let package = Package(
         ], path: "Benchmarks/Load"),
 
         .testTarget(name: "AMQPTests", dependencies: [
-            "AMQP", "TestServers",
+            "AMQP", "Identifiers", "TestServers",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "PostgresTests", dependencies: [

@@ -8,13 +8,13 @@ enum BookingChecks {
     /// The bookings check; returns the count of the drill's bookings in each state.
     static func bookings(_ database: DrillDatabase, _ load: DrillRecord, _ verdicts: DrillVerdicts) throws -> [String: Int] {
         let accepted = load.bookings.filter(\.accepted)
-        let ids = Array(Set(accepted.compactMap { $0.bookingId?.lowercased() })).sorted()
+        let ids = Array(Set(accepted.compactMap { $0.knownId?.lowercased() })).sorted()
         var found: [String: (state: String, reason: String)] = [:]
         for row in try database.rows("SELECT booking_id, state, coalesce(reason, '') FROM bookings.bookings WHERE booking_id = ANY($1::uuid[])", [ids]) {
             found[row[0]] = (row[1], row[2])
         }
         let missing = ids.filter { found[$0] == nil }
-        let withoutId = accepted.filter { $0.bookingId == nil }.map(\.key)
+        let withoutId = accepted.filter { $0.knownId == nil }.map(\.key)
         let stuck = found.filter { !finalBookingStates.contains($0.value.state) }.mapValues(\.state)
         var states: [String: Int] = [:], reasons: [String: Int] = [:]
         for (state, reason) in found.values {

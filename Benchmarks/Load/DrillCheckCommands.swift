@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 
 /// Options both checks of the drill take.
 struct DrillCheckOptions: ParsableArguments {
@@ -93,15 +94,16 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         let load = try DrillRecord.read(options.load)
         let faultList = try DrillFault.read(faults)
-        let database = try DrillDatabase()
-        defer { database.connection.close() }
+        // A database out of reach fails the checks that need it, and the result is still written.
+        let connected = Result { try DrillDatabase() }
+        defer { try? connected.get().connection.close() }
         let verdicts = DrillVerdicts()
         var states: [String: Int] = [:]
-        verdicts.run("bookings") { states = try BookingChecks.bookings(database, load, verdicts) }
-        verdicts.run("seats") { try BookingChecks.seats(database, load, verdicts) }
-        verdicts.run("payments") { try PaymentCheck.run(database, load, verdicts) }
+        verdicts.run("bookings") { states = try BookingChecks.bookings(try connected.get(), load, verdicts) }
+        verdicts.run("seats") { try BookingChecks.seats(try connected.get(), load, verdicts) }
+        verdicts.run("payments") { try PaymentCheck.run(try connected.get(), load, verdicts) }
         verdicts.run("emails") {
-            try EmailCheck.run(database, load, faultList, mail: try SinkMail(folder: mailDir, before: mailBefore), verdicts)
+            try EmailCheck.run(try connected.get(), load, faultList, mail: try SinkMail(folder: mailDir, before: mailBefore), verdicts)
         }
         IngressCheck.run(load, faultList, verdicts)
 
@@ -121,14 +123,15 @@ struct VerifyCommand: ParsableCommand {
             + "\(states["failed", default: 0]) failed, \(states["expired", default: 0]) expired; load \(loadSeconds) s, drill \(seconds) s; "
             + "faults: \(faultText); dead letters replayed: \(replayed)")
         say("chaos: \(verdicts.passed ? "PASS" : "FAIL") (\(verdicts.passedCount) of \(verdicts.checks.count) checks passed)")
-        let faultObjects = try faultList.map { try JSONSerialization.jsonObject(with: JSONEncoder().encode($0)) }
-        let result: [String: Any] = ["passed": verdicts.passed, "summary": summary, "checks": verdicts.checks, "faults": faultObjects]
+        let result: [String: Any] = ["passed": verdicts.passed, "summary": summary, "checks": verdicts.checks,
+                                     "faults": try DrillFault.raw(faults)]
         try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: out))
         if !verdicts.passed { throw ExitCode(1) }
     }
 }
 
-/// The lines of `airfleet status --json`, one a context.
+/// The lines of `airfleet status --json`, one a context. A status that does not come within a
+/// minute is an error, as the checks would otherwise wait for it forever.
 func fleetStatus<Line: Decodable>(_ airfleet: String, as: Line.Type) throws -> [Line] {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: airfleet)
@@ -137,12 +140,26 @@ func fleetStatus<Line: Decodable>(_ airfleet: String, as: Line.Type) throws -> [
     process.standardOutput = output
     process.standardError = errors
     process.standardInput = FileHandle.nullDevice
+    let ended = DispatchSemaphore(value: 0)
+    process.terminationHandler = { _ in ended.signal() }
     try process.run()
+    // Both pipes at once: a child that fills the one not being read would wait on it forever.
+    let complaint = Mutex(Data())
+    let drained = DispatchGroup()
+    DispatchQueue.global().async(group: drained) {
+        let data = errors.fileHandleForReading.readDataToEndOfFile()
+        complaint.withLock { $0 = data }
+    }
+    let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
+    DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: watchdog)
     let text = output.fileHandleForReading.readDataToEndOfFile()
-    let complaint = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw ValidationError("airfleet status failed: \(String(decoding: complaint.prefix(300), as: UTF8.self))")
+    drained.wait()
+    ended.wait()
+    watchdog.cancel()
+    guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+        let said = complaint.withLock { String(decoding: $0.prefix(300), as: UTF8.self) }
+        throw DrillCheckError(process.terminationReason == .exit
+            ? "airfleet status failed: \(said)" : "airfleet status gave no answer within 60 s")
     }
     let decoder = JSONDecoder()
     return try text.split(separator: UInt8(ascii: "\n")).filter { !$0.isEmpty }.map { try decoder.decode(Line.self, from: Data($0)) }

@@ -9,6 +9,9 @@ struct DrillRecord: Decodable {
         var flightId: String
         var accepted: Bool
         var bookingId: String?
+
+        /// The booking id the ingress gave, if it gave one that is not empty.
+        var knownId: String? { bookingId.flatMap { $0.isEmpty ? nil : $0 } }
     }
 
     /// An answer other than 200, 201 or 202, or a request without an answer.
@@ -19,6 +22,9 @@ struct DrillRecord: Decodable {
         var retryAfter: String?
         var error: String?
         var detail: String?
+
+        /// A Retry-After that says something: an empty one tells the client nothing.
+        var hasRetryAfter: Bool { !(retryAfter ?? "").isEmpty }
     }
 
     struct Unavailable: Decodable {
@@ -55,9 +61,17 @@ struct DrillFault: Codable {
 
     static func read(_ path: String) throws -> [DrillFault] {
         let decoder = JSONDecoder()
-        return try String(contentsOfFile: path, encoding: .utf8).split(whereSeparator: \.isNewline)
-            .filter { !$0.allSatisfy(\.isWhitespace) }
-            .map { try decoder.decode(DrillFault.self, from: Data($0.utf8)) }
+        return try lines(path).map { try decoder.decode(DrillFault.self, from: $0) }
+    }
+
+    /// The faults as written, every field kept, for the result file.
+    static func raw(_ path: String) throws -> [Any] {
+        try lines(path).map { try JSONSerialization.jsonObject(with: $0) }
+    }
+
+    private static func lines(_ path: String) throws -> [Data] {
+        try String(contentsOfFile: path, encoding: .utf8).split(whereSeparator: \.isNewline)
+            .filter { !$0.allSatisfy(\.isWhitespace) }.map { Data($0.utf8) }
     }
 }
 
@@ -70,6 +84,8 @@ struct DrillDatabase {
         let url = ProcessInfo.processInfo.environment["AIRFLEET_DATABASE_URL"] ?? "postgres://airfleet@127.0.0.1:5432/airfleet"
         var configuration = try PostgresConfiguration(url: url)
         configuration.applicationName = "airfleet-drill-checks"
+        // A check that cannot get its answer fails instead of holding the drill up.
+        configuration.settings["statement_timeout"] = "120s"
         var logger = Logger(label: "airfleet-load")
         logger.logLevel = .warning
         connection = try PostgresConnection(configuration, logger: logger)
@@ -81,8 +97,19 @@ struct DrillDatabase {
     }
 
     func count(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) throws -> Int {
-        try rows(sql, parameters).first.flatMap { Int($0[0]) } ?? 0
+        try number(rows(sql, parameters).first?.first ?? "0")
     }
+
+    /// A whole number the database gave as text; anything else is an error, not a zero.
+    func number(_ text: String) throws -> Int {
+        guard let value = Int(text) else { throw DrillCheckError("the database answered '\(text)' where a whole number was due") }
+        return value
+    }
+}
+
+struct DrillCheckError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// The first few of a list, and an ellipsis when there are more: how a failed check shows examples.

@@ -33,13 +33,13 @@ enum IngressCheck {
         if !load.otherServerErrors.isEmpty { problems.append("other server errors \(describe(load.otherServerErrors))") }
         let windows = brokerOutages(faults)
         let during = load.events.filter { event in windows.contains { $0.lowerBound <= event.at && event.at <= $0.upperBound + 5 } }
-        let unavailable = during.filter { $0.status == 503 && $0.retryAfter != nil }
+        let unavailable = during.filter { $0.status == 503 && $0.hasRetryAfter }
         if !windows.isEmpty, unavailable.isEmpty {
             problems.append("no 503 with Retry-After while the broker was away (was the load running then?)")
         }
         let unexpected = load.events.filter { event in
             guard let status = event.status else { return true }
-            return !(status == 429 || (status == 503 && event.retryAfter != nil))
+            return !(status == 429 || (status == 503 && event.hasRetryAfter))
         }
         let away = windows.reduce(0) { $0 + $1.upperBound - $1.lowerBound }
         var detail = problems.isEmpty
@@ -62,8 +62,9 @@ enum IngressCheck {
         for fault in faults where fault.target == "rabbitmq" {
             if fault.fault == "stop" {
                 began = fault.at
-            } else if fault.fault == "started", let start = began, start <= fault.at {
-                windows.append(start...fault.at)
+            } else if fault.fault == "started", let start = began {
+                // A clock stepped back between the two still leaves an outage to look in.
+                windows.append(min(start, fault.at)...max(start, fault.at))
                 began = nil
             }
         }

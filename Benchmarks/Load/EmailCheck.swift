@@ -78,8 +78,10 @@ struct SinkMail {
         for name in try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
         where name.hasSuffix(".eml") && !known.contains(name) {
             let headers = Self.headers(of: try Data(contentsOf: URL(fileURLWithPath: folder).appendingPathComponent(name)))
-            let messageId = headers["message-id"] ?? name
-            byKey[headers["x-airfleet-delivery"] ?? "message-id:\(messageId)", default: []]
+            // An empty field counts as none, so copies without a Message-ID never look alike.
+            func field(_ name: String) -> String? { headers[name].flatMap { $0.isEmpty ? nil : $0 } }
+            let messageId = field("message-id") ?? name
+            byKey[field("x-airfleet-delivery") ?? "message-id:\(messageId)", default: []]
                 .append(Copy(file: name, messageId: messageId, arrived: Self.arrival(name)))
         }
     }

@@ -20,7 +20,7 @@ enum PaymentCheck {
         var charges = 0, refunds = 0, confirmed = 0
         for row in rows {
             let booking = row[0], state = row[1]
-            let numbers = row[2...].map { Int($0) ?? 0 }
+            let numbers = try row[2...].map(database.number)
             let (total, captures, captured, provider) = (numbers[0], numbers[1], numbers[2], numbers[3])
             let (refundRows, refunded, unsettled) = (numbers[4], numbers[5], numbers[6])
             charges += captures

@@ -51,7 +51,7 @@ public struct AMQPConfiguration: Sendable, Equatable {
 
     /// One URL, or the comma-separated URLs of a cluster's nodes.
     public init(url: String) throws {
-        let entries = url.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let entries = urlListEntries(url)
         guard entries.count > 1 else {
             self = try AMQPConfiguration(nodeURL: url)
             return
@@ -77,9 +77,10 @@ public struct AMQPConfiguration: Sendable, Equatable {
         var cluster = nodes[0]
         cluster.otherNodes = nodes.dropFirst().map(\.nodes[0])
         self = cluster
-        if let repeated = nodes.map(\.nodes[0]).firstDuplicate {
+        let seen = nodes.map { Node(host: $0.host.lowercased(), port: $0.port) }
+        if let repeated = seen.indices.first(where: { seen[..<$0].contains(seen[$0]) }) {
             throw AMQPError(.configuration, operation: "read the AMQP URL list \(redactingPassword(in: url))",
-                            reason: "the node \(repeated) is listed twice")
+                            reason: "entry \(repeated + 1) lists the node \(nodes[repeated].nodes[0]) again")
         }
     }
 
@@ -196,6 +197,10 @@ extension AMQPConfiguration {
     /// Every node, the one connected to first at the head.
     public var nodes: [Node] { [Node(host: host, port: port)] + otherNodes }
 
+    /// Every node's URL, password replaced, comma-separated: what a message about the whole
+    /// cluster names.
+    public var redactedURLs: String { nodes.map { connectingTo($0).redactedURL }.joined(separator: ",") }
+
     /// This configuration for one node alone.
     public func connectingTo(_ node: Node) -> AMQPConfiguration {
         var copy = self
@@ -203,12 +208,5 @@ extension AMQPConfiguration {
         copy.port = node.port
         copy.otherNodes = []
         return copy
-    }
-}
-
-extension Array where Element: Hashable {
-    fileprivate var firstDuplicate: Element? {
-        var seen = Set<Element>()
-        return first { !seen.insert($0).inserted }
     }
 }

@@ -45,7 +45,7 @@ public final class AMQPConnection {
                 try ConnectionHandshake.open(handle, single, operation: operation)
                 opened = (handle, single)
                 break
-            } catch let error as AMQPError where error.kind != .configuration && !configuration.otherNodes.isEmpty {
+            } catch let error as AMQPError where !configuration.otherNodes.isEmpty && Self.anotherNodeMayAnswer(error) {
                 amqp_destroy_connection(handle)
                 logger.warning("broker node did not answer; trying the next", metadata: ["amqp.node": "\(node)", "error": "\(error.reason)"])
                 failures.append(error)
@@ -61,6 +61,7 @@ public final class AMQPConnection {
         }
         NodeFailover.answered(single.nodes[0], of: configuration.nodes)
         self.configuration = single
+        logger[metadataKey: "amqp.connection"] = "\(single.connectionName ?? single.redactedURL)"
         self.logger = logger
         self.handle = handle
         let negotiated = amqp_get_channel_max(handle)
@@ -73,6 +74,12 @@ public final class AMQPConnection {
 
     deinit {
         close()
+    }
+
+    /// Whether a failure to connect is about this node: the nodes of one cluster refuse the same
+    /// credentials and lack the same virtual hosts (403, 530) alike.
+    private static func anotherNodeMayAnswer(_ error: AMQPError) -> Bool {
+        error.kind != .configuration && error.replyCode != 403 && error.replyCode != 530
     }
 
     public var isOpen: Bool { handle != nil }

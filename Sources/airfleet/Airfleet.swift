@@ -49,7 +49,7 @@ enum Environment {
         client.start()
         guard await client.waitUntilReady(timeout: .seconds(10)) else {
             client.shutdown()
-            throw CommandFailure("RabbitMQ at \(configuration.amqp.redactedURL) did not answer within 10 s; nothing was published")
+            throw CommandFailure("RabbitMQ at \(configuration.amqp.redactedURLs) did not answer within 10 s; nothing was published")
         }
         return client
     }

@@ -23,7 +23,7 @@ struct TopologyCommand: ParsableCommand {
             let declarations = topology.declarations
             let queues = declarations.filter { if case .queue = $0 { true } else { false } }.count
             let bindings = declarations.filter { if case .binding = $0 { true } else { false } }.count
-            print("declared \(declarations.count - queues - bindings) exchanges, \(queues) queues and \(bindings) bindings on \(configuration.amqp.redactedURL)")
+            print("declared \(declarations.count - queues - bindings) exchanges, \(queues) queues and \(bindings) bindings on \(connection.configuration.redactedURL)")
         }
     }
 
@@ -44,7 +44,7 @@ struct TopologyCommand: ParsableCommand {
                 channel = try connection?.openChannel()
             }
             defer { connection?.close() }
-            print("broker: \(configuration.amqp.redactedURL)")
+            print("broker: \(connection?.configuration.redactedURL ?? configuration.amqp.redactedURLs)")
             print("retry ladder: \(configuration.topology.retryLadder)  delivery limit: \(configuration.topology.deliveryLimit)")
             print("\nexchanges")
             for case .exchange(let name, let type, let arguments) in topology.declarations {

@@ -1,4 +1,5 @@
 import AMQP
+import Identifiers
 import XCTest
 
 /// URL parsing needs no broker.
@@ -95,10 +96,19 @@ final class ConfigurationTests: XCTestCase {
         assertConfigurationError("amqp://a/,,amqp://b/", mentions: "entry 2 '' is empty")
         assertConfigurationError("amqp://u:p@a/,amqp://u:q@b/", mentions: "entry 2 'amqp://u:***@b/' differs from the first")
         assertConfigurationError("amqp://a/x,amqp://b/y", mentions: "same user, password, virtual host and settings")
-        assertConfigurationError("amqp://a:5672/,amqp://a/", mentions: "the node a:5672 is listed twice")
+        assertConfigurationError("amqp://a:5672/,amqp://A/", mentions: "entry 2 lists the node A:5672 again")
         XCTAssertThrowsError(try AMQPConfiguration(url: "amqp://u:hunter2@a/,amqp://u:hunter2@b:99999/")) { error in
             XCTAssertFalse("\(error)".contains("hunter2"), "\(error)")
         }
+    }
+
+    func testACommaInsideOneURLDoesNotMakeItAList() throws {
+        let configuration = try AMQPConfiguration(url: "amqp://u:se,cret@h:5690/?connection_name=worker,1")
+        XCTAssertEqual(configuration.password, "se,cret")
+        XCTAssertEqual(configuration.connectionName, "worker,1")
+        XCTAssertEqual(configuration.otherNodes, [])
+        XCTAssertEqual(configuration.redactedURL, "amqp://u:***@h:5690/")
+        XCTAssertEqual(redactingPassword(in: "amqp://u:se,cret@h/,amqp://u:se,cret@g/"), "amqp://u:***@h/,amqp://u:***@g/")
     }
 
     private func assertConfigurationError(_ url: String, mentions text: String, line: UInt = #line) {

@@ -27,6 +27,30 @@ final class DrillCheckTests: XCTestCase {
         XCTAssertEqual(IngressCheck.brokerOutages(faults), [10...30])
     }
 
+    func testAnOutageWhoseTimesCameInvertedIsStillAnOutage() {
+        let faults = [DrillFault(at: 30, fault: "stop", target: "rabbitmq"), DrillFault(at: 29.5, fault: "started", target: "rabbitmq")]
+        XCTAssertEqual(IngressCheck.brokerOutages(faults), [29.5...30])
+    }
+
+    func testAnEmptyRetryAfterDoesNotCountAsOne() {
+        XCTAssertFalse(DrillRecord.Event(at: 1, status: 503, retryAfter: "").hasRetryAfter)
+        XCTAssertTrue(DrillRecord.Event(at: 1, status: 503, retryAfter: "1").hasRetryAfter)
+    }
+
+    func testCopiesWithoutAMessageIDAreNotTakenForOneEmail() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("drill-mail-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in ["20261207T102448.1Z-a.eml", "20261207T102449.1Z-b.eml"] {
+            try Data("Message-ID: \r\nX-Airfleet-Delivery: booking:1:booking-confirmed:1\r\n\r\nbody\r\n".utf8)
+                .write(to: folder.appendingPathComponent(name))
+        }
+        let before = folder.appendingPathComponent("before")
+        try Data().write(to: before)
+        let copies = try SinkMail(folder: folder.path, before: before.path).byKey["booking:1:booking-confirmed:1"] ?? []
+        XCTAssertEqual(Set(copies.map(\.messageId)).count, 2, "each copy stands for itself: \(copies.map(\.messageId))")
+    }
+
     func testAFailedCheckShowsAFewExamples() {
         XCTAssertEqual(sample(["a", "b"]), "['a', 'b']")
         XCTAssertEqual(sample(["a", "b", "c", "d"], 3), "['a', 'b', 'c', '…']")
