@@ -17,14 +17,20 @@ final class SenderLane: Sendable {
 
     private let lane: BrokerLane
     private let topology: Topology?
-    private let jobs = Mutex<[Job]>([])
+    private let jobs = PublishQueue<Job>()
+    /// How long a publish may wait for a connection that takes it, across a reconnection.
+    private let patience: Duration
     private let wake = DispatchSemaphore(value: 0)
     private let connected = Atomic<Bool>(false)
 
-    /// - Parameter topology: declared on every (re)connection, so the queues commands need exist.
-    init(amqp: AMQPConfiguration, topology: Topology?, logger: Logger) {
+    /// - Parameters:
+    ///   - topology: declared on every (re)connection, so the queues commands need exist.
+    ///   - patience: how long a publish whose connection was lost before its confirm may wait to
+    ///     be published again on the next one.
+    init(amqp: AMQPConfiguration, topology: Topology?, patience: Duration = .seconds(2), logger: Logger) {
         lane = BrokerLane(name: "publisher", amqp: amqp, logger: logger)
         self.topology = topology
+        self.patience = patience
     }
 
     var isConnected: Bool { connected.load(ordering: .relaxed) }
@@ -35,10 +41,15 @@ final class SenderLane: Sendable {
             if let topology { try topology.declare(on: channel) }
             try channel.enableConfirms()
             connected.store(true, ordering: .relaxed)
+            wake.signal() // what the last connection left unconfirmed goes out now
             try serve(connection, channel)
         }, disconnected: { [self] in
             connected.store(false, ordering: .relaxed)
-            failWaiting(BrokerClientError.unavailable(lane.stop.isRequested ? "the client is shutting down" : "the connection dropped"))
+            // What may still go out on the next connection waits for it; the rest is given up.
+            let given = lane.stop.isRequested ? jobs.takeAll() : jobs.expire(at: .now)
+            let failure = BrokerClientError.unavailable(
+                "RabbitMQ is not reachable right now (\(lane.stop.isRequested ? "the client is shutting down" : "the connection dropped")); try again shortly")
+            for entry in given { entry.job.completion(.failure(failure)) }
         })
     }
 
@@ -52,7 +63,7 @@ final class SenderLane: Sendable {
             throw BrokerClientError.unavailable("RabbitMQ is not reachable right now; try again shortly")
         }
         return try await withCheckedThrowingContinuation { continuation in
-            jobs.withLock { $0.append(Job(message: message) { continuation.resume(with: $0) }) }
+            jobs.append(Job(message: message) { continuation.resume(with: $0) }, deadline: .now + patience)
             wake.signal()
         }
     }
@@ -61,29 +72,16 @@ final class SenderLane: Sendable {
         while !lane.stop.isRequested {
             _ = wake.wait(timeout: .now() + 1)
             try connection.serviceHeartbeats()
-            let batch = jobs.withLock { jobs in
-                defer { jobs.removeAll(keepingCapacity: true) }
-                return jobs
-            }
+            let batch = jobs.takeAll()
             guard !batch.isEmpty else { continue }
             do {
-                let outcomes = try channel.publishConfirmed(batch.map(\.message), timeout: 10)
-                for (job, outcome) in zip(batch, outcomes) { job.completion(.success(outcome)) }
+                let outcomes = try channel.publishConfirmed(batch.map(\.job.message), timeout: 10)
+                for (entry, outcome) in zip(batch, outcomes) { entry.job.completion(.success(outcome)) }
             } catch {
-                for job in batch {
-                    job.completion(.failure(BrokerClientError.unavailable("RabbitMQ did not confirm the message (\(error)); it may or may not have been taken")))
-                }
+                // Unconfirmed: the next connection publishes them again if it comes in time.
+                jobs.putBack(batch)
                 throw error
             }
         }
-    }
-
-    private func failWaiting(_ error: any Error) {
-        let waiting = jobs.withLock { jobs in
-            defer { jobs.removeAll() }
-            return jobs
-        }
-        let failure = BrokerClientError.unavailable("RabbitMQ is not reachable right now (\(error)); try again shortly")
-        for job in waiting { job.completion(.failure(failure)) }
     }
 }
