@@ -45,7 +45,8 @@ _rmq_env() {
         # cores: the broker shares them with the fleet, and two schedulers on two busy cores
         # spent a third more CPU a message handing work to each other than one did.
         "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=-kernel inet_dist_use_interface {127,0,0,1} +sbwt none +sbwtdcpu none +sbwtdio none +SP 50:50"
-        "ERL_EPMD_PORT=$((port - 1000))"
+        # The nodes of a local cluster share the first node's epmd (rabbitmq-cluster.sh).
+        "ERL_EPMD_PORT=${RABBITMQ_EPMD_PORT:-$((port - 1000))}"
         "ERL_EPMD_ADDRESS=127.0.0.1"
         "ERL_CRASH_DUMP=$d/log/erl_crash.dump"
     )

@@ -1,0 +1,107 @@
+# shellcheck shell=bash
+# A local RabbitMQ cluster of N nodes under a state folder. Source common.sh and rabbitmq.sh first.
+#
+# rabbitmq_cluster_start STATE PORT N   rabbitmq_cluster_stop STATE PORT   rabbitmq_cluster_size STATE
+# rabbitmq_cluster_url URL STATE        rabbitmq_cluster_node_states STATE
+#
+# Node 1 is the node of rabbitmq.sh (STATE/rabbitmq, AMQP port P). Node i of 2..N is a node of
+# rabbitmq.sh too, in the state folder STATE/rabbitmq-cluster/node-i, on AMQP port P+i-1 (its
+# management and distribution ports follow from it as for node 1). Every node registers with
+# node 1's private epmd (P-1000) and carries node 1's Erlang cookie, so that they can join.
+# STATE/rabbitmq-cluster/size holds N.
+
+_rmq_cluster_dir() { printf '%s/rabbitmq-cluster' "$1"; }
+
+# N as ops/up last set it (1 when it never made a cluster).
+rabbitmq_cluster_size() {
+    local file
+    file="$(_rmq_cluster_dir "$1")/size"
+    if [[ -s $file ]]; then cat "$file"; else echo 1; fi
+}
+
+# The state folders of nodes 2..N, a line each.
+rabbitmq_cluster_node_states() {
+    local state=$1 i size
+    size=$(rabbitmq_cluster_size "$state")
+    for ((i = 2; i <= size; i++)); do printf '%s/node-%s\n' "$(_rmq_cluster_dir "$state")" "$i"; done
+}
+
+# The comma-separated URLs of every node: URL with its port replaced by each node's.
+rabbitmq_cluster_url() {
+    local url=$1 state=$2 port i size list=''
+    port=$(url_port "$url")
+    size=$(rabbitmq_cluster_size "$state")
+    for ((i = 1; i <= size; i++)); do
+        list+="${list:+,}${url/:$port/:$((port + i - 1))}"
+    done
+    printf '%s' "$list"
+}
+
+# Starts nodes 2..N beside the running node 1 and joins them to it; the quorum queues get a
+# member on every node. Harmless when they already run and belong.
+rabbitmq_cluster_start() {
+    local state=$1 port=$2 size=$3 i node_state node_port first cookie
+    [[ $size =~ ^[1-9]$ ]] || die "--brokers must be 1 to 9, not '$size'"
+    # Stopping nodes would leave the quorum queues' members on them behind, a majority of
+    # them with three nodes going to one: the cluster only grows here.
+    (($(rabbitmq_cluster_size "$state") <= size)) ||
+        die "$state runs a RabbitMQ cluster of $(rabbitmq_cluster_size "$state") nodes; it does not shrink to $size (ops/down --purge, then ops/up --brokers $size, starts over)"
+    mkdir -p "$(_rmq_cluster_dir "$state")"
+    printf '%s\n' "$size" >"$(_rmq_cluster_dir "$state")/size"
+    ((size > 1)) || return 0
+    cookie="$(_rmq_dir "$state")/home/.erlang.cookie"
+    [[ -s $cookie ]] || die "node 1 has no Erlang cookie at $cookie: is RabbitMQ running under $state?"
+    first=$(rabbitmq_node_name "$state")
+    export RABBITMQ_EPMD_PORT=$((port - 1000))
+    for ((i = 2; i <= size; i++)); do
+        node_state="$(_rmq_cluster_dir "$state")/node-$i"
+        node_port=$((port + i - 1))
+        make_state_dir "$node_state"
+        mkdir -p "$(_rmq_dir "$node_state")/home"
+        install -m 400 "$cookie" "$(_rmq_dir "$node_state")/home/.erlang.cookie"
+        rabbitmq_start "$node_state" "$node_port" || return 1
+        if rabbitmqctl_in "$node_state" "$node_port" -q cluster_status --formatter json 2>/dev/null |
+            jq -e --arg first "$first" '.running_nodes | index($first)' >/dev/null; then
+            ok "node $i ($(rabbitmq_node_name "$node_state")) is in the cluster"
+            continue
+        fi
+        step "Joining node $i ($(rabbitmq_node_name "$node_state")) to $first"
+        rabbitmqctl_in "$node_state" "$node_port" -q stop_app >/dev/null &&
+            rabbitmqctl_in "$node_state" "$node_port" -q join_cluster "$first" >/dev/null &&
+            rabbitmqctl_in "$node_state" "$node_port" -q start_app >/dev/null ||
+            die "node $i could not join $first; log $(_rmq_log "$node_state")"
+        wait_for "node $i on 127.0.0.1:$node_port" 60 "$(_rmq_log "$node_state")" '' _rmq_ready "$node_port" || return 1
+        ok "node $i joined"
+    done
+    unset RABBITMQ_EPMD_PORT
+}
+
+# Gives every quorum queue a member on each node (queues declared before the cluster had one).
+rabbitmq_cluster_grow() {
+    local state=$1 port=$2 node_state i=1
+    export RABBITMQ_EPMD_PORT=$((port - 1000))
+    while read -r node_state; do
+        i=$((i + 1))
+        rabbitmq_queues_in "$node_state" "$((port + i - 1))" -q grow "$(rabbitmq_node_name "$node_state")" all >/dev/null ||
+            warn "could not add node $i to every quorum queue; see $(_rmq_log "$node_state")"
+    done < <(rabbitmq_cluster_node_states "$state")
+    unset RABBITMQ_EPMD_PORT
+}
+
+# Stops nodes 2..N (before node 1, whose epmd they use).
+rabbitmq_cluster_stop() {
+    local state=$1 port=$2 node_state i=1
+    export RABBITMQ_EPMD_PORT=$((port - 1000))
+    while read -r node_state; do
+        i=$((i + 1))
+        rabbitmq_stop "$node_state" "$((port + i - 1))"
+    done < <(rabbitmq_cluster_node_states "$state")
+    unset RABBITMQ_EPMD_PORT
+}
+
+rabbitmq_queues_in() {
+    local state=$1 port=$2
+    shift 2
+    _rmq_env "$state" "$port"
+    env "${_RMQ_ENV[@]}" "$RABBITMQ_BIN/rabbitmq-queues" -n "$(rabbitmq_node_name "$state")" "$@"
+}
