@@ -76,28 +76,28 @@ rabbitmq_cluster_start() {
     unset RABBITMQ_EPMD_PORT
 }
 
-# Gives every quorum queue a member on each node (queues declared before the cluster had one).
-rabbitmq_cluster_grow() {
+# Runs COMMAND... NODE_STATE NODE_PORT NODE_NUMBER for each of nodes 2..N, with node 1's epmd.
+_rmq_cluster_each() {
     local state=$1 port=$2 node_state i=1
+    shift 2
     export RABBITMQ_EPMD_PORT=$((port - 1000))
     while read -r node_state; do
         i=$((i + 1))
-        rabbitmq_queues_in "$node_state" "$((port + i - 1))" -q grow "$(rabbitmq_node_name "$node_state")" all >/dev/null ||
-            warn "could not add node $i to every quorum queue; see $(_rmq_log "$node_state")"
+        "$@" "$node_state" "$((port + i - 1))" "$i"
     done < <(rabbitmq_cluster_node_states "$state")
     unset RABBITMQ_EPMD_PORT
 }
 
-# Stops nodes 2..N (before node 1, whose epmd they use).
-rabbitmq_cluster_stop() {
-    local state=$1 port=$2 node_state i=1
-    export RABBITMQ_EPMD_PORT=$((port - 1000))
-    while read -r node_state; do
-        i=$((i + 1))
-        rabbitmq_stop "$node_state" "$((port + i - 1))"
-    done < <(rabbitmq_cluster_node_states "$state")
-    unset RABBITMQ_EPMD_PORT
+# Gives every quorum queue a member on each node (queues declared before the cluster had one).
+rabbitmq_cluster_grow() { _rmq_cluster_each "$1" "$2" _rmq_grow_onto; }
+_rmq_grow_onto() {
+    rabbitmq_queues_in "$1" "$2" -q grow "$(rabbitmq_node_name "$1")" all >/dev/null ||
+        warn "could not add node $3 to every quorum queue; see $(_rmq_log "$1")"
 }
+
+# Stops nodes 2..N (before node 1, whose epmd they use).
+rabbitmq_cluster_stop() { _rmq_cluster_each "$1" "$2" _rmq_stop_node; }
+_rmq_stop_node() { rabbitmq_stop "$1" "$2"; }
 
 rabbitmq_queues_in() {
     local state=$1 port=$2
