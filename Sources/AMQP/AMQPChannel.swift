@@ -46,6 +46,27 @@ public final class AMQPChannel {
                          arguments: arguments, operation: "declare queue '\(name)'")
     }
 
+    /// Declares a queue whose messages may be dropped (queries waiting for an answer): if one of
+    /// that name exists with other properties (406), it is deleted with its messages and
+    /// declared as asked. Call it before the channel consumes or publishes with confirms: the
+    /// broker closes the channel on the 406, and it is reopened.
+    @discardableResult
+    public func declareQueueReplacing(_ name: String, durable: Bool, arguments: AMQPTable = [:]) throws -> AMQPQueueState {
+        let operation = "declare queue '\(name)'"
+        do {
+            state.closeIsExpected = true
+            defer { state.closeIsExpected = false }
+            return try declareQueue(name, passive: false, durable: durable, exclusive: false, autoDelete: false,
+                                    arguments: arguments, operation: operation)
+        } catch let error as AMQPError where error.kind == .channelClosed && error.replyCode == 406 {
+            try reopen(operation: operation)
+            connection.logger.warning("queue declared before with other properties; replacing it, and the messages it held",
+                                      metadata: ["amqp.queue": "\(name)", "error": "\(error.reason)"])
+            try deleteQueue(name)
+            return try declareQueue(name, durable: durable, arguments: arguments)
+        }
+    }
+
     /// The queue's counts, or nil when it does not exist. A passive declare of a missing queue
     /// makes the broker close the channel (404); the channel is then reopened on the same
     /// number with its prefetch and confirm mode, so this object stays usable. A channel with

@@ -51,7 +51,7 @@ struct TopologyCommand: ParsableCommand {
                 print("  \(name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(type.rawValue)\(describe(arguments))")
             }
             print("\nqueues\(offline ? "" : "                                     messages  consumers")")
-            for case .queue(let name, let arguments) in topology.declarations {
+            for case .queue(let name, let arguments, _) in topology.declarations {
                 var line = "  \(name.padding(toLength: 42, withPad: " ", startingAt: 0))"
                 if let channel {
                     if let state = try channel.inspectQueue(name) {

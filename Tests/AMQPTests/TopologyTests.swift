@@ -26,6 +26,25 @@ final class TopologyTests: AMQPTestCase {
         XCTAssertEqual(queue?["type"] as? String, "quorum")
     }
 
+    func testAQueueOfDisposableMessagesReplacesOneDeclaredDurableAndKeepsItselfWhenDeclaredAgain() throws {
+        let connection = try connect()
+        let channel = try connection.openChannel()
+        let arguments: AMQPTable = ["x-queue-type": .string("classic"), "x-max-length": .int(10)]
+        try channel.declareQueue("queries", durable: true, arguments: arguments)
+        try channel.enableConfirms()
+        XCTAssertEqual(try channel.publishConfirmed([message("old", routingKey: "queries")]), [.confirmed])
+        let fresh = try connection.openChannel()
+        XCTAssertEqual(try fresh.declareQueueReplacing("queries", durable: false, arguments: arguments).messageCount, 0,
+                       "the durable queue and its message are gone")
+        let queue = try managementAPI().json("/api/queues/\(virtualHost)/queries") as? [String: Any]
+        XCTAssertEqual(queue?["durable"] as? Bool, false)
+
+        XCTAssertEqual(try channel.publishConfirmed([message("new", routingKey: "queries", persistent: false)]), [.confirmed])
+        XCTAssertEqual(try fresh.declareQueueReplacing("queries", durable: false, arguments: arguments).messageCount, 1,
+                       "declared alike, it stays as it is")
+        XCTAssertNoThrow(try fresh.declareQueue("after", durable: false), "the channel was reopened after the 406")
+    }
+
     func testRedeclaringWithADifferentDeliveryLimitIsAPreconditionFailure() throws {
         let connection = try connect()
         let channel = try connection.openChannel()

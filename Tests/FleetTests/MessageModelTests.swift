@@ -162,7 +162,7 @@ final class MessageModelTests: XCTestCase {
     func testTopologyDeclaresEveryQueueOfAContext() {
         let topology = ProbeContexts.topology(settings: TopologySettings(retryLadder: RetryLadder(delays: [.seconds(1), .seconds(10)])))
         var queues: [String] = []
-        for case .queue(let name, _) in topology.declarations { queues.append(name) }
+        for case .queue(let name, _, _) in topology.declarations { queues.append(name) }
         for expected in ["airfleet.unroutable", "airfleet.probe", "airfleet.probe.queries", "airfleet.probe.dlq",
                          "airfleet.probe.retry.1s", "airfleet.probe.retry.10s", "airfleet.tally"] {
             XCTAssertTrue(queues.contains(expected), expected)

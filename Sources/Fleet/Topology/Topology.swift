@@ -78,11 +78,15 @@ public struct Topology: Sendable {
                 "x-dead-letter-routing-key": .string(name),
                 "x-dead-letter-strategy": .string("at-least-once"),
             ]) { $1 }),
+            // Transient: a node of a cluster that dies takes such a queue with it, and the next
+            // declaration makes it anew on a node that lives. A durable classic queue would stay
+            // bound to the dead node (404 "home node is down") until it came back; a query
+            // waiting in it is worth no more than its asker's patience.
             .queue(name: Self.queryQueue(of: name), arguments: [
                 "x-queue-type": .string("classic"),
                 "x-max-length": .int(Int64(settings.queryQueueLimit)),
                 "x-overflow": .string("reject-publish"),
-            ]),
+            ], durable: false),
         ]
         for delay in settings.retryLadder.delays {
             result.append(.queue(name: Self.retryQueue(of: name, delay: delay), arguments: settings.durableQueueArguments.merging([
@@ -182,15 +186,19 @@ public struct TopologySettings: Sendable, Equatable {
 /// One exchange, queue or binding of the topology.
 public enum Declaration: Sendable, Equatable {
     case exchange(name: String, type: AMQPExchangeType, arguments: AMQPTable)
-    case queue(name: String, arguments: AMQPTable)
+    /// A queue that is not durable holds only what may be lost; it replaces a queue of its name
+    /// declared otherwise (as the query queues were durable before).
+    case queue(name: String, arguments: AMQPTable, durable: Bool = true)
     case binding(queue: String, exchange: String, routingKey: String)
 
     func apply(on channel: AMQPChannel) throws {
         switch self {
         case .exchange(let name, let type, let arguments):
             try channel.declareExchange(name, type: type, durable: true, arguments: arguments)
-        case .queue(let name, let arguments):
+        case .queue(let name, let arguments, true):
             try channel.declareQueue(name, durable: true, arguments: arguments)
+        case .queue(let name, let arguments, false):
+            try channel.declareQueueReplacing(name, durable: false, arguments: arguments)
         case .binding(let queue, let exchange, let routingKey):
             try channel.bindQueue(queue, exchange: exchange, routingKey: routingKey)
         }
