@@ -1,9 +1,6 @@
 import AMQP
 import Fleet
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Postgres
 
 /// Reads a context's figures from the broker, its management API and the database.
@@ -11,20 +8,16 @@ final class StatusReader {
     private let configuration: FleetConfiguration
     private let connection: AMQPConnection
     private let channel: AMQPChannel
-    private let management: URL?
+    private let management: ManagementClient?
     private var databases: [String: PostgresConnection] = [:]
 
     init(configuration: FleetConfiguration) throws {
         self.configuration = configuration
         connection = try AMQPConnection(configuration.amqp.withConnectionName("airfleet status"), logger: Environment.logger)
         channel = try connection.openChannel()
-        management = Self.managementAPI(Environment.settings)
+        management = ManagementClient(Environment.settings)
     }
 
-    /// `AIRFLEET_RABBITMQ_API`, the management API that adds rates to the status; nil without it.
-    static func managementAPI(_ settings: SettingsReader) -> URL? {
-        settings.string("AIRFLEET_RABBITMQ_API").flatMap { URL(string: $0) }
-    }
 
     func status(of context: String) throws -> StatusRow {
         let queue = try channel.inspectQueue(Topology.queue(of: context))
@@ -67,33 +60,12 @@ final class StatusReader {
 
     /// From the management API; nil when it is not configured or does not answer.
     private func unacknowledged(_ queue: String) -> Int? {
-        guard let management, var components = URLComponents(url: management, resolvingAgainstBaseURL: false) else { return nil }
-        let user = components.user ?? "guest", password = components.password ?? "guest"
-        components.user = nil
-        components.password = nil
-        let vhost = configuration.amqp.virtualHost.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "%2F"
-        guard let base = components.url, let url = URL(string: base.absoluteString + "/api/queues/\(vhost)/\(queue)") else { return nil }
-        var request = URLRequest(url: url, timeoutInterval: 5)
-        request.setValue("Basic " + Data("\(user):\(password)".utf8).base64EncodedString(), forHTTPHeaderField: "Authorization")
-        let answer = Answer()
-        let done = DispatchSemaphore(value: 0)
-        URLSession.shared.dataTask(with: request) { data, _, _ in
-            answer.data = data
-            done.signal()
-        }.resume()
-        done.wait()
-        guard let data = answer.data, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
-        return object["messages_unacknowledged"] as? Int
+        let vhost = ManagementClient.path(of: configuration.amqp.virtualHost)
+        return (management?.json("/api/queues/\(vhost)/\(queue)") as? [String: Any])?["messages_unacknowledged"] as? Int
     }
 
     func close() {
         databases.values.forEach { $0.close() }
         connection.close()
     }
-}
-
-/// Carries the management API's answer from URLSession's thread to the waiting one.
-private final class Answer: @unchecked Sendable {
-    // Written once before the semaphore is signalled, read after the wait.
-    var data: Data?
 }

@@ -29,7 +29,8 @@ struct TopologyCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List the topology, with each queue's messages and consumers as the broker reports them.")
+            abstract: "List the topology, with each queue's messages and consumers as the broker reports them.",
+            discussion: "With AIRFLEET_RABBITMQ_API (http://user:password@host:15672) set, also where each queue lives: a quorum queue's leader and members, a classic queue's node.")
 
         @Flag(help: "Only print what the code declares; do not ask the broker.")
         var offline = false
@@ -44,6 +45,7 @@ struct TopologyCommand: ParsableCommand {
                 channel = try connection?.openChannel()
             }
             defer { connection?.close() }
+            let placement = offline ? [:] : Self.placement(configuration.amqp.virtualHost)
             print("broker: \(connection?.configuration.redactedURL ?? configuration.amqp.redactedURLs)")
             print("retry ladder: \(configuration.topology.retryLadder)  delivery limit: \(configuration.topology.deliveryLimit)")
             print("\nexchanges")
@@ -60,12 +62,31 @@ struct TopologyCommand: ParsableCommand {
                         line += "  missing: run airfleet topology declare"
                     }
                 }
-                print(line + describe(arguments))
+                print(line + describe(arguments) + (placement[name].map { "\n      \($0)" } ?? ""))
             }
             print("\nbindings")
             for case .binding(let queue, let exchange, let routingKey) in topology.declarations {
                 print("  \(exchange) --\(routingKey.isEmpty ? "(all)" : routingKey)--> \(queue)")
             }
+        }
+
+        /// Where each queue lives, from the management API when `AIRFLEET_RABBITMQ_API` is set: a
+        /// quorum queue's leader and members, a classic queue's node.
+        static func placement(_ virtualHost: String) -> [String: String] {
+            let path = "/api/queues/\(ManagementClient.path(of: virtualHost))?columns=name,type,node,leader,members,online"
+            guard let queues = ManagementClient(Environment.settings)?.json(path) as? [[String: Any]] else { return [:] }
+            var placement: [String: String] = [:]
+            for queue in queues {
+                guard let name = queue["name"] as? String else { continue }
+                if let members = queue["members"] as? [String] {
+                    let online = Set(queue["online"] as? [String] ?? [])
+                    let listed = members.sorted().map { online.contains($0) ? $0 : "\($0) (down)" }.joined(separator: ", ")
+                    placement[name] = "leader \(queue["leader"] as? String ?? "none"); members \(listed)"
+                } else if let node = queue["node"] as? String {
+                    placement[name] = "on \(node)"
+                }
+            }
+            return placement
         }
 
         private func describe(_ arguments: AMQPTable) -> String {
