@@ -40,7 +40,7 @@ rabbitmq_cluster_url() {
 # Starts nodes 2..N beside the running node 1 and joins them to it; the quorum queues get a
 # member on every node. Harmless when they already run and belong.
 rabbitmq_cluster_start() {
-    local state=$1 port=$2 size=$3 i node_state node_port first cookie
+    local state=$1 port=$2 size=$3
     [[ $size =~ ^[1-9]$ ]] || die "--brokers must be 1 to 9, not '$size'"
     # Stopping nodes would leave the quorum queues' members on them behind, a majority of
     # them with three nodes going to one: the cluster only grows here.
@@ -49,42 +49,46 @@ rabbitmq_cluster_start() {
     mkdir -p "$(_rmq_cluster_dir "$state")"
     printf '%s\n' "$size" >"$(_rmq_cluster_dir "$state")/size"
     ((size > 1)) || return 0
-    cookie="$(_rmq_dir "$state")/home/.erlang.cookie"
-    [[ -s $cookie ]] || die "node 1 has no Erlang cookie at $cookie: is RabbitMQ running under $state?"
-    first=$(rabbitmq_node_name "$state")
-    export RABBITMQ_EPMD_PORT=$((port - 1000))
-    for ((i = 2; i <= size; i++)); do
-        node_state="$(_rmq_cluster_dir "$state")/node-$i"
-        node_port=$((port + i - 1))
-        make_state_dir "$node_state"
-        mkdir -p "$(_rmq_dir "$node_state")/home"
-        install -m 400 "$cookie" "$(_rmq_dir "$node_state")/home/.erlang.cookie"
-        rabbitmq_start "$node_state" "$node_port" || return 1
-        if rabbitmqctl_in "$node_state" "$node_port" -q cluster_status --formatter json 2>/dev/null |
-            jq -e --arg first "$first" '.running_nodes | index($first)' >/dev/null; then
-            ok "node $i ($(rabbitmq_node_name "$node_state")) is in the cluster"
-            continue
-        fi
-        step "Joining node $i ($(rabbitmq_node_name "$node_state")) to $first"
-        rabbitmqctl_in "$node_state" "$node_port" -q stop_app >/dev/null &&
-            rabbitmqctl_in "$node_state" "$node_port" -q join_cluster "$first" >/dev/null &&
-            rabbitmqctl_in "$node_state" "$node_port" -q start_app >/dev/null ||
-            die "node $i could not join $first; log $(_rmq_log "$node_state")"
-        wait_for "node $i on 127.0.0.1:$node_port" 60 "$(_rmq_log "$node_state")" '' _rmq_ready "$node_port" || return 1
-        ok "node $i joined"
-    done
-    unset RABBITMQ_EPMD_PORT
+    [[ -s "$(_rmq_dir "$state")/home/.erlang.cookie" ]] ||
+        die "node 1 has no Erlang cookie under $(_rmq_dir "$state")/home: is RabbitMQ running under $state?"
+    _rmq_cluster_each "$state" "$port" _rmq_join_node "$state"
 }
 
-# Runs COMMAND... NODE_STATE NODE_PORT NODE_NUMBER for each of nodes 2..N, with node 1's epmd.
+# Starts one node with node 1's cookie and joins it to node 1 unless it already belongs.
+# Usage: _rmq_join_node FIRST_STATE NODE_STATE NODE_PORT NODE_NUMBER
+_rmq_join_node() {
+    local state=$1 node_state=$2 node_port=$3 i=$4 first
+    first=$(rabbitmq_node_name "$state")
+    make_state_dir "$node_state"
+    mkdir -p "$(_rmq_dir "$node_state")/home"
+    install -m 400 "$(_rmq_dir "$state")/home/.erlang.cookie" "$(_rmq_dir "$node_state")/home/.erlang.cookie"
+    rabbitmq_start "$node_state" "$node_port" || die "node $i did not start; log $(_rmq_log "$node_state")"
+    if rabbitmqctl_in "$node_state" "$node_port" -q cluster_status --formatter json 2>/dev/null |
+        jq -e --arg first "$first" '.running_nodes | index($first)' >/dev/null; then
+        ok "node $i ($(rabbitmq_node_name "$node_state")) is in the cluster"
+        return 0
+    fi
+    step "Joining node $i ($(rabbitmq_node_name "$node_state")) to $first"
+    rabbitmqctl_in "$node_state" "$node_port" -q stop_app >/dev/null &&
+        rabbitmqctl_in "$node_state" "$node_port" -q join_cluster "$first" >/dev/null &&
+        rabbitmqctl_in "$node_state" "$node_port" -q start_app >/dev/null ||
+        die "node $i could not join $first; log $(_rmq_log "$node_state")"
+    wait_for "node $i on 127.0.0.1:$node_port" 60 "$(_rmq_log "$node_state")" '' _rmq_ready "$node_port" ||
+        die "node $i did not come back after joining; log $(_rmq_log "$node_state")"
+    ok "node $i joined"
+}
+
+# Runs COMMAND... NODE_STATE NODE_PORT NODE_NUMBER for each of nodes 2..N (as the size file
+# says), with node 1's epmd.
 _rmq_cluster_each() {
     local state=$1 port=$2 node_state i=1
     shift 2
     export RABBITMQ_EPMD_PORT=$((port - 1000))
-    while read -r node_state; do
+    # On descriptor 3: what COMMAND runs (rabbitmq-server, rabbitmqctl) may read standard input.
+    while read -r node_state <&3; do
         i=$((i + 1))
         "$@" "$node_state" "$((port + i - 1))" "$i"
-    done < <(rabbitmq_cluster_node_states "$state")
+    done 3< <(rabbitmq_cluster_node_states "$state")
     unset RABBITMQ_EPMD_PORT
 }
 
