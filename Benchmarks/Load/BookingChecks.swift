@@ -10,7 +10,7 @@ enum BookingChecks {
         let accepted = load.bookings.filter(\.accepted)
         let ids = Array(Set(accepted.compactMap { $0.knownId?.lowercased() })).sorted()
         var found: [String: (state: String, reason: String)] = [:]
-        for row in try database.rows("SELECT booking_id, state, coalesce(reason, '') FROM bookings.bookings WHERE booking_id = ANY($1::uuid[])", [ids]) {
+        for row in try database.rows(in: "bookings", "SELECT booking_id, state, coalesce(reason, '') FROM bookings.bookings WHERE booking_id = ANY($1::uuid[])", [ids]) {
             found[row[0]] = (row[1], row[2])
         }
         let missing = ids.filter { found[$0] == nil }
@@ -30,47 +30,65 @@ enum BookingChecks {
         return states
     }
 
+    /// Seats against bookings: each half read from its own context's schema, compared here.
     static func seats(_ database: DrillDatabase, _ load: DrillRecord, _ verdicts: DrillVerdicts) throws {
         let flights = Array(Set(load.bookings.map(\.flightId))).sorted()
         var problems: [String] = []
-        func look(_ sql: String, _ problem: (Int) -> String) throws {
-            let rows = try database.rows(sql, [flights])
-            if !rows.isEmpty { problems.append("\(problem(rows.count)), e.g. \(sample(rows.map { $0.joined(separator: " ") }))") }
+        func note(_ rows: [String], _ problem: (Int) -> String) {
+            if !rows.isEmpty { problems.append("\(problem(rows.count)), e.g. \(sample(rows))") }
         }
-        try look("""
+        note(try database.rows(in: "bookings", """
             SELECT flight_id, seat, count(*) FROM bookings.bookings, unnest(seats) AS seat
             WHERE flight_id = ANY($1::uuid[]) AND state IN ('confirmed', 'paid', 'seats-held')
             GROUP BY 1, 2 HAVING count(*) > 1
-            """) { "\($0) seats in two bookings" }
-        try look("""
-            SELECT h.hold_id, b.booking_id, b.state, count(a.seat) FROM flights.holds h
-            JOIN bookings.bookings b ON b.hold_id = h.hold_id
+            """, [flights]).map { $0.joined(separator: " ") }) { "\($0) seats in two bookings" }
+
+        // Final bookings by their hold: none may keep a hold or an unsold seat.
+        var finalByHold: [String: (booking: String, state: String)] = [:]
+        var confirmedSeats: Set<String> = [], bookedPerFlight: [String: Int] = [:]
+        for row in try database.rows(in: "bookings", """
+            SELECT coalesce(hold_id::text, ''), booking_id, state, flight_id, array_to_string(seats, ' ')
+            FROM bookings.bookings
+            WHERE flight_id = ANY($1::uuid[]) AND state IN ('failed', 'expired', 'cancelled', 'confirmed')
+            """, [flights]) {
+            if !row[0].isEmpty { finalByHold[row[0]] = (row[1], row[2]) }
+            guard row[2] == "confirmed" else { continue }
+            let seats = row[4].split(separator: " ").map(String.init)
+            bookedPerFlight[row[3], default: 0] += seats.count
+            for seat in seats { confirmedSeats.insert("\(row[1]) \(row[3]) \(seat) \(row[0])") }
+        }
+        note(try database.rows(in: "flights", """
+            SELECT h.hold_id, count(a.seat) FROM flights.holds h
             LEFT JOIN flights.seat_assignments a ON a.hold_id = h.hold_id AND NOT a.sold
-            WHERE h.flight_id = ANY($1::uuid[]) AND b.state IN ('failed', 'expired', 'cancelled', 'confirmed')
-              AND (h.status = 'held' OR a.seat IS NOT NULL)
-            GROUP BY 1, 2, 3
-            """) { "\($0) holds left for final bookings" }
-        try look("""
-            WITH sold AS (SELECT flight_id, count(*) AS n FROM flights.seat_assignments
-                          WHERE flight_id = ANY($1::uuid[]) AND sold GROUP BY 1),
-                 booked AS (SELECT flight_id, sum(cardinality(seats)) AS n FROM bookings.bookings
-                            WHERE flight_id = ANY($1::uuid[]) AND state = 'confirmed' GROUP BY 1)
-            SELECT coalesce(s.flight_id, b.flight_id), coalesce(s.n, 0), coalesce(b.n, 0)
-            FROM sold s FULL JOIN booked b USING (flight_id) WHERE coalesce(s.n, 0) <> coalesce(b.n, 0)
-            """) { "\($0) flights whose sold seats differ from their confirmed bookings' (flight sold booked)" }
-        try look("""
-            SELECT b.booking_id, s.booked FROM bookings.bookings b, unnest(b.seats) AS s(booked)
-            WHERE b.flight_id = ANY($1::uuid[]) AND b.state = 'confirmed'
-              AND NOT EXISTS (SELECT 1 FROM flights.seat_assignments a
-                              WHERE a.flight_id = b.flight_id AND a.seat = s.booked AND a.hold_id = b.hold_id AND a.sold)
-            """) { "\($0) seats of confirmed bookings not sold to them" }
-        try look("""
+            WHERE h.hold_id = ANY($1::uuid[]) AND (h.status = 'held' OR a.seat IS NOT NULL)
+            GROUP BY 1
+            """, [Array(finalByHold.keys)]).map { row in
+                let booking = finalByHold[row[0]].map { "\($0.booking) \($0.state)" } ?? "?"
+                return "\(row[0]) \(booking) \(row[1])"
+            }) { "\($0) holds left for final bookings" }
+
+        var soldPerFlight: [String: Int] = [:], soldSeats: Set<String> = []
+        for row in try database.rows(in: "flights", """
+            SELECT flight_id, seat, hold_id FROM flights.seat_assignments WHERE flight_id = ANY($1::uuid[]) AND sold
+            """, [flights]) {
+            soldPerFlight[row[0], default: 0] += 1
+            soldSeats.insert("\(row[0]) \(row[1]) \(row[2])")
+        }
+        note(Set(soldPerFlight.keys).union(bookedPerFlight.keys).sorted().compactMap { flight in
+            let (sold, booked) = (soldPerFlight[flight, default: 0], bookedPerFlight[flight, default: 0])
+            return sold == booked ? nil : "\(flight) \(sold) \(booked)"
+        }) { "\($0) flights whose sold seats differ from their confirmed bookings' (flight sold booked)" }
+        note(confirmedSeats.sorted().compactMap { entry in
+            let parts = entry.split(separator: " ")
+            return soldSeats.contains(parts[1...3].joined(separator: " ")) ? nil : "\(parts[0]) \(parts[2])"
+        }) { "\($0) seats of confirmed bookings not sold to them" }
+        note(try database.rows(in: "flights", """
             SELECT c.flight_id, c.cabin, c.taken, count(a.seat) FROM flights.flight_cabins c
             LEFT JOIN flights.seat_assignments a ON a.flight_id = c.flight_id AND a.cabin = c.cabin
             WHERE c.flight_id = ANY($1::uuid[]) GROUP BY c.flight_id, c.cabin, c.taken, c.taken_seats
             HAVING c.taken <> count(a.seat) OR NOT c.taken_seats @> coalesce(array_agg(a.seat) FILTER (WHERE a.seat IS NOT NULL), '{}')
-            """) { "\($0) cabins whose taken seats differ from their seats held or sold" }
-        let sold = try database.count("SELECT count(*) FROM flights.seat_assignments WHERE flight_id = ANY($1::uuid[]) AND sold", [flights])
+            """, [flights]).map { $0.joined(separator: " ") }) { "\($0) cabins whose taken seats differ from their seats held or sold" }
+        let sold = soldPerFlight.values.reduce(0, +)
         verdicts.add("seats", passed: problems.isEmpty, problems.isEmpty
             ? "\(sold) seats sold on \(flights.count) flights, each once, each to a confirmed booking; no hold left over"
             : problems.joined(separator: "; "))

@@ -1,3 +1,4 @@
+import Fleet
 import Foundation
 import Logging
 import Postgres
@@ -75,29 +76,44 @@ struct DrillFault: Codable {
     }
 }
 
-/// The fleet's database as the checks read it: every context's schema, through
-/// `AIRFLEET_DATABASE_URL`.
-struct DrillDatabase {
-    let connection: PostgresConnection
+/// The fleet's databases as the checks read them: each context's schema on its own server
+/// (`AIRFLEET_<CONTEXT>_DATABASE_URL`, else `AIRFLEET_DATABASE_URL`), one connection per server.
+/// No query joins two contexts' schemas, since they need not share a server.
+final class DrillDatabase {
+    private let configuration: FleetConfiguration
+    private var connections: [String: PostgresConnection] = [:]
 
     init() throws {
-        let url = ProcessInfo.processInfo.environment["AIRFLEET_DATABASE_URL"] ?? "postgres://airfleet@127.0.0.1:5432/airfleet"
-        var configuration = try PostgresConfiguration(url: url)
-        configuration.applicationName = "airfleet-drill-checks"
+        configuration = try FleetConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)
+    }
+
+    /// The connection to the server of `context`'s schema, opened on first use.
+    func connection(for context: String) throws -> PostgresConnection {
+        let url = configuration.databaseURLs.url(for: context)
+        if let open = connections[url] { return open }
+        var settings = try configuration.database(for: context)
+        settings.applicationName = "airfleet-drill-checks"
         // A check that cannot get its answer fails instead of holding the drill up.
-        configuration.settings["statement_timeout"] = "120s"
+        settings.settings["statement_timeout"] = "120s"
         var logger = Logger(label: "airfleet-load")
         logger.logLevel = .warning
-        connection = try PostgresConnection(configuration, logger: logger)
+        let opened = try PostgresConnection(settings, logger: logger)
+        connections[url] = opened
+        return opened
     }
 
-    /// Rows as text, NULL as "".
-    func rows(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) throws -> [[String]] {
-        try connection.query(sql, parameters).map { row in (0..<row.columns.count).map { row[$0] ?? "" } }
+    func close() {
+        connections.values.forEach { $0.close() }
+        connections = [:]
     }
 
-    func count(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) throws -> Int {
-        try number(rows(sql, parameters).first?.first ?? "0")
+    /// Rows of a query of `context`'s schema, as text, NULL as "".
+    func rows(in context: String, _ sql: String, _ parameters: [(any PostgresEncodable)?] = []) throws -> [[String]] {
+        try connection(for: context).query(sql, parameters).map { row in (0..<row.columns.count).map { row[$0] ?? "" } }
+    }
+
+    func count(in context: String, _ sql: String, _ parameters: [(any PostgresEncodable)?] = []) throws -> Int {
+        try number(rows(in: context, sql, parameters).first?.first ?? "0")
     }
 
     /// A whole number the database gave as text; anything else is an error, not a zero.

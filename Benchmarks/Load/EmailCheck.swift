@@ -13,17 +13,17 @@ enum EmailCheck {
     static let inExchangeWindow = 5.0
 
     static func run(_ database: DrillDatabase, _ load: DrillRecord, _ faults: [DrillFault], mail: SinkMail, _ verdicts: DrillVerdicts) throws {
-        let confirmed = try database.rows(
+        let confirmed = try database.rows(in: "bookings",
             "SELECT booking_id FROM bookings.bookings WHERE customer_id = ANY($1::uuid[]) AND state = 'confirmed'",
             [load.customers]).map { $0[0] }
         var ledger: [String: (state: String, attempts: String)] = [:]
-        for row in try database.rows("""
+        for row in try database.rows(in: "notifications", """
             SELECT booking_id, state, attempts FROM notifications.deliveries
             WHERE kind = 'booking-confirmed' AND booking_id = ANY($1::uuid[])
             """, [confirmed]) {
             ledger[row[0]] = (row[1], row[2])
         }
-        let inDoubt = try database.rows(
+        let inDoubt = try database.rows(in: "notifications",
             "SELECT delivery_key FROM notifications.deliveries WHERE state = 'sending' AND customer_id = ANY($1::uuid[])",
             [load.customers]).map { $0[0] }
         let missing = confirmed.filter { mail.byKey["booking:\($0):booking-confirmed:1"] == nil }.map { booking in

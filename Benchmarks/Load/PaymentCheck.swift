@@ -2,8 +2,13 @@
 /// ended otherwise came back whole (the drill cancels nothing); the provider charged nothing twice.
 enum PaymentCheck {
     static func run(_ database: DrillDatabase, _ load: DrillRecord, _ verdicts: DrillVerdicts) throws {
-        let rows = try database.rows("""
-            SELECT b.booking_id, b.state, coalesce(b.total, 0),
+        // The bookings from their schema, what was paid for each from the payments schema.
+        let bookings = try database.rows(in: "bookings",
+            "SELECT booking_id, state, coalesce(total, 0) FROM bookings.bookings WHERE customer_id = ANY($1::uuid[])",
+            [load.customers])
+        var paid: [String: [String]] = [:]
+        for row in try database.rows(in: "payments", """
+            SELECT b.booking_id,
                    (SELECT count(*) FROM payments.payments p WHERE p.booking_id = b.booking_id AND p.state = 'captured'),
                    (SELECT coalesce(sum(p.amount), 0) FROM payments.payments p WHERE p.booking_id = b.booking_id AND p.state = 'captured'),
                    (SELECT count(*) FROM payments.sandbox_charges s JOIN payments.payments p USING (idempotency_key)
@@ -11,8 +16,11 @@ enum PaymentCheck {
                    (SELECT count(*) FROM payments.refunds r WHERE r.booking_id = b.booking_id),
                    (SELECT coalesce(sum(r.amount), 0) FROM payments.refunds r WHERE r.booking_id = b.booking_id AND r.state = 'refunded'),
                    (SELECT count(*) FROM payments.refunds r WHERE r.booking_id = b.booking_id AND r.state <> 'refunded')
-            FROM bookings.bookings b WHERE b.customer_id = ANY($1::uuid[])
-            """, [load.customers])
+            FROM unnest($1::uuid[]) AS b(booking_id)
+            """, [bookings.map { $0[0] }]) {
+            paid[row[0]] = Array(row[1...])
+        }
+        let rows = bookings.map { $0 + (paid[$0[0]] ?? Array(repeating: "0", count: 6)) }
         let names = ["confirmed without one capture", "capture of another amount", "provider charged twice",
                      "refund of a confirmed booking", "capture of an unconfirmed booking not refunded in full",
                      "refund not settled", "refund without a capture"]
