@@ -14,7 +14,7 @@ struct QuietCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quiet",
         abstract: "Waits until the fleet has worked off the drill (ops/chaos); exits 1 if it has not by --timeout.",
-        discussion: "Reads the database of AIRFLEET_DATABASE_URL and the broker through 'airfleet status --json'.")
+        discussion: "Reads each context's database (AIRFLEET_DATABASE_URL, or AIRFLEET_<CONTEXT>_DATABASE_URL) and the broker through 'airfleet status --json'.")
 
     @OptionGroup var options: DrillCheckOptions
     @Option(help: "Seconds to wait at most.") var timeout = 600.0
@@ -33,20 +33,20 @@ struct QuietCommand: ParsableCommand {
             var busy: [String] = [], states: [String: Int] = [:]
             do {
                 let database = try DrillDatabase()
-                defer { database.connection.close() }
+                defer { database.close() }
                 for line in try fleetStatus(options.airfleet, as: StatusLine.self) {
                     for (field, value) in [("ready", line.ready), ("unacknowledged", line.unacknowledged),
                                            ("retrying", line.retrying), ("outbox", line.outbox)] where (value ?? 0) > 0 {
                         busy.append("\(line.context) \(field) \(value!)")
                     }
                 }
-                for row in try database.rows("SELECT state, count(*) FROM bookings.bookings WHERE customer_id = ANY($1::uuid[]) GROUP BY 1",
+                for row in try database.rows(in: "bookings", "SELECT state, count(*) FROM bookings.bookings WHERE customer_id = ANY($1::uuid[]) GROUP BY 1",
                                              [load.customers]) {
                     states[row[0]] = Int(row[1]) ?? 0
                 }
                 // Emails whose sender died inside its SMTP exchange are sent again after the grace
                 // period (AIRFLEET_EMAIL_RESEND_AFTER, 2 min by default): wait for them too.
-                let inDoubt = try database.count(
+                let inDoubt = try database.count(in: "notifications",
                     "SELECT count(*) FROM notifications.deliveries WHERE state = 'sending' AND customer_id = ANY($1::uuid[])", [load.customers])
                 if inDoubt > 0 { busy.append("notifications emails in doubt \(inDoubt)") }
             } catch {
@@ -80,7 +80,7 @@ struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Checks what the fault drill (ops/chaos) left: bookings, seats, payments, emails, the ingress's answers; exits 1 if a check fails.",
-        discussion: "Reads the database of AIRFLEET_DATABASE_URL.")
+        discussion: "Reads each context's database: AIRFLEET_DATABASE_URL, or AIRFLEET_<CONTEXT>_DATABASE_URL.")
 
     @OptionGroup var options: DrillCheckOptions
     @Option(help: "The faults ops/chaos caused, one JSON object a line.") var faults: String
@@ -96,7 +96,7 @@ struct VerifyCommand: ParsableCommand {
         let faultList = try DrillFault.read(faults)
         // A database out of reach fails the checks that need it, and the result is still written.
         let connected = Result { try DrillDatabase() }
-        defer { try? connected.get().connection.close() }
+        defer { try? connected.get().close() }
         let verdicts = DrillVerdicts()
         var states: [String: Int] = [:]
         verdicts.run("bookings") { states = try BookingChecks.bookings(try connected.get(), load, verdicts) }
@@ -104,6 +104,10 @@ struct VerifyCommand: ParsableCommand {
         verdicts.run("payments") { try PaymentCheck.run(try connected.get(), load, verdicts) }
         verdicts.run("emails") {
             try EmailCheck.run(try connected.get(), load, faultList, mail: try SinkMail(folder: mailDir, before: mailBefore), verdicts)
+        }
+        var failover: [Double?] = []
+        if !FailoverCheck.nodeKills(faultList).isEmpty {
+            verdicts.run("failover") { failover = try FailoverCheck.run(try connected.get(), load, faultList, verdicts) }
         }
         IngressCheck.run(load, faultList, verdicts)
 
@@ -116,12 +120,13 @@ struct VerifyCommand: ParsableCommand {
         let summary: [String: Any] = [
             "run": load.run, "seconds": seconds, "requested": load.requested, "accepted": load.accepted,
             "confirmed": states["confirmed", default: 0], "failed": states["failed", default: 0], "expired": states["expired", default: 0],
-            "faults": kinds, "deadLettersBefore": deadBefore, "deadLettersReplayed": replayed, "loadSeconds": loadSeconds,
+            "faults": kinds, "failoverSeconds": failover.map { $0 as Any? ?? NSNull() }, "deadLettersBefore": deadBefore, "deadLettersReplayed": replayed, "loadSeconds": loadSeconds,
         ]
         let faultText = kinds.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         say("summary: \(load.requested) bookings sent, \(load.accepted) accepted, \(states["confirmed", default: 0]) confirmed, "
             + "\(states["failed", default: 0]) failed, \(states["expired", default: 0]) expired; load \(loadSeconds) s, drill \(seconds) s; "
-            + "faults: \(faultText); dead letters replayed: \(replayed)")
+            + "faults: \(faultText); dead letters replayed: \(replayed)"
+            + (failover.isEmpty ? "" : "; failover \(failover.map { $0.map { "\($0) s" } ?? "none" }.joined(separator: ", "))"))
         say("chaos: \(verdicts.passed ? "PASS" : "FAIL") (\(verdicts.passedCount) of \(verdicts.checks.count) checks passed)")
         let result: [String: Any] = ["passed": verdicts.passed, "summary": summary, "checks": verdicts.checks,
                                      "faults": try DrillFault.raw(faults)]

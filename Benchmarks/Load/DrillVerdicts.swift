@@ -42,9 +42,10 @@ enum IngressCheck {
             return !(status == 429 || (status == 503 && event.hasRetryAfter))
         }
         let away = windows.reduce(0) { $0 + $1.upperBound - $1.lowerBound }
+        let outage = windows.isEmpty ? ""
+            : "; \(unavailable.count) answers 503 with Retry-After while the broker was away (\(Int(away.rounded())) s)"
         var detail = problems.isEmpty
-            ? "statuses \(describe(load.statuses)); \(unavailable.count) answers 503 with Retry-After while the "
-                + "broker was away (\(Int(away.rounded())) s); no 500, no hang"
+            ? "statuses \(describe(load.statuses))\(outage); no 500, no hang"
             : problems.joined(separator: "; ")
         if !unexpected.isEmpty {
             let encoder = JSONEncoder()

@@ -32,6 +32,15 @@ final class DrillCheckTests: XCTestCase {
         XCTAssertEqual(IngressCheck.brokerOutages(faults), [29.5...30])
     }
 
+    func testAKilledBrokerNodeIsNoOutageOfTheBrokerButAFailover() {
+        let faults = [
+            DrillFault(at: 10, fault: "sigkill", target: "rabbitmq-node-1"), DrillFault(at: 12, fault: "sigkill", target: "flights-1"),
+            DrillFault(at: 20, fault: "started", target: "rabbitmq-node-1"), DrillFault(at: 30, fault: "sigkill", target: "rabbitmq-node-3"),
+        ]
+        XCTAssertEqual(IngressCheck.brokerOutages(faults), [])
+        XCTAssertEqual(FailoverCheck.nodeKills(faults).map(\.target), ["rabbitmq-node-1", "rabbitmq-node-3"])
+    }
+
     func testAnEmptyRetryAfterDoesNotCountAsOne() {
         XCTAssertFalse(DrillRecord.Event(at: 1, status: 503, retryAfter: "").hasRetryAfter)
         XCTAssertTrue(DrillRecord.Event(at: 1, status: 503, retryAfter: "1").hasRetryAfter)

@@ -3,6 +3,8 @@
 #
 # rabbitmq_cluster_start STATE PORT N   rabbitmq_cluster_stop STATE PORT   rabbitmq_cluster_size STATE
 # rabbitmq_cluster_url URL STATE        rabbitmq_cluster_node_states STATE
+# rabbitmq_cluster_node_state STATE I   rabbitmq_cluster_node_start STATE PORT I
+# rabbitmq_cluster_node_number STATE NODE_NAME
 #
 # Node 1 is the node of rabbitmq.sh (STATE/rabbitmq, AMQP port P). Node i of 2..N is a node of
 # rabbitmq.sh too, in the state folder STATE/rabbitmq-cluster/node-i, on AMQP port P+i-1 (its
@@ -24,6 +26,31 @@ rabbitmq_cluster_node_states() {
     local state=$1 i size
     size=$(rabbitmq_cluster_size "$state")
     for ((i = 2; i <= size; i++)); do printf '%s/node-%s\n' "$(_rmq_cluster_dir "$state")" "$i"; done
+}
+
+# The state folder of node I (1 is STATE itself).
+rabbitmq_cluster_node_state() {
+    if (($2 == 1)); then printf '%s' "$1"; else printf '%s/node-%s' "$(_rmq_cluster_dir "$1")" "$2"; fi
+}
+
+# Starts node I again after it stopped or died (it is in the cluster already).
+rabbitmq_cluster_node_start() {
+    local state=$1 port=$2 i=$3
+    if ((i == 1)); then
+        rabbitmq_start "$state" "$port"
+    else
+        RABBITMQ_EPMD_PORT=$((port - 1000)) rabbitmq_start "$(rabbitmq_cluster_node_state "$state" "$i")" "$((port + i - 1))"
+    fi
+}
+
+# The number (1..N) of the node of that Erlang node name, or nothing.
+rabbitmq_cluster_node_number() {
+    local state=$1 name=$2 i size
+    size=$(rabbitmq_cluster_size "$state")
+    for ((i = 1; i <= size; i++)); do
+        [[ $(rabbitmq_node_name "$(rabbitmq_cluster_node_state "$state" "$i")") == "$name" ]] && { printf '%s' "$i"; return 0; }
+    done
+    return 1
 }
 
 # The comma-separated URLs of every node: URL with its port replaced by each node's.
