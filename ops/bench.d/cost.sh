@@ -8,6 +8,10 @@
 
 # shellcheck source=../lib/rabbitmq.sh
 source "$OPS_DIR/lib/rabbitmq.sh"
+# shellcheck source=../lib/rabbitmq-cluster.sh
+source "$OPS_DIR/lib/rabbitmq-cluster.sh"
+# shellcheck source=../lib/postgres-servers.sh
+source "$OPS_DIR/lib/postgres-servers.sh"
 # shellcheck source=../lib/smtp.sh
 source "$OPS_DIR/lib/smtp.sh"
 
@@ -23,15 +27,27 @@ _cost_ticks() {
 # A process and its children.
 _cost_family() { printf '%s\n' "$1"; ps -o pid= --ppid "$1" 2>/dev/null; }
 
-# "component ticks" lines for the fleet's servers and processes now.
+# "state port" lines: the fleet's PostgreSQL servers (a second one with ops/up --databases 2).
+_cost_postgres_servers() {
+    printf '%s %s\n' "$AIRFLEET_STATE_DIR" "$PG_PORT"
+    _cost_print_server() { printf '%s %s\n' "$1" "$2"; }
+    postgres_servers_each "$AIRFLEET_STATE_DIR" "$PG_PORT" _cost_print_server
+}
+
+# "component ticks" lines for the fleet's servers and processes now; the nodes of a broker
+# cluster and the servers of the database each count in one sum.
 cost_cpu_snapshot() {
-    local pid context
-    if pid=$(postgres_pid "$AIRFLEET_STATE_DIR"); then
-        printf 'postgresql %s\n' "$(_cost_ticks $(_cost_family "$pid"))"
-    fi
-    if pid=$(rabbitmq_pid "$AIRFLEET_STATE_DIR"); then
-        printf 'rabbitmq %s\n' "$(_cost_ticks $(_cost_family "$pid"))"
-    fi
+    local pid context state port i
+    while read -r state port; do
+        if pid=$(postgres_pid "$state"); then
+            printf 'postgresql %s\n' "$(_cost_ticks $(_cost_family "$pid"))"
+        fi
+    done < <(_cost_postgres_servers)
+    for ((i = 1; i <= $(rabbitmq_cluster_size "$AIRFLEET_STATE_DIR"); i++)); do
+        if pid=$(rabbitmq_pid "$(rabbitmq_cluster_node_state "$AIRFLEET_STATE_DIR" "$i")"); then
+            printf 'rabbitmq %s\n' "$(_cost_ticks $(_cost_family "$pid"))"
+        fi
+    done
     ps -eo pid=,args= | awk -v bin="$BIN_DIR/airfleet" '$2 == bin && $3 == "consume" { print $4, $1 }' |
         while read -r context pid; do printf '%s %s\n' "$context" "$(_cost_ticks "$pid")"; done
     printf 'ingress %s\n' "$(_cost_ticks "$ingress")"
@@ -45,28 +61,34 @@ cost_cpu_snapshot() {
 # server's CPU went to. What no live session spent (autovacuum, the server's own processes,
 # sessions gone) is "other".
 cost_postgres_snapshot() {
-    local pid sessions child name
-    pid=$(postgres_pid "$AIRFLEET_STATE_DIR") || return 0
-    sessions=$(psql_fleet -F ' ' -c "SELECT pid, application_name FROM pg_stat_activity WHERE backend_type = 'client backend'")
-    for child in $(_cost_family "$pid"); do
-        name=$(awk -v pid="$child" '$1 == pid && $2 != "" { print $2 }' <<<"$sessions")
-        printf '%s %s\n' "${name:-other}" "$(_cost_ticks "$child")"
-    done
+    local pid sessions child name state port
+    while read -r state port; do
+        pid=$(postgres_pid "$state") || continue
+        sessions=$(psql_server "$port" -F ' ' -c "SELECT pid, application_name FROM pg_stat_activity WHERE backend_type = 'client backend'")
+        for child in $(_cost_family "$pid"); do
+            name=$(awk -v pid="$child" '$1 == pid && $2 != "" { print $2 }' <<<"$sessions")
+            printf '%s %s\n' "${name:-other}" "$(_cost_ticks "$child")"
+        done
+    done < <(_cost_postgres_servers)
 }
 
-# "name value" lines: PostgreSQL's counters for the fleet's database and the broker's totals.
+# "name value" lines: PostgreSQL's counters for the fleet's database (each server's, to be
+# summed) and the broker's totals.
 cost_counters_snapshot() {
-    psql_fleet -F ' ' -c "SELECT 'rows-inserted', tup_inserted FROM pg_stat_database WHERE datname = current_database()
-                          UNION ALL SELECT 'rows-updated', tup_updated FROM pg_stat_database WHERE datname = current_database()
-                          UNION ALL SELECT 'rows-deleted', tup_deleted FROM pg_stat_database WHERE datname = current_database()
-                          UNION ALL SELECT 'transactions', xact_commit FROM pg_stat_database WHERE datname = current_database()
-                          UNION ALL SELECT 'wal-bytes', wal_bytes FROM pg_stat_wal
-                          UNION ALL SELECT 'wal-full-pages', wal_fpi FROM pg_stat_wal
-                          UNION ALL SELECT 'confirmed', count(*) FROM bookings.bookings WHERE state = 'confirmed'"
-    # Statements and the server's time inside them (pg_stat_statements, where ops/lib/postgres.sh made it).
-    psql_fleet -F ' ' -c "SELECT 'statements', sum(calls)::bigint, 'statement-time-ms', round(sum(total_exec_time)::numeric, 1)
-                          FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())" \
-        2>/dev/null | awk 'NF == 4 { print $1, $2; print $3, $4 }'
+    local state port
+    while read -r state port; do
+        psql_server "$port" -F ' ' -c "SELECT 'rows-inserted', tup_inserted FROM pg_stat_database WHERE datname = current_database()
+                              UNION ALL SELECT 'rows-updated', tup_updated FROM pg_stat_database WHERE datname = current_database()
+                              UNION ALL SELECT 'rows-deleted', tup_deleted FROM pg_stat_database WHERE datname = current_database()
+                              UNION ALL SELECT 'transactions', xact_commit FROM pg_stat_database WHERE datname = current_database()
+                              UNION ALL SELECT 'wal-bytes', wal_bytes FROM pg_stat_wal
+                              UNION ALL SELECT 'wal-full-pages', wal_fpi FROM pg_stat_wal"
+        # Statements and the server's time inside them (pg_stat_statements, where ops/lib/postgres.sh made it).
+        psql_server "$port" -F ' ' -c "SELECT 'statements', sum(calls)::bigint, 'statement-time-ms', round(sum(total_exec_time)::numeric, 1)
+                              FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())" \
+            2>/dev/null | awk 'NF == 4 { print $1, $2; print $3, $4 }'
+    done < <(_cost_postgres_servers)
+    psql_fleet -F ' ' -c "SELECT 'confirmed', count(*) FROM bookings.bookings WHERE state = 'confirmed'"
     curl -fsS -u guest:guest "http://127.0.0.1:$((AMQP_PORT + 10000))/api/overview" |
         jq -r '"broker-published \(.message_stats.publish // 0)", "broker-delivered \(.message_stats.deliver_get // 0)"'
 }
