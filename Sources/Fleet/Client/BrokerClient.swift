@@ -8,7 +8,8 @@ import Logging
 ///
 /// Blocking rabbitmq-c work stays on its two lanes' own threads, each with its connection;
 /// callers on the Swift concurrency pool only suspend on continuations. Both lanes reconnect by
-/// themselves; while one is down, requests fail at once with `BrokerClientError.unavailable`.
+/// themselves; a request asked while one reconnects waits for it, up to 2 s after the loss
+/// (`ReconnectWindow`), and fails with `BrokerClientError.unavailable` past that.
 public final class BrokerClient: Sendable {
     private let sender: SenderLane
     private let replies: ReplyLane
@@ -89,7 +90,7 @@ public final class BrokerClient: Sendable {
             try await deliver(try make(id, nil))
             return Dispatch(commandId: id, outcome: nil)
         }
-        guard let replyQueue = replies.queueName else { throw BrokerClientError.unreachable }
+        guard let replyQueue = await replies.currentQueueName() else { throw BrokerClientError.unreachable }
         let outgoing = try make(id, replyQueue)
         let ticket = replies.waiters.open(key: outgoing.correlationId ?? id, deadline: .now + wait) { message in
             // A dead-lettered copy of this very command also settles it.
@@ -128,7 +129,7 @@ public final class BrokerClient: Sendable {
 
     /// Sends an encoded query and returns the raw reply body (`{"ok":…,"data":…}`).
     public func askRaw(_ query: OutgoingMessage, timeout: Duration) async throws -> Data {
-        guard let replyQueue = replies.queueName else { throw BrokerClientError.unreachable }
+        guard let replyQueue = await replies.currentQueueName() else { throw BrokerClientError.unreachable }
         let ticket = replies.waiters.open(key: query.id, deadline: .now + timeout) { $0.envelope == nil }
         let outcome: AMQPPublishOutcome
         do {

@@ -1,6 +1,7 @@
 import AMQP
 import Foundation
 import Logging
+import Settings
 import Synchronization
 
 /// One thread and one connection that publish for the whole process, with confirms.
@@ -22,15 +23,18 @@ final class SenderLane: Sendable {
     private let patience: Duration
     private let wake = DispatchSemaphore(value: 0)
     private let connected = Atomic<Bool>(false)
+    private let reconnecting: ReconnectWindow
 
     /// - Parameters:
     ///   - topology: declared on every (re)connection, so the queues commands need exist.
     ///   - patience: how long a publish whose connection was lost before its confirm may wait to
-    ///     be published again on the next one.
+    ///     be published again on the next one; and how long after a loss a new publish still
+    ///     waits for the next connection instead of failing.
     init(amqp: AMQPConfiguration, topology: Topology?, patience: Duration = .seconds(2), logger: Logger) {
         lane = BrokerLane(name: "publisher", amqp: amqp, logger: logger)
         self.topology = topology
         self.patience = patience
+        reconnecting = ReconnectWindow(patience: patience)
     }
 
     var isConnected: Bool { connected.load(ordering: .relaxed) }
@@ -40,30 +44,52 @@ final class SenderLane: Sendable {
             let channel = try connection.openChannel()
             if let topology { try topology.declare(on: channel) }
             try channel.enableConfirms()
+            reconnecting.connected()
             connected.store(true, ordering: .relaxed)
             wake.signal() // what the last connection left unconfirmed goes out now
             try serve(connection, channel)
         }, disconnected: { [self] in
             connected.store(false, ordering: .relaxed)
+            reconnecting.lost()
             // What may still go out on the next connection waits for it; the rest is given up.
-            let given = lane.stop.isRequested ? jobs.takeAll() : jobs.expire(at: .now)
-            let failure = BrokerClientError.unavailable(
-                "RabbitMQ is not reachable right now (\(lane.stop.isRequested ? "the client is shutting down" : "the connection dropped")); try again shortly")
-            for entry in given { entry.job.completion(.failure(failure)) }
+            if lane.stop.isRequested {
+                fail(jobs.takeAll(), because: "the client is shutting down")
+            } else {
+                failExpired()
+            }
         })
+    }
+
+    private func failExpired() {
+        fail(jobs.expire(at: .now), because: "the connection dropped")
+    }
+
+    private func fail(_ entries: [PublishQueue<Job>.Entry], because reason: String) {
+        let failure = BrokerClientError.unavailable("RabbitMQ is not reachable right now (\(reason)); try again shortly")
+        for entry in entries { entry.job.completion(.failure(failure)) }
     }
 
     func shutdown() {
         lane.shutdown { wake.signal() }
     }
 
-    /// Publishes with confirm; the outcome the broker gave.
+    /// Publishes with confirm; the outcome the broker gave. While the lane reconnects, waits
+    /// for the new connection as long as its `ReconnectWindow` allows.
     func publish(_ message: AMQPOutgoingMessage) async throws -> AMQPPublishOutcome {
-        guard isConnected, !lane.stop.isRequested else {
+        let deadline: ContinuousClock.Instant
+        if lane.stop.isRequested {
+            throw BrokerClientError.unavailable("RabbitMQ is not reachable right now (the client is shutting down); try again shortly")
+        } else if isConnected {
+            deadline = .now + patience
+        } else if let reconnected = reconnecting.deadline() {
+            deadline = reconnected
+            // Nothing else looks at the queue while no connection serves it.
+            DispatchQueue.global().asyncAfter(deadline: .now() + max(0, (reconnected - .now).seconds)) { [self] in failExpired() }
+        } else {
             throw BrokerClientError.unavailable("RabbitMQ is not reachable right now; try again shortly")
         }
         return try await withCheckedThrowingContinuation { continuation in
-            jobs.append(Job(message: message) { continuation.resume(with: $0) }, deadline: .now + patience)
+            jobs.append(Job(message: message) { continuation.resume(with: $0) }, deadline: deadline)
             wake.signal()
         }
     }
