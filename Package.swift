@@ -54,6 +54,8 @@ let package = Package(
             "AMQP", "Postgres", "Identifiers", "Settings",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ], resources: [.copy("Migrations")]),
         // The message types are generated from Schemas/, the contracts' one source.
         .executableTarget(name: "generate-contracts", dependencies: [
@@ -109,6 +111,7 @@ let package = Package(
         .executableTarget(name: "airfleet", dependencies: [
             "Fleet", "Contracts", "Passwords", "Customers", "Flights", "Bookings", "Payments", "Notifications", "SMTP", "Postgres", "Ingress",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], linkerSettings: [

@@ -32,6 +32,9 @@ public struct AMQPConfiguration: Sendable, Equatable {
     /// Seconds a synchronous method (declare, bind, consume, close…) may wait for its answer
     /// before the connection is given up as wedged. `?rpc_timeout=N`.
     public var rpcTimeout: Double
+    /// More client properties to show the broker (and its management API) beside the
+    /// connection's name: where a process serves its metrics, say.
+    public var clientProperties: [String: String] = [:]
 
     public init(host: String = "127.0.0.1", port: Int = 5672, user: String = "guest",
                 password: String = "guest", virtualHost: String = "/", heartbeat: Int = 30,
@@ -166,6 +169,12 @@ public struct AMQPConfiguration: Sendable, Equatable {
     public func withConnectionName(_ name: String) -> AMQPConfiguration {
         var copy = self
         copy.connectionName = name
+        return copy
+    }
+
+    public func withClientProperty(_ name: String, _ value: String) -> AMQPConfiguration {
+        var copy = self
+        copy.clientProperties[name] = value
         return copy
     }
 

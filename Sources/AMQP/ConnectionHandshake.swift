@@ -61,6 +61,9 @@ enum ConnectionHandshake {
                 "per_consumer_qos": true,
             ],
         ]
+        for (name, value) in configuration.clientProperties {
+            properties[name] = .string(value)
+        }
         if let name = configuration.connectionName {
             properties["connection_name"] = .string(name)
         }

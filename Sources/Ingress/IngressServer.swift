@@ -8,7 +8,7 @@ public enum IngressServer {
     /// The router with every route and middleware, and the list of its routes.
     public static func makeRouter(gateway: BrokerGateway, tokens: AccessTokens,
                                   configuration: IngressConfiguration) -> (router: Router<IngressRequestContext>, rules: [RouteRule]) {
-        _ = IngressMetrics.registry
+        _ = ProcessMetrics.registry
         let router = Router(context: IngressRequestContext.self)
         router.add(middleware: RequestIdMiddleware())
         // Outside the problem middleware, so it counts the status the client got.

@@ -9,7 +9,9 @@ struct ConsumeCommand: AsyncParsableCommand {
         discussion: """
             The process migrates the context's schema, declares its queues, then handles its commands, \
             events and queries. Start more processes of a context to share its work. On SIGTERM it stops \
-            taking messages, finishes those in hand and exits 0.
+            taking messages, finishes those in hand and exits 0. It serves its Prometheus metrics on \
+            http://AIRFLEET_METRICS_HOST:AIRFLEET_METRICS_PORT/metrics (127.0.0.1 and a port the system \
+            picks by default; off turns them off); airfleet status --json names each process's URL.
             """)
 
     @Argument(help: "The bounded context to run.")
@@ -26,11 +28,18 @@ struct ConsumeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration = try Environment.load()
+        var configuration = try Environment.load()
         let definition = try Contexts.definitions().first { $0.name == context }!
+        var metrics: MetricsEndpoint?
+        if let port = configuration.metricsPort {
+            let endpoint = try await MetricsEndpoint(host: configuration.metricsHost, port: port, logger: Environment.logger)
+            configuration.amqp = configuration.amqp.withClientProperty(MetricsEndpoint.clientProperty, endpoint.url)
+            metrics = endpoint
+        }
         let service = ConsumerService(definition: definition, topology: try Contexts.topology(configuration),
                                       configuration: configuration, logger: Environment.logger)
         let status = await service.runUntilSignalled()
+        await metrics?.stop()
         if status != 0 { throw ExitCode(status) }
     }
 }

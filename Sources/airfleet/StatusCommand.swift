@@ -10,7 +10,8 @@ struct StatusCommand: ParsableCommand {
         abstract: "Per context: queue depth, unacknowledged, consumers, retrying, dead letters, outbox backlog.",
         discussion: """
             Depth and consumers come from the broker in AIRFLEET_AMQP_URL; unacknowledged messages from \
-            its management API when AIRFLEET_RABBITMQ_API (http://user:password@host:15672) is set. The \
+            its management API when AIRFLEET_RABBITMQ_API (http://user:password@host:15672) is set, and \
+            so, with --json, the metrics URL of each process consuming the context's queue. The \
             oldest dead letter is peeked and put back. The outbox backlog is read from each context's schema.
             """)
 
@@ -47,6 +48,8 @@ struct StatusRow: Codable {
     var dead: Int
     var oldestDeadSeconds: Int?
     var outbox: Int?
+    /// The metrics URL of each process consuming the context's queue (from the management API).
+    var metrics: [String]?
 
     static func table(_ rows: [StatusRow]) -> String {
         func cell(_ value: Int?) -> String { value.map(String.init) ?? "-" }

@@ -27,10 +27,12 @@ final class StatusReader {
         }
         let deadLetters = Topology.deadLetterQueue(of: context)
         let dead = try channel.inspectQueue(deadLetters)?.messageCount ?? 0
+        let details = managed(Topology.queue(of: context))
         return StatusRow(
-            context: context, ready: queue?.messageCount ?? 0, unacknowledged: unacknowledged(Topology.queue(of: context)),
+            context: context, ready: queue?.messageCount ?? 0, unacknowledged: details?["messages_unacknowledged"] as? Int,
             consumers: queue?.consumerCount ?? 0, retrying: retrying, dead: dead,
-            oldestDeadSeconds: dead > 0 ? try oldestAge(deadLetters, context: context) : nil, outbox: try outboxBacklog(context))
+            oldestDeadSeconds: dead > 0 ? try oldestAge(deadLetters, context: context) : nil, outbox: try outboxBacklog(context),
+            metrics: details.map(metricsURLs))
     }
 
     /// Peeks the head of a dead-letter queue and puts it back; the age is from when it failed.
@@ -58,10 +60,27 @@ final class StatusReader {
         return try database.query("SELECT count(*) FROM \"\(schema)\".outbox").first?.decode(Int.self, at: 0)
     }
 
-    /// From the management API; nil when it is not configured or does not answer.
-    private func unacknowledged(_ queue: String) -> Int? {
+    /// A queue as the management API shows it; nil when the API is not configured or does not answer.
+    private func managed(_ queue: String) -> [String: Any]? {
         let vhost = ManagementClient.path(of: configuration.amqp.virtualHost)
-        return (management?.json("/api/queues/\(vhost)/\(queue)") as? [String: Any])?["messages_unacknowledged"] as? Int
+        return management?.json("/api/queues/\(vhost)/\(queue)") as? [String: Any]
+    }
+
+    /// Where the processes consuming a queue serve their metrics: each names the URL among its
+    /// connection's client properties (`MetricsEndpoint`).
+    private func metricsURLs(of queue: [String: Any]) -> [String] {
+        let consumers = (queue["consumer_details"] as? [[String: Any]] ?? [])
+            .compactMap { ($0["channel_details"] as? [String: Any])?["connection_name"] as? String }
+        guard !consumers.isEmpty,
+              let connections = management?.json("/api/connections?columns=name,client_properties") as? [[String: Any]] else { return [] }
+        var urls: [String: String] = [:]
+        for connection in connections {
+            if let name = connection["name"] as? String,
+               let url = (connection["client_properties"] as? [String: Any])?[MetricsEndpoint.clientProperty] as? String {
+                urls[name] = url
+            }
+        }
+        return Set(consumers.compactMap { urls[$0] }).sorted()
     }
 
     func close() {

@@ -25,6 +25,8 @@ final class OpsScaleTests: XCTestCase {
             "AIRFLEET_DRAIN_TIMEOUT": "10s", "AIRFLEET_LOG_LEVEL": "info",
             // Equal priorities, so that the broker takes turns and the removed processes have work in hand.
             "AIRFLEET_CONSUMER_PRIORITY": "1",
+            // Clear of the metrics ports of an ops/up fleet that may run beside the tests.
+            "AIRFLEET_METRICS_BASE_PORT": "10900",
         ]) { $1 }
     }
 

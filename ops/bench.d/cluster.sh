@@ -29,7 +29,8 @@ _cluster_bench_env() {
         AIRFLEET_AMQP_URL="amqp://guest:guest@127.0.0.1:$((AMQP_PORT + offset))/" \
         AIRFLEET_DATABASE_URL="postgres://${PG_ROLE:-airfleet}@127.0.0.1:$((PG_PORT + offset))/${PG_DATABASE:-airfleet}" \
         AIRFLEET_SMTP_URL="smtp://127.0.0.1:$(($(url_port "$AIRFLEET_SMTP_URL") + offset))" \
-        AIRFLEET_HTTP_PORT=$((AIRFLEET_HTTP_PORT + offset)) AIRFLEET_BENCH_PORT=$((PORT + offset)) "$@"
+        AIRFLEET_HTTP_PORT=$((AIRFLEET_HTTP_PORT + offset)) AIRFLEET_BENCH_PORT=$((PORT + offset)) \
+        AIRFLEET_METRICS_BASE_PORT=$((${AIRFLEET_METRICS_BASE_PORT:-9100} + 2000)) "$@"
 }
 
 run_cluster() {

@@ -59,6 +59,38 @@ fleet_stop_wait() {
     printf '%d' $(($(_fleet_seconds "$drain") + 10))
 }
 
+# Where process <context>-<n> serves its metrics: a port of its own that stays the same when
+# this or another context is scaled, so that supervisord restarts no other process and
+# Prometheus keeps its targets. Each context of ops/fleet.conf, in its order, has a hundred
+# ports from AIRFLEET_METRICS_BASE_PORT (default 9100): customers 9100-9199, flights 9200-9299, …
+# Usage: fleet_metrics_port CONTEXT N
+fleet_metrics_port() {
+    local context=$1 n=$2 slot
+    slot=$(fleet_plan | awk -v c="$context" '$1 == c { print NR - 1; found = 1 } END { if (!found) print -1 }')
+    ((slot >= 0)) || die "context '$context' is not in ${AIRFLEET_FLEET_CONF:-$OPS_DIR/fleet.conf}, which orders the metrics ports"
+    ((n <= 100)) || die "$context-$n: a context has metrics ports for 100 processes"
+    printf '%d' $((${AIRFLEET_METRICS_BASE_PORT:-9100} + slot * 100 + n - 1))
+}
+
+# The Prometheus targets of the plan read from standard input, for a file_sd_configs entry
+# (ops/prometheus.yml): each consumer process's metrics port and the ingress's own /metrics.
+_fleet_write_targets() {
+    local state=$1 context count n
+    mkdir -p "$state/prometheus"
+    {
+        printf '[\n'
+        while read -r context count; do
+            [[ -n $context && ${AIRFLEET_METRICS_PORT:-} != off ]] || continue
+            for ((n = 1; n <= count; n++)); do
+                printf '  {"targets": ["127.0.0.1:%s"], "labels": {"context": "%s", "process": "%s-%d"}},\n' \
+                    "$(fleet_metrics_port "$context" "$n")" "$context" "$context" "$n"
+            done
+        done
+        printf '  {"targets": ["127.0.0.1:%s"], "labels": {"context": "ingress", "process": "ingress"}}\n]\n' "$AIRFLEET_HTTP_PORT"
+    } >"$state/prometheus/targets.json.new"
+    mv "$state/prometheus/targets.json.new" "$state/prometheus/targets.json"
+}
+
 # Writes supervisord.conf for a plan read from standard input ("context count" lines) and
 # keeps that plan as the one in effect. Usage: fleet_plan | fleet_write_config STATE BINARY
 fleet_write_config() {
@@ -82,6 +114,8 @@ fleet_write_config() {
                 printf 'command=%s %s/backoff/%s-%d %s consume %s\n' \
                     "$OPS_DIR/lib/supervised" "$dir" "$context" "$n" "$binary" "$context"
                 # SIGTERM drains: finish what is in hand, acknowledge, exit 0.
+                [[ ${AIRFLEET_METRICS_PORT:-} == off ]] ||
+                    printf 'environment=AIRFLEET_METRICS_PORT="%s"\n' "$(fleet_metrics_port "$context" "$n")"
                 printf 'stopsignal=TERM\nstopwaitsecs=%d\nstopasgroup=true\nkillasgroup=true\n' "$stop_wait"
                 # startsecs=0: supervisord never gives a process up as FATAL; the launcher's
                 # pause is the backoff.
@@ -100,6 +134,7 @@ fleet_write_config() {
     } >"$dir/supervisord.conf"
     printf '%s\n' "$plan" >"$(_fleet_plan_file "$state")"
     printf '%s\n' "$binary" >"$dir/binary"
+    _fleet_write_targets "$state" <<<"$plan"
 }
 
 fleet_pid() { live_pid_from_file "$(_fleet_dir "$1")/supervisord.pid" supervisord; }

@@ -11,6 +11,7 @@ struct BatchSettlement {
     let router: FailureRouter
     let configuration: FleetConfiguration
     let timings: BatchTimings
+    let metrics: ConsumerMetrics
     let logger: Logger
 
     /// A committed batch whose messages were sent: once the broker confirms them, the batch is
@@ -60,9 +61,11 @@ struct BatchSettlement {
         defer { timings.add(.acknowledge, ContinuousClock.now - began) }
         var moves: [AMQPOutgoingMessage] = []
         var notices: [AMQPOutgoingMessage] = []
-        for (message, outcome) in zip(messages, outcomes) {
+        var destinations: [FailureRouter.Destination?] = Array(repeating: nil, count: messages.count)
+        for (index, (message, outcome)) in zip(messages, outcomes).enumerated() {
             guard case .failed(let failure) = outcome else { continue }
             let (move, destination) = router.route(message.delivery, attempt: message.attempt, failure: failure, now: Date())
+            destinations[index] = destination
             moves.append(move)
             var metadata = message.logMetadata
             metadata["error_kind"] = "\(failure.kind.rawValue)"
@@ -93,5 +96,6 @@ struct BatchSettlement {
         }
         configuration.failpoints.hit(.beforeAck)
         try link.consumeChannel.ack(last.delivery.deliveryTag, multiple: true)
+        metrics.recordOutcomes(messages, outcomes, destinations: destinations)
     }
 }

@@ -19,6 +19,7 @@ final class CommandWorker {
     private let database: ContextDatabase
     private let transaction: BatchTransaction
     private let timings: BatchTimings
+    private let metrics: ConsumerMetrics
     private let batchSize: Int
     private var settlement: BatchSettlement?
     /// The last batch: committed, its messages sent, its confirms and acknowledgement still to come.
@@ -28,6 +29,7 @@ final class CommandWorker {
          database: PostgresConfiguration, stop: StopSignal, timings: BatchTimings, logger: Logger) {
         self.definition = definition
         self.timings = timings
+        self.metrics = ConsumerMetrics(context: definition.name)
         self.batchSize = definition.batchSize(in: configuration)
         self.configuration = configuration
         self.topology = topology
@@ -55,7 +57,8 @@ final class CommandWorker {
         try link.startConsuming(queue: Topology.queue(of: definition.name),
                                 prefetch: definition.prefetch(in: configuration),
                                 priority: configuration.consumerPriority, tag: "\(definition.name)@\(configuration.processName)")
-        settlement = BatchSettlement(link: link, router: router, configuration: configuration, timings: timings, logger: logger)
+        settlement = BatchSettlement(link: link, router: router, configuration: configuration, timings: timings,
+                                     metrics: metrics, logger: logger)
         logger.info("consuming", metadata: ["queue": "\(Topology.queue(of: definition.name))"])
     }
 
@@ -107,8 +110,10 @@ final class CommandWorker {
             try settleUnconfirmed(settlement)
             for message in messages { try processSuspect(message, settlement) }
         } else {
+            let began = ContinuousClock.now
             try prepare(messages)
             let (outcomes, outgoing) = try transaction.handle(messages, clearingSuspects: false)
+            metrics.recordBatch(messages, took: ContinuousClock.now - began)
             let sent = try settlement.send(messages, outcomes, outgoing)
             try settleUnconfirmed(settlement)
             unconfirmed = sent

@@ -35,6 +35,10 @@ public struct FleetConfiguration: Sendable {
     public var failpoints: Failpoints
     /// Names this process in logs, dead-letter headers and the broker's connection list.
     public var processName: String
+    /// Where a consumer process serves its Prometheus metrics: a port of its own (0: one the
+    /// system picks, so that several processes of a machine never collide), nil when off.
+    public var metricsPort: Int?
+    public var metricsHost: String
 
     public struct DatabaseURLs: Sendable {
         public var shared: String
@@ -91,7 +95,19 @@ public struct FleetConfiguration: Sendable {
             outboxSweepInterval: try reader.duration("AIRFLEET_OUTBOX_SWEEP_INTERVAL", default: .seconds(1)),
             inboxRetention: try reader.duration("AIRFLEET_INBOX_RETENTION", default: .seconds(30 * 24 * 3600)),
             failpoints: try Failpoints(parsing: reader.string("AIRFLEET_FAILPOINTS", default: "")),
-            processName: "\(host):\(getpid())")
+            processName: "\(host):\(getpid())",
+            metricsPort: try metricsPort(reader),
+            metricsHost: reader.string("AIRFLEET_METRICS_HOST", default: "127.0.0.1"))
+    }
+
+    /// `AIRFLEET_METRICS_PORT`: a port, 0 for one the system picks (the default), or `off`.
+    private static func metricsPort(_ reader: SettingsReader) throws -> Int? {
+        let text = reader.string("AIRFLEET_METRICS_PORT", default: "0")
+        if text.lowercased() == "off" { return nil }
+        guard let port = Int(text), (0...65_535).contains(port) else {
+            throw ConfigurationError("AIRFLEET_METRICS_PORT: '\(text)' must be a port from 0 to 65535 (0: one the system picks) or off")
+        }
+        return port
     }
 
     /// The schema a context's tables live in.

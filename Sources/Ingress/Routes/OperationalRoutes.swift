@@ -1,3 +1,4 @@
+import Fleet
 import Hummingbird
 import NIOCore
 
@@ -20,7 +21,7 @@ extension IngressRoutes {
         }
         table.add(.get, "/metrics", access: .anyone) { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: IngressMetrics.exposition())))
+                     body: .init(byteBuffer: ByteBuffer(bytes: ProcessMetrics.exposition())))
         }
     }
 }
