@@ -56,5 +56,7 @@ final class ConsumerMetricsEndpointTests: XCTestCase {
                       exposition)
         XCTAssertTrue(exposition.contains(#"airfleet_batch_messages_count{context="flights"}"#), exposition)
         XCTAssertTrue(exposition.contains("airfleet_batch_duration_seconds_bucket"), exposition)
+        XCTAssertTrue(exposition.contains(#"airfleet_outbox_messages{context="flights"} 0"#), exposition)
+        XCTAssertTrue(exposition.contains(#"airfleet_inbox_messages_estimate{context="flights"}"#), exposition)
     }
 }

@@ -90,7 +90,7 @@ public final class ConsumerService: Service, Sendable {
                 InboxPruning(database: upkeepDatabase(), retention: configuration.inboxRetention, logger: logger)
             },
             ThreadService.periodic("\(name)-outbox-sweep", drainTimeout: drain, logger: logger) {
-                OutboxSweep(database: upkeepDatabase(), publisher: publisher("outbox sweep"), age: configuration.outboxSweepAge,
+                OutboxSweep(context: name, database: upkeepDatabase(), publisher: publisher("outbox sweep"), age: configuration.outboxSweepAge,
                             interval: configuration.outboxSweepInterval, logger: logger)
             },
         ]
