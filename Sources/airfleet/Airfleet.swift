@@ -34,6 +34,7 @@ enum Environment {
     static func load() throws -> FleetConfiguration {
         FleetLogHandler.bootstrap(settings: settings)
         do {
+            _ = try FleetLogHandler.format(settings)
             return try FleetConfiguration.read(settings)
         } catch {
             throw CommandFailure("\(error)")
