@@ -45,7 +45,18 @@ public final class TestFleet {
         var logger = Logger(label: "test")
         logger.logLevel = Logger.Level(rawValue: environment["AIRFLEET_LOG_LEVEL"]!) ?? .notice
         self.logger = logger
-        let connection = try AMQPConnection(configuration.amqp, logger: logger)
+        do {
+            try Self.declare(topology, configuration.amqp, logger)
+        } catch where "\(error)".contains("541") {
+            // RabbitMQ 3.10's dead-letter supervisor stopped after an earlier test's broker
+            // restart (TestServers.healBrokerAfterRestartTest): heal the broker, then declare again.
+            TestServers.healBrokerAfterRestartTest()
+            try Self.declare(topology, configuration.amqp, logger)
+        }
+    }
+
+    private static func declare(_ topology: Topology, _ amqp: AMQPConfiguration, _ logger: Logger) throws {
+        let connection = try AMQPConnection(amqp, logger: logger)
         defer { connection.close() }
         try topology.declare(on: try connection.openChannel())
     }

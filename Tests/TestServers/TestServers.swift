@@ -82,6 +82,8 @@ public enum TestServers {
                 print("warning: the broker could not be restarted after a restart test: \(error)")
                 return
             }
+            // The workers that crash it start in the seconds after the restart.
+            Thread.sleep(forTimeInterval: 2)
             if declaresAtLeastOnceDeadLettering() { return }
             print("warning: restart \(attempt) left the broker refusing at-least-once dead-lettering queues (541); restarting it again")
         }
