@@ -27,4 +27,10 @@ extension Duration {
     }
 
     public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+
+    /// Whole nanoseconds, rounded down.
+    public var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
 }

@@ -1,9 +1,11 @@
 import Foundation
 import Metrics
+import Settings
 
 /// What a consumer process records of its command worker's batches, for Prometheus: messages by
 /// type and what became of them, batch sizes and durations, and how long messages waited in the
-/// queue. Each figure is recorded once a batch, not once a message.
+/// queue. The counters are added up over a batch and recorded once for it; only the queue wait
+/// is recorded for each message.
 struct ConsumerMetrics: Sendable {
     enum Names {
         static let handled = "airfleet_messages_handled_total"
@@ -33,7 +35,7 @@ struct ConsumerMetrics: Sendable {
     /// A batch handled and committed, from its first delivery's arrival to its commit.
     func recordBatch(_ messages: [InboundMessage], took duration: Duration, now: Date = Date()) {
         batchSize.record(messages.count)
-        batchDuration.recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        batchDuration.recordNanoseconds(duration.nanoseconds)
         // Only a time-ordered id tells when its message was made; others are not counted.
         let nowMilliseconds = Int64(now.timeIntervalSince1970 * 1000)
         for message in messages {

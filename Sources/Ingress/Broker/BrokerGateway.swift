@@ -3,6 +3,7 @@ import Fleet
 import Foundation
 import Logging
 import Metrics
+import Settings
 
 /// The ingress's way onto RabbitMQ: the fleet's `BrokerClient`, counted and timed for
 /// /metrics, beside the feed of flight updates for live streams.
@@ -55,12 +56,5 @@ public final class BrokerGateway: Sendable {
                 .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
         }
         return try await client.ask(query, correlationId: correlationId, timeout: timeout)
-    }
-}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }
