@@ -4,7 +4,7 @@
 # rabbitmq_cluster_start STATE PORT N   rabbitmq_cluster_stop STATE PORT   rabbitmq_cluster_size STATE
 # rabbitmq_cluster_url URL STATE        rabbitmq_cluster_node_states STATE
 # rabbitmq_cluster_node_state STATE I   rabbitmq_cluster_node_start STATE PORT I
-# rabbitmq_cluster_node_number STATE NODE_NAME
+# rabbitmq_cluster_node_number STATE NODE_NAME  rabbitmq_cluster_rebalance STATE PORT
 #
 # Node 1 is the node of rabbitmq.sh (STATE/rabbitmq, AMQP port P). Node i of 2..N is a node of
 # rabbitmq.sh too, in the state folder STATE/rabbitmq-cluster/node-i, on AMQP port P+i-1 (its
@@ -124,6 +124,14 @@ rabbitmq_cluster_grow() { _rmq_cluster_each "$1" "$2" _rmq_grow_onto; }
 _rmq_grow_onto() {
     rabbitmq_queues_in "$1" "$2" -q grow "$(rabbitmq_node_name "$1")" all >/dev/null ||
         warn "could not add node $3 to every quorum queue; see $(_rmq_log "$1")"
+}
+
+# Spreads the quorum queues' leaders over the nodes. Declared through one node, they all lead
+# there, and that node's death would make every queue elect at once.
+rabbitmq_cluster_rebalance() {
+    local state=$1 port=$2
+    rabbitmq_queues_in "$state" "$port" -q rebalance quorum >/dev/null ||
+        warn "could not spread the quorum queues' leaders over the nodes; see $(_rmq_log "$state")"
 }
 
 # Stops nodes 2..N (before node 1, whose epmd they use).
