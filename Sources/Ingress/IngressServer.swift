@@ -11,6 +11,8 @@ public enum IngressServer {
         _ = ProcessMetrics.registry
         let router = Router(context: IngressRequestContext.self)
         router.add(middleware: RequestIdMiddleware())
+        if MessageTracing.isEnabled { router.add(middleware: TracingMiddleware()) }
+        router.add(middleware: TraceContextMiddleware())
         // Outside the problem middleware, so it counts the status the client got.
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware(maximumBodyBytes: configuration.maximumBodyBytes))

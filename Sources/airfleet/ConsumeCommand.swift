@@ -11,7 +11,8 @@ struct ConsumeCommand: AsyncParsableCommand {
             events and queries. Start more processes of a context to share its work. On SIGTERM it stops \
             taking messages, finishes those in hand and exits 0. It serves its Prometheus metrics on \
             http://AIRFLEET_METRICS_HOST:AIRFLEET_METRICS_PORT/metrics (127.0.0.1 and a port the system \
-            picks by default; off turns them off); airfleet status --json names each process's URL.
+            picks by default; off turns them off); airfleet status --json names each process's URL. With \
+            OTEL_EXPORTER_OTLP_ENDPOINT set it exports a span per message handled over OTLP/HTTP.
             """)
 
     @Argument(help: "The bounded context to run.")
@@ -36,9 +37,11 @@ struct ConsumeCommand: AsyncParsableCommand {
             configuration.amqp = configuration.amqp.withClientProperty(MetricsEndpoint.clientProperty, endpoint.url)
             metrics = endpoint
         }
+        let tracing = try TracingExport.startIfConfigured(serviceName: "airfleet-\(context)", logger: Environment.logger)
         let service = ConsumerService(definition: definition, topology: try Contexts.topology(configuration),
                                       configuration: configuration, logger: Environment.logger)
         let status = await service.runUntilSignalled()
+        await tracing?.stop()
         await metrics?.stop()
         if status != 0 { throw ExitCode(status) }
     }

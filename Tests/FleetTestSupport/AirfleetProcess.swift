@@ -4,9 +4,11 @@ import Foundation
 /// log file the test prints when it fails.
 public final class AirfleetProcess {
     public let logFile: URL
+    public let arguments: [String]
     private let process = Process()
 
     public init(_ arguments: [String], environment: [String: String]) throws {
+        self.arguments = arguments
         logFile = FileManager.default.temporaryDirectory.appendingPathComponent("airfleet-\(UUID().uuidString.prefix(8)).log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let output = try FileHandle(forWritingTo: logFile)

@@ -160,6 +160,12 @@ public final class TestFleet {
         return try rows.first?.decode(Int?.self, at: 0) ?? 0
     }
 
+    /// Runs a query that returns one text, or nil when it returns no row or NULL.
+    public func string(_ sql: String, _ parameters: (any PostgresEncodable)?...) throws -> String? {
+        let rows = try database().query(sql, parameters)
+        return try rows.first?.decode(String?.self, at: 0)
+    }
+
     /// Polls `condition` until it holds or `timeout` passes; then fails with `what`. An error
     /// thrown by the condition counts as "not yet" (a table not migrated yet, a broker
     /// restarting) and is reported if it is still there at the end.

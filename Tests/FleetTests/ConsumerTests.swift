@@ -34,6 +34,19 @@ final class ConsumerTests: XCTestCase {
                        "the inbox row keeps what the command emitted")
     }
 
+    /// This process does not trace: what a message causes carries its trace context unchanged,
+    /// so a traced process further on still joins the caller's trace.
+    func testWithoutTracingTheTraceContextPassesToWhatAMessageCauses() throws {
+        _ = try fleet.start(ProbeContexts.probe())
+        let trace = TraceHeaders(traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", tracestate: "a=b")
+        let message = try OutgoingMessage.make(ProbeRecord(key: "traced"), source: "airfleet/tests", inheritingTrace: trace)
+        XCTAssertEqual(try fleet.publisher().publish([message]).first?.outcome, .delivered)
+        try fleet.eventually("the command is handled") { try records("traced") == 1 }
+        let emitted = try XCTUnwrap(try fleet.string("SELECT emitted FROM \(fleet.schema("probe")).inbox WHERE message_id = $1", message.id))
+        XCTAssertTrue(emitted.contains(#""traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01""#), emitted)
+        XCTAssertTrue(emitted.contains(#""tracestate":"a=b""#), emitted)
+    }
+
     func testCommandNobodyOwnsIsReportedAndKeptInUnroutable() throws {
         struct Nobody: Command { static let messageType = MessageType("probe.nobody", version: 1); var x = 1 }
         let receipt = try fleet.publisher().publish(Nobody())

@@ -1,4 +1,5 @@
 import Foundation
+import TestServers
 import XCTest
 
 /// A development SMTP sink (ops/lib/smtp-sink.py) of the test's own, on a port of its own, so a
@@ -17,7 +18,7 @@ final class SMTPSinkProcess {
 
     /// Picks a port nothing listens on; `start()` brings the sink up there.
     init() throws {
-        port = try Self.freePort()
+        port = try freeLocalPort()
         mailDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("airfleet-mail-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: mailDirectory, withIntermediateDirectories: true)
     }
@@ -74,23 +75,6 @@ final class SMTPSinkProcess {
     func messages() throws -> [ReceivedMail] {
         try FileManager.default.contentsOfDirectory(atPath: mailDirectory.path).filter { $0.hasSuffix(".eml") }.sorted()
             .map { ReceivedMail(try Data(contentsOf: mailDirectory.appendingPathComponent($0))) }
-    }
-
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
-            }
-        }
-        guard bound else { throw SinkError("cannot find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 

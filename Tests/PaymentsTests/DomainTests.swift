@@ -68,7 +68,7 @@ final class DomainTests: XCTestCase {
         let breaker = CircuitBreaker(failureThreshold: 4, coolDown: 60)
         let calls = GatewayCalls(breaker: breaker, policy: RetryPolicy(attempts: 3, base: 0.001, cap: 0.001))
         var count = 0
-        let recovered = calls.run { () throws(GatewayError) -> Int in
+        let recovered = calls.run("charge") { () throws(GatewayError) -> Int in
             count += 1
             if count < 3 { throw .unavailable("503") }
             return count
@@ -77,19 +77,19 @@ final class DomainTests: XCTestCase {
         XCTAssertEqual(breaker.state, .closed(failures: 0))
 
         count = 0
-        let down = calls.run { () throws(GatewayError) -> Int in
+        let down = calls.run("charge") { () throws(GatewayError) -> Int in
             count += 1
             throw .timedOut(after: .milliseconds(1))
         }
         guard case .failed(.timedOut) = down else { return XCTFail("\(down)") }
         XCTAssertEqual(count, 3)
-        let stopped = calls.run { () throws(GatewayError) -> Int in
+        let stopped = calls.run("charge") { () throws(GatewayError) -> Int in
             count += 1
             throw .unavailable("503")
         }
         guard case .failed(.unavailable) = stopped else { return XCTFail("\(stopped)") }
         XCTAssertEqual(count, 4, "the breaker opened after the fourth failure in a row")
-        guard case .circuitOpen = calls.run({ () throws(GatewayError) -> Int in 1 }) else { return XCTFail("breaker open") }
+        guard case .circuitOpen = calls.run("charge", { () throws(GatewayError) -> Int in 1 }) else { return XCTFail("breaker open") }
     }
 }
 

@@ -40,40 +40,15 @@ public struct ManagementAPI: Sendable {
             request.httpBody = Data(body.utf8)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         }
-        let outcome = Outcome()
-        let done = DispatchSemaphore(value: 0)
-        URLSession.shared.dataTask(with: request) { data, response, error in
-            outcome.set(data: data, status: (response as? HTTPURLResponse)?.statusCode, error: error)
-            done.signal()
-        }.resume()
-        done.wait()
-        let (data, status, error) = outcome.get()
-        if let error { throw Failure(description: "\(method) \(path): \(error)") }
-        guard let status, status < 400 else {
-            throw Failure(description: "\(method) \(path) answered \(status ?? 0): \(String(decoding: data ?? Data(), as: UTF8.self))")
+        let (status, data) = try HTTPExchange.send(request)
+        guard status > 0, status < 400 else {
+            throw Failure(description: "\(method) \(path) answered \(status): \(String(decoding: data, as: UTF8.self))")
         }
-        return data ?? Data()
+        return data
     }
 
     /// Decodes a JSON answer into a dictionary or array.
     public func json(_ path: String) throws -> Any {
         try JSONSerialization.jsonObject(with: try send("GET", path))
-    }
-}
-
-private final class Outcome: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data: Data?
-    private var status: Int?
-    private var error: Error?
-
-    func set(data: Data?, status: Int?, error: Error?) {
-        lock.lock(); defer { lock.unlock() }
-        self.data = data; self.status = status; self.error = error
-    }
-
-    func get() -> (Data?, Int?, Error?) {
-        lock.lock(); defer { lock.unlock() }
-        return (data, status, error)
     }
 }

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # The contract check: schemathesis, from PyPI at a pinned version, run against a live ingress
-# with Schemas/openapi.yaml and Schemas/schemathesis.toml. Source common.sh first.
+# with Schemas/openapi.yaml and Schemas/schemathesis.toml. Source common.sh and python-tools.sh first.
 #
 # schemathesis_install            installs it into a venv under the state folder, once per version
 # schemathesis_run URL REPORT_DIR ADMIN_PASSWORD [schemathesis run options...]
@@ -19,29 +19,10 @@ SCHEMATHESIS_TIME_LIMIT=${SCHEMATHESIS_TIME_LIMIT:-600}
 # another seed (SCHEMATHESIS_SEED) explores further, and what it finds is fixed like any bug.
 SCHEMATHESIS_SEED=${SCHEMATHESIS_SEED:-20261206}
 
-schemathesis_installed() {
-    [[ -x $SCHEMATHESIS ]] && [[ $("$SCHEMATHESIS" --version 2>/dev/null) == *" $SCHEMATHESIS_VERSION" ]]
-}
-
 schemathesis_install() {
-    if schemathesis_installed; then
-        ok "schemathesis $SCHEMATHESIS_VERSION present in $SCHEMATHESIS_VENV"
-        return 0
-    fi
-    step "Installing schemathesis $SCHEMATHESIS_VERSION from PyPI into $SCHEMATHESIS_VENV"
-    local started
-    started=$(now_us)
-    rm -rf -- "$SCHEMATHESIS_VENV"
-    mkdir -p "$(dirname "$SCHEMATHESIS_VENV")"
-    # A venv of its own, so neither the system's Python packages nor pip's refusal to touch them
-    # (PEP 668 on Debian 12) get in the way; Debian's python3 needs python3-venv for it.
-    python3 -m venv "$SCHEMATHESIS_VENV" </dev/null ||
-        die "python3 -m venv failed (on Debian, ops/bootstrap installs python3-venv)"
-    "$SCHEMATHESIS_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
-        "schemathesis==$SCHEMATHESIS_VERSION" </dev/null ||
-        die "pip install schemathesis==$SCHEMATHESIS_VERSION failed (is PyPI reachable?)"
-    schemathesis_installed || die "schemathesis $SCHEMATHESIS_VERSION did not install into $SCHEMATHESIS_VENV"
-    ok "schemathesis $SCHEMATHESIS_VERSION installed in $(elapsed_since "$started") s"
+    python_tool_install "schemathesis $SCHEMATHESIS_VERSION" "$SCHEMATHESIS_VENV" \
+        "import importlib.metadata as m; assert m.version('schemathesis') == '$SCHEMATHESIS_VERSION'" \
+        "schemathesis==$SCHEMATHESIS_VERSION"
 }
 
 schemathesis_run() {

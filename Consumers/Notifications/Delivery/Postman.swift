@@ -124,9 +124,12 @@ final class Postman: @unchecked Sendable {
                             messageId: message.messageId, context)
     }
 
-    func exchange(_ message: MailMessage) -> Result<Void, SMTPError> {
+    /// One SMTP exchange, a client span under `trace` (or the current span, a handler's).
+    func exchange(_ message: MailMessage, in trace: MessageTrace? = nil) -> Result<Void, SMTPError> {
         do throws(SMTPError) {
-            try mailer.send(message)
+            try MessageTracing.withClientSpan("smtp send", in: trace) {
+                () throws(SMTPError) in try mailer.send(message)
+            }
             return .success(())
         } catch {
             return .failure(error)

@@ -31,7 +31,7 @@ extension Postman {
     ///
     /// The promises are those of `deliver`: the claim is committed before the exchange and the
     /// outcome after it, outside any transaction of the handlers.
-    func sendAhead(_ letters: [Letter], at date: Date) throws {
+    func sendAhead(_ letters: [Letter], at date: Date, traces: [String: MessageTrace] = [:]) throws {
         var seen = Set<String>()
         let entries = letters.compactMap { letter -> DeliveryLedger.Entry? in
             guard seen.insert(letter.key.description).inserted, let content = try? render(letter, at: date) else { return nil }
@@ -47,7 +47,8 @@ extension Postman {
         let results = exchanges.map(claimed) { [self] claim in
             let entry = claim.entry
             return exchange(entry.content.message(kind: entry.key.kind, deliveryKey: entry.key.description,
-                                                  to: entry.addressee.email, messageId: entry.messageId, from: sender))
+                                                  to: entry.addressee.email, messageId: entry.messageId, from: sender),
+                            in: traces[entry.key.description])
         }
         try ledger.settle(zip(claimed, results).map { claim, result in
             Self.settlement(result, key: claim.entry.key.description, attempt: claim.attempt, ifItMayPassLater: .retrying)

@@ -26,17 +26,21 @@ struct BookingHandlers {
         // What the last batch's handlers did not take (a duplicate, a retry) is stale now.
         notifier.postman.sentAhead.replace(with: [:])
         notifier.flightsAhead.replace(with: [:])
-        let events = batch.compactMap { $0.data(as: BookingConfirmed.self) }
+        let traced = batch.compactMap { message in message.data(as: BookingConfirmed.self).map { (event: $0, trace: message.trace) } }
+        let events = traced.map(\.event)
         // One email gains nothing from company; its handler sends it as always.
         guard events.count > 1 else { return }
         do {
             let flights = try ReadModel.flights(db, Array(Set(events.map(\.flightId))))
             notifier.flightsAhead.replace(with: flights)
-            let letters = try events.compactMap { event -> Letter? in
+            var traces: [String: MessageTrace] = [:]
+            let letters = try traced.compactMap { event, trace -> Letter? in
                 guard let flight = flights[event.flightId] else { return nil }
-                return try letter(.bookingConfirmed, Self.record(of: event), flight: flight) { db }
+                let letter = try letter(.bookingConfirmed, Self.record(of: event), flight: flight) { db }
+                if let trace { traces[letter.key.description] = trace }
+                return letter
             }
-            try notifier.postman.sendAhead(letters, at: Date())
+            try notifier.postman.sendAhead(letters, at: Date(), traces: traces)
         } catch {
             // The handlers meet whatever this was on their own.
             notifier.postman.ledger.logger.warning("could not send a batch's confirmations ahead; each is sent by its handler",

@@ -1,3 +1,4 @@
+import Fleet
 import Foundation
 
 /// Calls the provider through the process's circuit breaker, retrying a failed call a few times
@@ -19,13 +20,15 @@ public struct GatewayCalls: Sendable {
         self.policy = policy
     }
 
-    public func run<T>(_ call: () throws(GatewayError) -> T) -> Result<T> {
+    /// Each attempt is a client span named `operation` under `trace` (or the current span).
+    public func run<T>(_ operation: String, in trace: MessageTrace? = nil, _ call: () throws(GatewayError) -> T) -> Result<T> {
         var generator = SystemRandomNumberGenerator()
         var lastError: GatewayError?
         for attempt in 1...policy.attempts {
             guard breaker.allowsCall() else { return lastError.map { .failed($0) } ?? .circuitOpen }
             do {
-                let answer = try call()
+                let answer = try MessageTracing.withClientSpan("payment provider \(operation)", in: trace,
+                                                               attributes: ["airfleet.attempt": "\(attempt)"], call)
                 breaker.recordSuccess()
                 return .answered(answer)
             } catch {

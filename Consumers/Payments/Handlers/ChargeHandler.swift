@@ -38,7 +38,7 @@ struct ChargeHandler {
         payment.attempts += 1
         let request = ChargeRequest(idempotencyKey: payment.idempotencyKey, token: command.paymentToken,
                                     amount: payment.amount, currency: payment.currency, description: command.description)
-        let answer = prepared?.take(command.bookingId) ?? calls.run({ () throws(GatewayError) in try gateway.charge(request) })
+        let answer = prepared?.take(command.bookingId) ?? calls.run("charge") { () throws(GatewayError) in try gateway.charge(request) }
         switch answer {
         case .answered(.captured(let reference, let last4)):
             try PaymentStore.finish(context, payment, state: .captured, last4: last4, reference: reference, now: context.now)

@@ -32,7 +32,7 @@ final class ConcurrentCharges: @unchecked Sendable {
     }
 
     func prepare(_ database: PostgresConnection, _ batch: [ContextDefinition.BatchMessage]) {
-        let charges = batch.compactMap { $0.data(as: ChargePayment.self) }
+        let charges = batch.compactMap { message in message.data(as: ChargePayment.self).map { (command: $0, trace: message.trace) } }
         // Answers the last batch's handlers did not take (a duplicate, a retry) are stale now.
         lock.withLock { answers.removeAll() }
         // One charge gains nothing from company; it is called inside its handler as always.
@@ -41,19 +41,19 @@ final class ConcurrentCharges: @unchecked Sendable {
         do {
             ended = Set(try database.query(
                 "SELECT booking_id FROM payments WHERE booking_id = ANY($1::uuid[]) AND state <> 'pending'",
-                [charges.map { $0.bookingId.lowercasedString }]).map { try $0.decode(UUID.self, at: 0) })
+                [charges.map { $0.command.bookingId.lowercasedString }]).map { try $0.decode(UUID.self, at: 0) })
         } catch {
             return  // The handlers meet whatever this was on their own.
         }
         var seen = Set<UUID>()
-        let pending = charges.filter { !ended.contains($0.bookingId) && seen.insert($0.bookingId).inserted }
-        let results = threads.map(pending) { [gateway, calls] charge in
+        let pending = charges.filter { !ended.contains($0.command.bookingId) && seen.insert($0.command.bookingId).inserted }
+        let results = threads.map(pending) { [gateway, calls] charge, trace in
             let request = ChargeRequest(idempotencyKey: PaymentStore.chargeKey(charge.bookingId), token: charge.paymentToken,
                                         amount: charge.amount, currency: charge.currency, description: charge.description)
-            return calls.run({ () throws(GatewayError) in try gateway.charge(request) })
+            return calls.run("charge", in: trace) { () throws(GatewayError) in try gateway.charge(request) }
         }
         lock.withLock {
-            for (charge, answer) in zip(pending, results) { answers[charge.bookingId] = answer }
+            for (charge, answer) in zip(pending, results) { answers[charge.command.bookingId] = answer }
         }
     }
 }

@@ -38,7 +38,7 @@ struct RefundHandler {
             """, command.refundId, payment.paymentId, payment.bookingId, command.amount, command.reason, context.now)
         let request = RefundRequest(idempotencyKey: PaymentStore.refundKey(command.refundId), chargeReference: chargeReference,
                                     amount: command.amount)
-        switch calls.run({ () throws(GatewayError) in try gateway.refund(request) }) {
+        switch calls.run("refund", { () throws(GatewayError) in try gateway.refund(request) }) {
         case .answered(.refunded(let reference)):
             try db.execute("UPDATE refunds SET state = 'refunded', gateway_reference = $2, updated_at = $3 WHERE refund_id = $1",
                            command.refundId, reference, context.now)

@@ -12,9 +12,12 @@ public struct EnvelopeHeader: Codable, Sendable, Equatable {
     public var correlationid: String?
     public var causationid: String?
     public var datacontenttype: String?
+    /// W3C trace context of the span that created the message (CloudEvents distributed tracing).
+    public var traceparent: String?
+    public var tracestate: String?
 
     public init(id: String, type: MessageType, source: String, time: Date, subject: String?,
-                correlationId: String?, causationId: String?) {
+                correlationId: String?, causationId: String?, trace: TraceHeaders? = nil) {
         self.specversion = "1.0"
         self.id = id
         self.type = type.description
@@ -24,7 +27,12 @@ public struct EnvelopeHeader: Codable, Sendable, Equatable {
         self.correlationid = correlationId
         self.causationid = causationId
         self.datacontenttype = "application/json"
+        self.traceparent = trace?.traceparent
+        self.tracestate = trace?.tracestate
     }
+
+    /// The trace this message belongs to; nil when it carries none or a malformed one.
+    public var traceHeaders: TraceHeaders? { TraceHeaders(traceparent: traceparent, tracestate: tracestate) }
 
     public var messageType: MessageType? { MessageType(parsing: type) }
 

@@ -39,16 +39,19 @@ public struct OutgoingMessage: Sendable, Equatable {
         return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
-    /// Wraps a message in a new envelope addressed to the exchange its kind travels on.
+    /// Wraps a message in a new envelope addressed to the exchange its kind travels on, in the
+    /// current trace (see `MessageTracing.headers(creating:)`).
     public static func make<M: Message>(
         _ message: M, id: String = UUID.timeOrdered().lowercasedString, source: String, subject: String? = nil,
         correlationId: String? = nil, causationId: String? = nil, time: Date = Date(), replyTo: String? = nil,
-        replyTypes: [String]? = nil
+        replyTypes: [String]? = nil, inheritingTrace inherited: TraceHeaders? = nil
     ) throws -> OutgoingMessage {
+        let exchange = Topology.exchange(for: M.kind)
+        let trace = MessageTracing.headers(creating: M.messageType, id: id, exchange: exchange, inheriting: inherited)
         let header = EnvelopeHeader(id: id, type: M.messageType, source: source, time: time, subject: subject,
-                                    correlationId: correlationId ?? id, causationId: causationId)
+                                    correlationId: correlationId ?? id, causationId: causationId, trace: trace)
         let body = try FleetJSON.standardEncoder.encode(EnvelopeDocument(header: header, data: message))
-        return OutgoingMessage(id: id, type: M.messageType, exchange: Topology.exchange(for: M.kind), body: body,
+        return OutgoingMessage(id: id, type: M.messageType, exchange: exchange, body: body,
                                correlationId: correlationId ?? id, time: time, source: source, replyTo: replyTo,
                                replyTypes: replyTypes)
     }

@@ -104,17 +104,20 @@ final class CommandWorker {
     /// confirms came in meanwhile.
     private func process(_ deliveries: [AMQPDelivery], _ settlement: BatchSettlement) throws {
         let messages = deliveries.map { InboundMessage(delivery: $0, registry: definition.registry, decoder: decoder) }
+        var outcomes: [BatchOutcome]?
+        defer { messages.endTraces(outcomes) }
         // A redelivery may be the message that killed the last process: handle each alone and
         // acknowledge it before the next, so one poison message cannot take its batch-mates down.
         if deliveries.contains(where: \.redelivered) {
             try settleUnconfirmed(settlement)
-            for message in messages { try processSuspect(message, settlement) }
+            outcomes = try messages.map { try processSuspect($0, settlement) }
         } else {
             let began = ContinuousClock.now
             try prepare(messages)
-            let (outcomes, outgoing) = try transaction.handle(messages, clearingSuspects: false)
+            let (handled, outgoing) = try transaction.handle(messages, clearingSuspects: false)
             metrics.recordBatch(messages, took: ContinuousClock.now - began)
-            let sent = try settlement.send(messages, outcomes, outgoing)
+            let sent = try settlement.send(messages, handled, outgoing)
+            outcomes = handled
             try settleUnconfirmed(settlement)
             unconfirmed = sent
             timings.countBatch(of: messages.count)
@@ -134,7 +137,7 @@ final class CommandWorker {
 
     /// Handles a redelivered message alone, counting the processes that died handling it: past
     /// the crash limit it goes to the dead letters unhandled.
-    private func processSuspect(_ message: InboundMessage, _ settlement: BatchSettlement) throws {
+    private func processSuspect(_ message: InboundMessage, _ settlement: BatchSettlement) throws -> BatchOutcome {
         let store = MessageStore(database: try database.connected())
         if case .ready = message.content, message.delivery.redelivered {
             let starts = try store.recordStart(of: message.id)
@@ -142,12 +145,13 @@ final class CommandWorker {
                 let failure = MessageFailure(kind: .crashedConsumer, reason: "consumer processes died \(starts) times while handling this message")
                 try settlement.settle(try settlement.send([message], [.failed(failure)], []))
                 try store.clearSuspects([message.id])
-                return
+                return .failed(failure)
             }
         }
         let (outcomes, outgoing) = try transaction.handle([message], clearingSuspects: true)
         try settlement.settle(try settlement.send([message], outcomes, outgoing))
         if case .failed = outcomes[0] { try store.clearSuspects([message.id]) }
+        return outcomes[0]
     }
 }
 

@@ -32,6 +32,8 @@ public struct ContextDefinition: Sendable {
         /// Decoded (and upcast) once, for this step and the message's handler alike.
         let data: any Sendable
         public let attempt: Int
+        /// The span its handler will run in, for the spans of calls made on its behalf.
+        public let trace: MessageTrace?
 
         /// The message's data when it is a `Payload` (a message type, or a protocol some conform
         /// to), nil otherwise.
@@ -42,6 +44,7 @@ public struct ContextDefinition: Sendable {
             type = header.type
             self.data = data
             attempt = message.attempt
+            trace = message.trace
         }
     }
 

@@ -98,7 +98,7 @@ public final class HandlerContext {
         outgoing.append(try OutgoingMessage.make(
             message, source: source, subject: subject ?? header.subject,
             correlationId: header.correlationid ?? header.id, causationId: header.id, time: now, replyTo: replyTo,
-            replyTypes: replyTypes))
+            replyTypes: replyTypes, inheritingTrace: header.traceHeaders))
     }
 }
 

@@ -16,6 +16,8 @@ struct InboundMessage {
     let id: String
     /// 1 for a first delivery; carried by `x-airfleet-attempt` through the retry ladder.
     let attempt: Int
+    /// The span its handler runs in, when the process traces; the worker ends it.
+    private(set) var trace: MessageTrace?
 
     init(delivery: AMQPDelivery, registry: HandlerRegistry, decoder: JSONDecoder) {
         self.delivery = delivery
@@ -28,6 +30,7 @@ struct InboundMessage {
            let prepared = try? prepareInOnePass(delivery.body, decoder), prepared.header.type == typeName {
             self.id = prepared.header.id
             self.content = .ready(header: prepared.header, data: prepared.data, run: prepared.run)
+            self.trace = MessageTracing.startProcessing(prepared.header, queue: Topology.queue(of: registry.context))
             return
         }
         let header: EnvelopeHeader
@@ -51,6 +54,7 @@ struct InboundMessage {
             do {
                 let prepared = try handler.prepare(header, delivery.body, decoder)
                 content = .ready(header: header, data: prepared.data, run: prepared.run)
+                trace = MessageTracing.startProcessing(header, queue: Topology.queue(of: registry.context))
             } catch {
                 content = .failed(MessageFailure.from(handlerError: error))
             }
@@ -74,6 +78,13 @@ extension InboundMessage {
         if case .ready(let header, _, _) = content {
             metadata["type"] = "\(header.type)"
             metadata["correlation_id"] = "\(header.correlationid ?? header.id)"
+            // Log lines join the handler's span, or the trace the message came in when not tracing.
+            if let span = trace?.headers {
+                metadata["trace_id"] = "\(span.traceID)"
+                metadata["span_id"] = "\(span.spanID)"
+            } else if let incoming = header.traceHeaders {
+                metadata["trace_id"] = "\(incoming.traceID)"
+            }
         } else if let type = delivery.properties.type {
             metadata["type"] = "\(type)"
         }

@@ -118,13 +118,24 @@ final class QueryWorker {
                 let (field, reason) = describeDecodingFailure(error)
                 throw QueryError.invalid(field, reason)
             }
+            let trace = MessageTracing.startProcessing(header, queue: Topology.queryQueue(of: definition.name))
             var queryLogger = logger
             queryLogger[metadataKey: "message_id"] = "\(header.id)"
             queryLogger[metadataKey: "correlation_id"] = "\(header.correlationid ?? header.id)"
-            let answer = try askingAgainOnALostConnection {
-                try run(QueryContext(database: try database.connected(), logger: queryLogger, now: Date()))
+            if let span = trace?.headers ?? header.traceHeaders { queryLogger[metadataKey: "trace_id"] = "\(span.traceID)" }
+            if let span = trace?.headers { queryLogger[metadataKey: "span_id"] = "\(span.spanID)" }
+            do {
+                let answer = try askingAgainOnALostConnection {
+                    let context = QueryContext(database: try database.connected(), logger: queryLogger, now: Date())
+                    if let trace { return try trace.bound { try run(context) } }
+                    return try run(context)
+                }
+                trace?.end()
+                return try encoder.encode(EncodedReply(ok: true, data: AnyEncodable(value: answer), error: nil))
+            } catch {
+                trace?.end(failure: "\(error)")
+                throw error
             }
-            return try encoder.encode(EncodedReply(ok: true, data: AnyEncodable(value: answer), error: nil))
         } catch {
             let queryError: QueryError
             switch error {

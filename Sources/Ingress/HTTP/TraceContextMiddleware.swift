@@ -1,0 +1,36 @@
+import Fleet
+import HTTPTypes
+import Hummingbird
+import Tracing
+
+/// Joins a request to its trace. With tracing on, Hummingbird's `TracingMiddleware` before this
+/// one runs the request in a span whose parent is the client's `traceparent` (a new trace
+/// without one), and the messages the request sends are created under it. Off, the client's
+/// `traceparent`/`tracestate` pass unchanged to those messages. Either way the request's log
+/// lines carry the trace id (and the span id when there is a span).
+struct TraceContextMiddleware: RouterMiddleware {
+    typealias Context = IngressRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        if MessageTracing.isEnabled {
+            if let span = MessageTracing.currentSpanHeaders() {
+                context.logger[metadataKey: "trace_id"] = "\(span.traceID)"
+                context.logger[metadataKey: "span_id"] = "\(span.spanID)"
+            }
+            return try await next(request, context)
+        }
+        guard let given = TraceHeaders(traceparent: request.headers[.traceparent], tracestate: request.headers[.tracestate]) else {
+            return try await next(request, context)
+        }
+        context.logger[metadataKey: "trace_id"] = "\(given.traceID)"
+        var serviceContext = ServiceContext.current ?? .topLevel
+        serviceContext.inheritedTraceHeaders = given
+        return try await ServiceContext.withValue(serviceContext) { try await next(request, context) }
+    }
+}
+
+extension HTTPField.Name {
+    static let traceparent = HTTPField.Name(TraceHeaders.traceparentKey)!
+    static let tracestate = HTTPField.Name(TraceHeaders.tracestateKey)!
+}
