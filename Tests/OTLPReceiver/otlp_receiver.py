@@ -3,8 +3,11 @@ each span it receives as one JSON line to the output file, and answers as a coll
 
 Usage: otlp_receiver.py PORT_FILE SPANS_FILE
 Binds 127.0.0.1 on a port the system picks and writes that port to PORT_FILE once listening.
+With SPANS_FILE "-" it only counts the spans, and prints the count when stopped (for ops/bench).
 """
 import json
+import os
+import signal
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from threading import Lock
@@ -46,6 +49,7 @@ def spans_of(request):
 def main():
     port_file, spans_file = sys.argv[1], sys.argv[2]
     lock = Lock()
+    counted = [0]
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
@@ -62,9 +66,13 @@ def main():
             except Exception as error:  # a body we cannot read is the exporter's fault: say so
                 self.send_error(400, f"unreadable ExportTraceServiceRequest: {error}")
                 return
-            with lock, open(spans_file, "a") as out:
-                for span in spans_of(request):
-                    out.write(json.dumps(span) + "\n")
+            if spans_file == "-":
+                with lock:
+                    counted[0] += sum(len(s.spans) for r in request.resource_spans for s in r.scope_spans)
+            else:
+                with lock, open(spans_file, "a") as out:
+                    for span in spans_of(request):
+                        out.write(json.dumps(span) + "\n")
             answer = ExportTraceServiceResponse().SerializeToString()
             self.send_response(200)
             self.send_header("Content-Type", "application/x-protobuf")
@@ -78,9 +86,13 @@ def main():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     with open(port_file + ".tmp", "w") as out:
         out.write(str(server.server_address[1]))
-    import os
     os.replace(port_file + ".tmp", port_file)
-    server.serve_forever()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        server.serve_forever()
+    finally:
+        if spans_file == "-":
+            print(f"{counted[0]} spans received", flush=True)
 
 
 if __name__ == "__main__":
