@@ -79,6 +79,7 @@ enum FleetSettings {
         check { try CustomersContext.checkAdminSettings(settings) }
         _ = FleetLogHandler.level(settings)
         check { _ = try FleetLogHandler.format(settings) }
+        check { try TracingExport.checkProtocols(settings) }
         _ = ManagementClient(settings)
         if ingress { check { _ = try IngressConfiguration.read(settings) } }
         return problems.reduce(into: []) { unique, problem in if !unique.contains(problem) { unique.append(problem) } }

@@ -3,12 +3,14 @@ import Foundation
 import Logging
 import OTel
 import ServiceLifecycle
+import Settings
 import Tracing
 
 /// The process's spans, exported over OTLP/HTTP by swift-otel and configured by the standard
 /// `OTEL_*` variables (`OTEL_SERVICE_NAME`, `OTEL_EXPORTER_OTLP_ENDPOINT`, `_HEADERS`,
 /// `_TIMEOUT`, `OTEL_TRACES_SAMPLER`, `OTEL_BSP_*`, …). Off, and costing nothing, unless
-/// `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set.
+/// `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set, and also with
+/// `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none`.
 final class TracingExport: Sendable {
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
@@ -17,7 +19,11 @@ final class TracingExport: Sendable {
     static func startIfConfigured(serviceName: String, logger: Logger,
                                   environment: [String: String] = ProcessInfo.processInfo.environment) throws -> TracingExport? {
         let endpoints = ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"].compactMap { environment[$0] }
-        guard endpoints.contains(where: { !$0.isEmpty }) else { return nil }
+        guard endpoints.contains(where: { !$0.isEmpty }),
+              environment["OTEL_SDK_DISABLED"]?.lowercased() != "true",
+              environment["OTEL_TRACES_EXPORTER"]?.lowercased() != "none"
+        else { return nil }
+        try checkProtocols(SettingsReader(environment: environment))
         var configuration = OTel.Configuration.default
         configuration.serviceName = serviceName
         configuration.diagnosticLogger = .custom(logger)
@@ -37,6 +43,17 @@ final class TracingExport: Sendable {
         let export = TracingExport(backend.service, logger: logger)
         logger.info("exporting traces over OTLP/HTTP", metadata: ["endpoint": "\(endpoints.first { !$0.isEmpty }!)"])
         return export
+    }
+
+    /// This build exports over HTTP only; swift-otel would stop the process at the first span
+    /// for gRPC, so a gRPC or unknown protocol is refused at start, naming the variable.
+    static func checkProtocols(_ settings: SettingsReader) throws {
+        for name in ["OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"] {
+            guard let value = settings.string(name), !value.isEmpty else { continue }
+            guard ["http/protobuf", "http/json"].contains(value) else {
+                throw CommandFailure("\(name)=\(value) is not supported: airfleet exports traces over OTLP/HTTP; use http/protobuf (the default) or http/json")
+            }
+        }
     }
 
     private init(_ service: any Service, logger: Logger) {

@@ -35,6 +35,12 @@ final class StartupChecksTests: XCTestCase {
         XCTAssertTrue(badNumber.errors.contains("AIRFLEET_PREFETCH"), badNumber.errors)
 
         environment["AIRFLEET_PREFETCH"] = nil
+        environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc"
+        let grpc = try Airfleet.run(["config", "check"], input: "", fleet: fleet, environment: environment)
+        XCTAssertEqual(grpc.status, 1)
+        XCTAssertTrue(grpc.errors.contains("OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported"), grpc.errors)
+
+        environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/json"
         let fine = try Airfleet.run(["config", "check"], input: "", fleet: fleet, environment: environment)
         XCTAssertEqual(fine.status, 0, fine.errors)
         XCTAssertEqual(fine.output, "settings: ok\n")

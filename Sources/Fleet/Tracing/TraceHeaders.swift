@@ -1,8 +1,8 @@
 /// The W3C trace context a message carries in its envelope, as the CloudEvents distributed
 /// tracing extension names it: `traceparent` and, when a tracer keeps vendor state, `tracestate`.
 public struct TraceHeaders: Sendable, Equatable {
-    public var traceparent: String
-    public var tracestate: String?
+    public let traceparent: String
+    public let tracestate: String?
 
     public static let traceparentKey = "traceparent"
     public static let tracestateKey = "tracestate"
@@ -10,15 +10,17 @@ public struct TraceHeaders: Sendable, Equatable {
     /// Nil unless `traceparent` is well-formed: a malformed one starts a new trace, as W3C Trace
     /// Context asks, rather than failing the message that carries it.
     public init?(traceparent: String?, tracestate: String?) {
-        guard let traceparent, TraceParent(traceparent) != nil else { return nil }
+        guard let traceparent, let parsed = TraceParent(traceparent) else { return nil }
         self.traceparent = traceparent
         self.tracestate = tracestate?.isEmpty == true ? nil : tracestate
+        self.traceID = parsed.traceID
+        self.spanID = parsed.spanID
     }
 
     /// The trace this context belongs to, 32 lowercase hexadecimal digits.
-    public var traceID: Substring { TraceParent(traceparent)!.traceID }
+    public let traceID: Substring
     /// The span that is the parent of whatever carries this context.
-    public var spanID: Substring { TraceParent(traceparent)!.spanID }
+    public let spanID: Substring
 
     /// The form a `[String: String]` carrier (HTTP headers, an injector's output) holds.
     public init?(_ fields: [String: String]) {
