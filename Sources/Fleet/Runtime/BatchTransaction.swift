@@ -131,7 +131,7 @@ final class BatchTransaction {
                                              replyTypes: OutgoingMessage.replyTypes(in: message.delivery.properties.headers),
                                              batchWrites: batchWrites, readAhead: readAhead, position: index)
                 do {
-                    if let trace = message.trace { try trace.bound { try run(context) } } else { try run(context) }
+                    try message.trace.bound { try run(context) }
                 } catch {
                     // A queued write that failed when this handler touched the database aborted
                     // the transaction: its owner failed, not this handler.

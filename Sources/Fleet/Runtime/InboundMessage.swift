@@ -79,12 +79,7 @@ extension InboundMessage {
             metadata["type"] = "\(header.type)"
             metadata["correlation_id"] = "\(header.correlationid ?? header.id)"
             // Log lines join the handler's span, or the trace the message came in when not tracing.
-            if let span = trace?.headers {
-                metadata["trace_id"] = "\(span.traceID)"
-                metadata["span_id"] = "\(span.spanID)"
-            } else if let incoming = header.traceHeaders {
-                metadata["trace_id"] = "\(incoming.traceID)"
-            }
+            metadata.merge(MessageTracing.logMetadata(span: trace?.headers, incoming: header.traceHeaders)) { $1 }
         } else if let type = delivery.properties.type {
             metadata["type"] = "\(type)"
         }

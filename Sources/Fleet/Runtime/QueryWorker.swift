@@ -122,13 +122,13 @@ final class QueryWorker {
             var queryLogger = logger
             queryLogger[metadataKey: "message_id"] = "\(header.id)"
             queryLogger[metadataKey: "correlation_id"] = "\(header.correlationid ?? header.id)"
-            if let span = trace?.headers ?? header.traceHeaders { queryLogger[metadataKey: "trace_id"] = "\(span.traceID)" }
-            if let span = trace?.headers { queryLogger[metadataKey: "span_id"] = "\(span.spanID)" }
+            for (key, value) in MessageTracing.logMetadata(span: trace?.headers, incoming: header.traceHeaders) {
+                queryLogger[metadataKey: key] = value
+            }
             do {
                 let answer = try askingAgainOnALostConnection {
                     let context = QueryContext(database: try database.connected(), logger: queryLogger, now: Date())
-                    if let trace { return try trace.bound { try run(context) } }
-                    return try run(context)
+                    return try trace.bound { try run(context) }
                 }
                 trace?.end()
                 return try encoder.encode(EncodedReply(ok: true, data: AnyEncodable(value: answer), error: nil))

@@ -1,3 +1,4 @@
+import Logging
 import Synchronization
 import Tracing
 
@@ -38,6 +39,14 @@ public enum MessageTracing {
     public static func currentSpanHeaders() -> TraceHeaders? {
         guard isEnabled, let context = ServiceContext.current else { return nil }
         return TraceHeaders(injecting: context)
+    }
+
+    /// What a log line says of its trace: the trace and span ids of `span` when there is one,
+    /// otherwise the trace id of the context the work came with.
+    public static func logMetadata(span: TraceHeaders?, incoming: TraceHeaders?) -> Logger.Metadata {
+        if let span { return ["trace_id": "\(span.traceID)", "span_id": "\(span.spanID)"] }
+        if let incoming { return ["trace_id": "\(incoming.traceID)"] }
+        return [:]
     }
 
     /// Runs `body` in a client span (a call to the outside world) under `trace`, or under the
@@ -96,6 +105,14 @@ public final class MessageTrace: Sendable {
     func end(failure: String? = nil) {
         if let failure { span.setStatus(SpanStatus(code: .error, message: failure)) }
         span.end()
+    }
+}
+
+extension MessageTrace? {
+    /// Runs `body` with the span current when there is one.
+    func bound<T>(_ body: () throws -> T) rethrows -> T {
+        guard let self else { return try body() }
+        return try self.bound(body)
     }
 }
 

@@ -13,17 +13,12 @@ struct TraceContextMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        if MessageTracing.isEnabled {
-            if let span = MessageTracing.currentSpanHeaders() {
-                context.logger[metadataKey: "trace_id"] = "\(span.traceID)"
-                context.logger[metadataKey: "span_id"] = "\(span.spanID)"
-            }
-            return try await next(request, context)
+        let given = MessageTracing.isEnabled ? nil
+            : TraceHeaders(traceparent: request.headers[.traceparent], tracestate: request.headers[.tracestate])
+        for (key, value) in MessageTracing.logMetadata(span: MessageTracing.currentSpanHeaders(), incoming: given) {
+            context.logger[metadataKey: key] = value
         }
-        guard let given = TraceHeaders(traceparent: request.headers[.traceparent], tracestate: request.headers[.tracestate]) else {
-            return try await next(request, context)
-        }
-        context.logger[metadataKey: "trace_id"] = "\(given.traceID)"
+        guard let given else { return try await next(request, context) }
         var serviceContext = ServiceContext.current ?? .topLevel
         serviceContext.inheritedTraceHeaders = given
         return try await ServiceContext.withValue(serviceContext) { try await next(request, context) }
