@@ -8,7 +8,7 @@ import Postgres
 /// The customers bounded context: registration, login, roles, profiles with saved passengers,
 /// and subscriptions to flight updates.
 ///
-/// Passwords: only bcrypt hashes arrive (in `customer.register.v1`) and are stored; a login's
+/// Passwords: only bcrypt hashes arrive (in `customer.register.v2`) and are stored; a login's
 /// password lives in memory for the time of one `customer.login.v1` query. Neither is logged,
 /// emitted or written in a dead letter's reason.
 public enum CustomersContext {
@@ -26,6 +26,7 @@ public enum CustomersContext {
         registry.handle(DeleteSubscription.self, DeleteSubscriptionHandler.handle)
         registry.answer(CustomerLogin.self, LoginAnswer(dummy: DummyHash(cost: bcryptCost)).answer)
         registry.answer(GetCustomer.self, GetCustomerAnswer.answer)
+        registry.answer(GetCustomerV1.self, GetCustomerAnswer.answerV1)
         registry.answer(ListSubscriptions.self, ListSubscriptionsAnswer.answer)
         return ContextDefinition(registry: registry, migrations: migrations)
     }
@@ -46,7 +47,7 @@ public enum CustomersContext {
     /// password and roles unchanged). Idempotent, and safe when several processes start at once.
     ///
     /// Migrates the context's schema first, so it can run before any consumer did. The admin is
-    /// written straight to the table, outside the runtime, so no `customer.registered.v1` is
+    /// written straight to the table, outside the runtime, so no `customer.registered.v2` is
     /// emitted for it. `password` must pass `PasswordPolicy` (checked only when creating).
     ///
     /// - Parameters:

@@ -224,6 +224,76 @@ final class CustomersFleetTests: XCTestCase {
         }
     }
 
+    func testPhoneAndNotificationPreferencesAreKeptChangedKindByKindAndRemoved() throws {
+        try start()
+        var command = try registration("li@example.com", "correct horse battery", name: "Li Wei")
+        command.phone = "+8613812345678"
+        command.notificationPreferences = NotificationPreferences(confirmations: [.email], reminders: [.email, .sms], flightChanges: [.push])
+        try publish(command)
+        let registered = try XCTUnwrap(tap.wait(for: CustomerRegistered.self, in: fleet).first)
+        XCTAssertEqual(registered.phone, "+8613812345678")
+        XCTAssertEqual(registered.notificationPreferences, command.notificationPreferences)
+        let id = command.customerId
+        let client = try client()
+
+        // Only the kinds named change; the phone stays.
+        try publish(UpdateCustomer(customerId: id, notificationPreferences: NotificationPreferencesChange(flightChanges: [.email, .sms])))
+        let changed = try XCTUnwrap(tap.wait(for: CustomerUpdated.self, in: fleet).first)
+        XCTAssertEqual(changed.notificationPreferences, NotificationPreferences(confirmations: [.email], reminders: [.email, .sms], flightChanges: [.email, .sms]))
+        XCTAssertEqual(changed.phone, "+8613812345678")
+        XCTAssertEqual(try client.ask(GetCustomer(customerId: id)).notificationPreferences, changed.notificationPreferences)
+
+        // The empty string removes the number; v1's answer has neither field.
+        try publish(UpdateCustomer(customerId: id, phone: ""))
+        let removed = try XCTUnwrap(tap.wait(for: CustomerUpdated.self, count: 2, in: fleet).last)
+        XCTAssertNil(removed.phone)
+        let profile = try client.ask(GetCustomer(customerId: id))
+        XCTAssertNil(profile.phone)
+        XCTAssertEqual(try client.ask(GetCustomerV1(customerId: id)), CustomerProfileV1(profile))
+
+        // A customer registered without preferences hears everything by email.
+        let plain = try registration("zoe@example.com", "correct horse battery")
+        try publish(plain)
+        let plainRegistered = try XCTUnwrap(tap.wait(for: CustomerRegistered.self, count: 2, in: fleet).last)
+        XCTAssertEqual(plainRegistered.notificationPreferences, .emailOnly)
+        XCTAssertNil(plainRegistered.phone)
+    }
+
+    /// A publisher that still speaks v1, written in Python: its commands are handled as v2, and
+    /// what it did not know of is left as it was.
+    func testV1CommandsPublishedWithPikaAreUpcastAndLeaveWhatV2AddedAlone() throws {
+        try start()
+        let id = UUID()
+        try PikaPublisher.publish([PikaPublisher.document("customer.register.v1", data: """
+            {"customerId":"\(id.lowercasedString)","email":"Ana@Example.com","passwordHash":"\(Bcrypt4.hash)","name":"Ana"}
+            """, subject: id.lowercasedString)], fleet: fleet)
+        let registered = try XCTUnwrap(tap.wait(for: CustomerRegistered.self, in: fleet).first)
+        XCTAssertEqual(registered.customerId, id)
+        XCTAssertEqual(registered.email, "ana@example.com")
+        XCTAssertEqual(registered.notificationPreferences, .emailOnly)
+        XCTAssertNil(registered.phone)
+
+        try publish(UpdateCustomer(customerId: id, phone: "+4915123456789",
+                                   notificationPreferences: NotificationPreferencesChange(reminders: [.sms])))
+        _ = try tap.wait(for: CustomerUpdated.self, in: fleet)
+        try PikaPublisher.publish([PikaPublisher.document("customer.update.v1", data: """
+            {"customerId":"\(id.lowercasedString)","name":"Ana Lima"}
+            """)], fleet: fleet)
+        let updated = try XCTUnwrap(tap.wait(for: CustomerUpdated.self, count: 2, in: fleet).last)
+        XCTAssertEqual(updated.name, "Ana Lima")
+        XCTAssertEqual(updated.phone, "+4915123456789", "a v1 update knows nothing of the phone and leaves it")
+        XCTAssertEqual(updated.notificationPreferences.reminders, [.sms])
+
+        // A v1 message that breaks its own contract is dead-lettered naming the field, as a v2 one would be.
+        try PikaPublisher.publish([PikaPublisher.document("customer.update.v1", data: """
+            {"customerId":"\(id.lowercasedString)","name":""}
+            """)], fleet: fleet)
+        let letter = try XCTUnwrap(deadLetters(count: 1).first)
+        XCTAssertEqual(letter.properties.headers[FailureHeaders.errorKind]?.stringValue, "invalid")
+        XCTAssertEqual(letter.properties.headers[FailureHeaders.error]?.stringValue, "name: must not be empty")
+        XCTAssertEqual(letter.properties.type, "customer.update.v1", "dead-lettered as it came")
+    }
+
     func testAFutureDateOfBirthIsDeadLetteredAsInvalidNamingTheField() throws {
         try start()
         let command = try registration("zoe@example.com", "correct horse battery")

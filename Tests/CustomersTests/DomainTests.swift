@@ -131,7 +131,7 @@ final class CustomerRulesTests: XCTestCase {
         let good = SavedPassenger(passengerId: UUID(), firstName: "Li", lastName: "Wei", dateOfBirth: "2015-11-30")
         XCTAssertNil(error(UpdateCustomer(customerId: id, name: "Zoë")))
         XCTAssertNil(error(UpdateCustomer(customerId: id, passengers: [])))
-        XCTAssertEqual(error(UpdateCustomer(customerId: id)), "name: name or passengers is required: an update must change something")
+        XCTAssertEqual(error(UpdateCustomer(customerId: id)), "name: name, passengers, phone or notificationPreferences is required: an update must change something")
         var future = good
         future.dateOfBirth = "2999-01-01"
         XCTAssertEqual(error(UpdateCustomer(customerId: id, passengers: [good, future])), "passengers[1].dateOfBirth: must not be in the future")

@@ -34,3 +34,11 @@ otlp_receiver_install() {
     python_tool_install "opentelemetry-proto $OTLP_PROTO_VERSION" "$OTLP_RECEIVER_VENV" \
         "from opentelemetry.proto.collector.trace.v1 import trace_service_pb2" "opentelemetry-proto==$OTLP_PROTO_VERSION"
 }
+
+# Tests/PikaPublisher publishes messages with pika, as a publisher written in Python does.
+PIKA_VERSION=1.3.2
+PIKA_VENV="$AIRFLEET_STATE_DIR/tools/pika-$PIKA_VERSION"
+
+pika_install() {
+    python_tool_install "pika $PIKA_VERSION" "$PIKA_VENV" "import pika" "pika==$PIKA_VERSION"
+}

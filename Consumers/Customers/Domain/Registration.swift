@@ -20,6 +20,8 @@ enum RegistrationDecision: Equatable {
         var name: String
         var roles: [CustomerRole]
         var createdAt: Date
+        var phone: String? = nil
+        var notificationPreferences: NotificationPreferences = .emailOnly
     }
 
     /// - Parameters:

@@ -33,20 +33,27 @@ struct LoginAnswer: Sendable {
     }
 }
 
-/// `customer.get.v1`.
+/// `customer.get.v2`, and `customer.get.v1` answered with the same profile less what v2 added.
 enum GetCustomerAnswer {
     static func answer(_ envelope: Envelope<GetCustomer>, _ context: QueryContext) throws -> CustomerProfile {
         let customerId = envelope.data.customerId
         guard let row = try context.database.query(
-            "SELECT email, name, roles, created_at, updated_at FROM customers WHERE customer_id = $1", customerId).first
+            "SELECT email, name, roles, created_at, updated_at, \(CustomerStore.contactColumns) FROM customers WHERE customer_id = $1",
+            customerId).first
         else {
             throw QueryError.notFound("no customer has id \(customerId.text)")
         }
+        let contact = try CustomerStore.Contact(row)
         return CustomerProfile(
             customerId: customerId, email: try row.decode(String.self, column: "email"), name: try row.decode(String.self, column: "name"),
             roles: try CustomerStore.roles(row.decode([String].self, column: "roles")),
             passengers: try CustomerStore.passengers(of: customerId, on: context.database),
+            phone: contact.phone, notificationPreferences: contact.preferences,
             createdAt: try row.decode(Date.self, column: "created_at"), updatedAt: try row.decode(Date.self, column: "updated_at"))
+    }
+
+    static func answerV1(_ envelope: Envelope<GetCustomerV1>, _ context: QueryContext) throws -> CustomerProfileV1 {
+        CustomerProfileV1(try answer(Envelope(header: envelope.header, data: GetCustomer(customerId: envelope.data.customerId)), context))
     }
 }
 
@@ -62,28 +69,5 @@ enum ListSubscriptionsAnswer {
             SubscriptionList.Entry(subscriptionId: try row.decode(UUID.self, column: "subscription_id"), flightId: try row.decode(UUID.self, column: "flight_id"),
                                    createdAt: try row.decode(Date.self, column: "created_at"))
         })
-    }
-}
-
-/// Reads shared by handlers and answers.
-enum CustomerStore {
-    static func passengers(of customerId: UUID, on database: PostgresConnection) throws -> [SavedPassenger] {
-        try database.query("""
-            SELECT passenger_id, first_name, last_name, to_char(date_of_birth, 'YYYY-MM-DD') AS date_of_birth, loyalty_number
-            FROM saved_passengers WHERE customer_id = $1 ORDER BY position
-            """, customerId
-        ).map { row in
-            SavedPassenger(passengerId: try row.decode(UUID.self, column: "passenger_id"), firstName: try row.decode(String.self, column: "first_name"),
-                           lastName: try row.decode(String.self, column: "last_name"), dateOfBirth: try row.decode(String.self, column: "date_of_birth"),
-                           loyaltyNumber: try row.decode(String?.self, column: "loyalty_number"))
-        }
-    }
-
-    /// Roles as stored; the table's check constraint allows only known ones.
-    static func roles(_ names: [String]) throws -> [CustomerRole] {
-        try names.map { name in
-            guard let role = CustomerRole(rawValue: name) else { throw FleetError("unknown role '\(name)' in the customers table") }
-            return role
-        }
     }
 }

@@ -3,8 +3,8 @@ import Foundation
 import Synchronization
 
 /// The rules of the customers context's data that publishers and the context share: how an
-/// email is normalised, what a name, a date of birth, a loyalty number and a bcrypt hash look
-/// like. Pure functions, no I/O; every failure is a `ValidationError` naming the field.
+/// email is normalised, what a name, a phone number, a date of birth, a loyalty number and a
+/// bcrypt hash look like. Pure functions, no I/O; every failure is a `ValidationError` naming the field.
 public enum CustomerRules {
     // MARK: Email
 
@@ -125,6 +125,19 @@ public enum CustomerRules {
               text.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) })
         else {
             throw ValidationError(field: field, "must be 1 to 32 letters and digits")
+        }
+    }
+
+    // MARK: Phone numbers
+
+    /// A phone number in E.164, as SMS gateways take it: `+`, a country code that does not
+    /// start with 0, then the number; 7 to 15 digits in all, no blanks or punctuation.
+    public static func checkPhone(_ text: String, field: String = "phone") throws {
+        let digits = text.utf8.dropFirst()
+        guard text.utf8.first == UInt8(ascii: "+"), (7...15).contains(digits.count),
+              digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), digits.first != UInt8(ascii: "0")
+        else {
+            throw ValidationError(field: field, "must be a phone number in E.164 form: + then the country code and number, 7 to 15 digits, no blanks, such as +4915123456789")
         }
     }
 

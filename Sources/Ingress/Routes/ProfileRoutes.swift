@@ -8,6 +8,19 @@ extension IngressRoutes {
     struct ProfileChange: Decodable, Sendable {
         var name: String?
         var passengers: [SavedPassenger]?
+        /// `"phone": null` removes the number, as the command's empty string does.
+        var phone: String?
+        var notificationPreferences: NotificationPreferencesChange?
+
+        private enum CodingKeys: String, CodingKey { case name, passengers, phone, notificationPreferences }
+
+        init(from decoder: any Decoder) throws {
+            let fields = try decoder.container(keyedBy: CodingKeys.self)
+            name = try fields.decodeIfPresent(String.self, forKey: .name)
+            passengers = try fields.decodeIfPresent([SavedPassenger].self, forKey: .passengers)
+            if fields.contains(.phone) { phone = try fields.decodeIfPresent(String.self, forKey: .phone) ?? "" }
+            notificationPreferences = try fields.decodeIfPresent(NotificationPreferencesChange.self, forKey: .notificationPreferences)
+        }
     }
 
     struct PassengerList: Codable, Sendable {
@@ -26,7 +39,18 @@ extension IngressRoutes {
         table.add(.patch, "/v1/me", access: .signedIn) { request, context in
             let change = try await body.decode(ProfileChange.self, from: request, context: context)
             let customerId = try context.authenticated().customerId
-            let command = UpdateCustomer(customerId: customerId, name: change.name, passengers: change.passengers)
+            let command = UpdateCustomer(customerId: customerId, name: change.name, passengers: change.passengers,
+                                         phone: change.phone, notificationPreferences: change.notificationPreferences)
+            try command.validate()
+            if command.phone != nil || command.notificationPreferences != nil {
+                // Well-formed, but refused for what the profile holds now.
+                let profile = try await ask(GetCustomer(customerId: customerId), context)
+                do {
+                    try command.checkSMSReachable(from: profile)
+                } catch let error as ValidationError {
+                    throw Problem.unprocessable(error.description, field: error.field)
+                }
+            }
             return try await send(command, subject: customerId, statusURL: "/v1/me", request: request, context: context) { message in
                 try outcome(message, is: CustomerUpdated.self) ?? unexpectedOutcome(message)
             }
