@@ -50,8 +50,16 @@ let package = Package(
             "CLibPQ", "Identifiers",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // libcurl's easy handles, pooled with their connections; SMTP and HTTP deliveries use them.
+        .target(name: "Curl", dependencies: ["CCurl", "CShims"]),
         .target(name: "SMTP", dependencies: [
-            "CCurl", "CShims", "Settings", "Identifiers",
+            "CCurl", "CShims", "Curl", "Settings", "Identifiers",
+        ]),
+        // POSTs to endpoints outside the fleet (webhooks, SMS and push gateways), signed as
+        // Standard Webhooks says, never to the fleet's own networks unless allowed.
+        .target(name: "HTTPDelivery", dependencies: [
+            "CCurl", "CShims", "Curl",
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Fleet", dependencies: [
             "AMQP", "Postgres", "Identifiers", "Settings",
@@ -196,6 +204,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SMTPTests", dependencies: ["SMTP", "CCurl", "Settings"]),
+        // Deliveries to real HTTP receivers (Python's http.server) that check the signature.
+        .testTarget(name: "HTTPDeliveryTests", dependencies: ["HTTPDelivery", "TestServers"]),
         .testTarget(name: "ContractsGeneratorTests", dependencies: ["generate-contracts"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings"]),
         // The fault drill's checks on what they read: mail headers, fault windows.

@@ -1,8 +1,8 @@
 import CCurl
 import CShims
+import Curl
 import Foundation
 import Settings
-import Synchronization
 
 /// Sends mail through libcurl's SMTP client, one blocking exchange per message.
 ///
@@ -11,59 +11,27 @@ import Synchronization
 /// cooperative pool. A mailer may be shared: each `send` takes an easy handle no other send
 /// holds.
 ///
-/// A handle whose exchange went well goes back to a small pool with its connection open, and
-/// the next message on it skips the connect, the greeting, EHLO, STARTTLS and the login:
-/// libcurl reuses a live SMTP connection and starts at MAIL FROM. After a failure the handle and
-/// its connection are dropped, so a session in an unknown state is never reused. libcurl closes
+/// A handle whose exchange went well goes back to a small pool (`CurlHandlePool`) with its
+/// connection open, and the next message on it skips the connect, the greeting, EHLO, STARTTLS
+/// and the login: libcurl reuses a live SMTP connection and starts at MAIL FROM. libcurl closes
 /// a connection idle longer than its maximum age, and reconnects when the server closed it.
 public final class SMTPMailer: Sendable {
     public let settings: SMTPSettings
-    /// Idle handles, each possibly holding an open session.
-    private let idle = Mutex<[IdleHandle]>([])
     /// Sessions kept open for reuse: as many as senders that should run at once; beyond that a
     /// session is not worth keeping.
     public static let poolSize = 16
+    private let handles = CurlHandlePool(capacity: SMTPMailer.poolSize)
 
     public init(settings: SMTPSettings) {
-        _ = Self.globalInit
         self.settings = settings
     }
-
-    /// An easy handle no send holds; it moves between threads only through the pool's lock.
-    private struct IdleHandle: @unchecked Sendable {
-        let pointer: UnsafeMutableRawPointer
-    }
-
-    deinit {
-        for handle in idle.withLock({ $0 }) { curl_easy_cleanup(handle.pointer) }
-    }
-
-    private func takeHandle() -> UnsafeMutableRawPointer? {
-        if let handle = idle.withLock({ $0.popLast() }) {
-            curl_easy_reset(handle.pointer)
-            return handle.pointer
-        }
-        return curl_easy_init()
-    }
-
-    private func putBack(_ handle: UnsafeMutableRawPointer) {
-        let kept = idle.withLock { idle in
-            guard idle.count < Self.poolSize else { return false }
-            idle.append(IdleHandle(pointer: handle))
-            return true
-        }
-        if !kept { curl_easy_cleanup(handle) }
-    }
-
-    /// curl_global_init(CURL_GLOBAL_ALL), once per process, before any handle (it is not thread-safe).
-    private static let globalInit: Void = { _ = curl_global_init(3) }()
 
     /// Delivers `message` to its recipient, or throws an `SMTPError` saying whether a later try may pass.
     public func send(_ message: MailMessage) throws(SMTPError) {
         try message.validate()
-        guard let handle = takeHandle() else { throw SMTPError(.connection, "libcurl could not create a handle") }
+        guard let handle = handles.take() else { throw SMTPError(.connection, "libcurl could not create a handle") }
         var sent = false
-        defer { if sent { putBack(handle) } else { curl_easy_cleanup(handle) } }
+        defer { handles.giveBack(handle, reusable: sent) }
         let exchange = Exchange(payload: message.rendered())
         let unmanaged = Unmanaged.passRetained(exchange)
         defer { unmanaged.release() }
@@ -72,45 +40,35 @@ public final class SMTPMailer: Sendable {
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
 
         let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { buffer in
-            var setup = CURLE_OK
-            // The first option curl refuses stops the set-up; later ones are skipped.
-            func setLong(_ option: CURLoption, _ value: Int) {
-                if setup == CURLE_OK { setup = airfleet_curl_setopt_long(handle, option, value) }
-            }
-            func setString(_ option: CURLoption, _ value: String) {
-                if setup == CURLE_OK { setup = airfleet_curl_setopt_string(handle, option, value) }
-            }
-            func setPointer(_ option: CURLoption, _ value: UnsafeMutableRawPointer?) {
-                if setup == CURLE_OK { setup = airfleet_curl_setopt_pointer(handle, option, value) }
-            }
-            setString(CURLOPT_URL, settings.url)
-            setLong(CURLOPT_NOSIGNAL, 1)
-            setLong(CURLOPT_CONNECTTIMEOUT_MS, Int(settings.connectTimeout.milliseconds))
-            setLong(CURLOPT_TIMEOUT_MS, Int(settings.totalTimeout.milliseconds))
+            var options = CurlOptions(handle)
+            options.set(CURLOPT_URL, settings.url)
+            options.set(CURLOPT_NOSIGNAL, 1)
+            options.set(CURLOPT_CONNECTTIMEOUT_MS, Int(settings.connectTimeout.milliseconds))
+            options.set(CURLOPT_TIMEOUT_MS, Int(settings.totalTimeout.milliseconds))
             if !settings.isImplicitTLS {
                 let mode: curl_usessl = switch settings.startTLS {
                 case .off: CURLUSESSL_NONE
                 case .opportunistic: CURLUSESSL_TRY
                 case .required: CURLUSESSL_ALL
                 }
-                setLong(CURLOPT_USE_SSL, Int(mode.rawValue))
+                options.set(CURLOPT_USE_SSL, Int(mode.rawValue))
             }
-            if let caBundle = settings.caBundle { setString(CURLOPT_CAINFO, caBundle) }
-            if let username = settings.username { setString(CURLOPT_USERNAME, username) }
-            if let password = settings.password { setString(CURLOPT_PASSWORD, password) }
-            setString(CURLOPT_MAIL_FROM, "<\(settings.sender.address)>")
-            setPointer(CURLOPT_MAIL_RCPT, UnsafeMutableRawPointer(recipients))
-            setLong(CURLOPT_UPLOAD, 1)
-            if setup == CURLE_OK { setup = airfleet_curl_setopt_offset(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(exchange.payload.count)) }
-            setPointer(CURLOPT_READFUNCTION, unsafeBitCast(Exchange.readCallback, to: UnsafeMutableRawPointer.self))
-            setPointer(CURLOPT_READDATA, unmanaged.toOpaque())
+            if let caBundle = settings.caBundle { options.set(CURLOPT_CAINFO, caBundle) }
+            if let username = settings.username { options.set(CURLOPT_USERNAME, username) }
+            if let password = settings.password { options.set(CURLOPT_PASSWORD, password) }
+            options.set(CURLOPT_MAIL_FROM, "<\(settings.sender.address)>")
+            options.set(CURLOPT_MAIL_RCPT, pointer: UnsafeMutableRawPointer(recipients))
+            options.set(CURLOPT_UPLOAD, 1)
+            options.set(CURLOPT_INFILESIZE_LARGE, offset: curl_off_t(exchange.payload.count))
+            options.set(CURLOPT_READFUNCTION, pointer: unsafeBitCast(Exchange.readCallback, to: UnsafeMutableRawPointer.self))
+            options.set(CURLOPT_READDATA, pointer: unmanaged.toOpaque())
             // The server's reply lines arrive through the debug callback only; they carry the
             // text a person needs ("550 5.1.1 mailbox unavailable"), which curl's own errors drop.
-            setLong(CURLOPT_VERBOSE, 1)
-            setPointer(CURLOPT_DEBUGFUNCTION, unsafeBitCast(Exchange.debugCallback, to: UnsafeMutableRawPointer.self))
-            setPointer(CURLOPT_DEBUGDATA, unmanaged.toOpaque())
-            setPointer(CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(buffer.baseAddress))
-            guard setup == CURLE_OK else { return setup }
+            options.set(CURLOPT_VERBOSE, 1)
+            options.set(CURLOPT_DEBUGFUNCTION, pointer: unsafeBitCast(Exchange.debugCallback, to: UnsafeMutableRawPointer.self))
+            options.set(CURLOPT_DEBUGDATA, pointer: unmanaged.toOpaque())
+            options.set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(buffer.baseAddress))
+            guard options.status == CURLE_OK else { return options.status }
             return curl_easy_perform(handle)
         }
         if code == CURLE_OK {
