@@ -54,6 +54,8 @@ public enum NotificationsContext {
         registry.handle(FlightCancelled.self, flights.cancelled)
         registry.handle(SubscriptionCreated.self, SubscriptionHandlers.created)
         registry.handle(SubscriptionDeleted.self, SubscriptionHandlers.deleted)
+        registry.handle(CustomerRegistered.self, CustomerHandlers.registered)
+        registry.handle(CustomerUpdated.self, CustomerHandlers.updated)
         registry.answer(ListNotifications.self, NotificationQueries.list)
         let batch = settings.reminderBatch
         registry.schedule("reminders", every: settings.reminderSweepInterval) { context in

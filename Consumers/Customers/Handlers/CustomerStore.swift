@@ -35,20 +35,10 @@ enum CustomerStore {
 
         init(_ row: PostgresRow) throws {
             phone = try row.decode(String?.self, column: "phone")
-            preferences = NotificationPreferences(
-                confirmations: try Contact.channels(row.decode([String].self, column: "notify_confirmations")),
-                reminders: try Contact.channels(row.decode([String].self, column: "notify_reminders")),
-                flightChanges: try Contact.channels(row.decode([String].self, column: "notify_flight_changes")))
-        }
-
-        /// Channels as stored; the table's check constraints allow only known ones.
-        private static func channels(_ names: [String]) throws -> [NotificationChannel] {
-            try names.map { name in
-                guard let channel = NotificationChannel(rawValue: name) else {
-                    throw FleetError("unknown notification channel '\(name)' in the customers table")
-                }
-                return channel
-            }
+            preferences = try NotificationPreferences(
+                storedConfirmations: row.decode([String].self, column: "notify_confirmations"),
+                reminders: row.decode([String].self, column: "notify_reminders"),
+                flightChanges: row.decode([String].self, column: "notify_flight_changes"))
         }
     }
 }

@@ -17,7 +17,8 @@ struct Letter {
 
 enum DeliveryOutcome: Equatable {
     case sent
-    /// The ledger says it was sent, refused or is in doubt already.
+    /// The ledger says it was sent, refused or is in doubt already, or the customer chose no
+    /// email for its kind of notice.
     case skipped
     /// May pass later (connection lost, timeout, 4xx): the caller retries.
     case retryLater(String)
@@ -33,6 +34,8 @@ final class Postman: @unchecked Sendable {
     let ledger: DeliveryLedger
     /// Emails of the batch at hand that `sendAhead` sent before its handlers ran.
     let sentAhead = SentAhead()
+    /// Which customers take which kinds of notice by email.
+    let contacts = ContactBook()
     /// Threads for the SMTP exchanges of a batch sent ahead, one per pooled connection.
     let exchanges = BlockingCallThreads(width: SMTPMailer.poolSize, name: "smtp")
 
@@ -51,6 +54,11 @@ final class Postman: @unchecked Sendable {
         if let ahead = sentAhead.take(letter.key.description) {
             return try announce(ahead.result, deliveryKey: letter.key.description, kind: letter.key.kind, to: letter.addressee,
                                 flightId: letter.flightId, messageId: ahead.messageId, context)
+        }
+        guard try contacts.wantsEmail(letter, { context.database }) else {
+            context.logger.info("email not sent: the customer chose no email for this kind of notice",
+                                metadata: ["delivery": "\(letter.key)"])
+            return .skipped
         }
         let kind = letter.key.kind
         let messageId = letter.key.messageId(domain: domain)

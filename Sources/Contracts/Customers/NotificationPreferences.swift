@@ -23,6 +23,19 @@ extension NotificationPreferences {
                                 flightChanges: change.flightChanges ?? flightChanges)
     }
 
+    /// Preferences as a context keeps them: one text array of channel names per kind.
+    public init(storedConfirmations confirmations: [String], reminders: [String], flightChanges: [String]) throws {
+        func channels(_ names: [String]) throws -> [NotificationChannel] {
+            try names.map { name in
+                guard let channel = NotificationChannel(rawValue: name) else {
+                    throw FleetError("unknown notification channel '\(name)' in a stored preference")
+                }
+                return channel
+            }
+        }
+        self.init(confirmations: try channels(confirmations), reminders: try channels(reminders), flightChanges: try channels(flightChanges))
+    }
+
     /// Whether some kind of notice goes by `channel`.
     public func uses(_ channel: NotificationChannel) -> Bool {
         confirmations.contains(channel) || reminders.contains(channel) || flightChanges.contains(channel)
