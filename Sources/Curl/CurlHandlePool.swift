@@ -60,6 +60,15 @@ public struct CurlOptions: ~Copyable {
 
     public init(_ handle: UnsafeMutableRawPointer) { self.handle = handle }
 
+    /// What every transfer sets: the URL, no signals (transfers run on the fleet's worker
+    /// threads, where libcurl's alarm-based DNS timeout must not fire) and the two timeouts.
+    public mutating func setTransfer(url: String, connectTimeout: Duration, totalTimeout: Duration) {
+        set(CURLOPT_URL, url)
+        set(CURLOPT_NOSIGNAL, 1)
+        set(CURLOPT_CONNECTTIMEOUT_MS, connectTimeout.wholeMilliseconds)
+        set(CURLOPT_TIMEOUT_MS, totalTimeout.wholeMilliseconds)
+    }
+
     public mutating func set(_ option: CURLoption, _ value: Int) {
         if status == CURLE_OK { status = airfleet_curl_setopt_long(handle, option, value) }
     }
@@ -74,5 +83,12 @@ public struct CurlOptions: ~Copyable {
 
     public mutating func set(_ option: CURLoption, offset value: curl_off_t) {
         if status == CURLE_OK { status = airfleet_curl_setopt_offset(handle, option, value) }
+    }
+}
+
+extension Duration {
+    /// Milliseconds, as libcurl's `_MS` options take them.
+    public var wholeMilliseconds: Int {
+        Int(components.seconds) * 1000 + Int(components.attoseconds / 1_000_000_000_000_000)
     }
 }

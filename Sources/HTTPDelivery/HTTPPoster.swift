@@ -54,13 +54,10 @@ public final class HTTPPoster: Sendable {
         let code: CURLcode = request.body.withUnsafeBytes { body in
             errorBuffer.withUnsafeMutableBufferPointer { buffer in
                 var options = CurlOptions(handle)
-                options.set(CURLOPT_URL, request.url)
+                options.setTransfer(url: request.url, connectTimeout: settings.connectTimeout, totalTimeout: settings.totalTimeout)
                 options.set(CURLOPT_PROTOCOLS_STR, "http,https")
                 options.set(CURLOPT_FOLLOWLOCATION, 0)
                 options.set(CURLOPT_PROXY, "")
-                options.set(CURLOPT_NOSIGNAL, 1)
-                options.set(CURLOPT_CONNECTTIMEOUT_MS, settings.connectTimeout.wholeMilliseconds)
-                options.set(CURLOPT_TIMEOUT_MS, settings.totalTimeout.wholeMilliseconds)
                 options.set(CURLOPT_USERAGENT, "airfleet")
                 options.set(CURLOPT_POST, 1)
                 options.set(CURLOPT_POSTFIELDSIZE_LARGE, offset: curl_off_t(body.count))
@@ -148,11 +145,5 @@ private final class PostExchange {
             }
         }
         return String(cString: buffer)
-    }
-}
-
-extension Duration {
-    var wholeMilliseconds: Int {
-        Int(components.seconds) * 1000 + Int(components.attoseconds / 1_000_000_000_000_000)
     }
 }

@@ -41,10 +41,7 @@ public final class SMTPMailer: Sendable {
 
         let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { buffer in
             var options = CurlOptions(handle)
-            options.set(CURLOPT_URL, settings.url)
-            options.set(CURLOPT_NOSIGNAL, 1)
-            options.set(CURLOPT_CONNECTTIMEOUT_MS, Int(settings.connectTimeout.milliseconds))
-            options.set(CURLOPT_TIMEOUT_MS, Int(settings.totalTimeout.milliseconds))
+            options.setTransfer(url: settings.url, connectTimeout: settings.connectTimeout, totalTimeout: settings.totalTimeout)
             if !settings.isImplicitTLS {
                 let mode: curl_usessl = switch settings.startTLS {
                 case .off: CURLUSESSL_NONE
