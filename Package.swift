@@ -101,7 +101,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Consumers/Payments", exclude: ["README.md"], resources: [.copy("Migrations")]),
         .target(name: "Notifications", dependencies: [
-            "Fleet", "Contracts", "Postgres", "SMTP",
+            "Fleet", "Contracts", "Postgres", "SMTP", "HTTPDelivery",
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Consumers/Notifications", exclude: ["README.md"], resources: [.copy("Migrations"), .copy("Templates")]),
@@ -184,6 +184,7 @@ let package = Package(
         // The airfleet command line, run as a process against real servers.
         .testTarget(name: "AirfleetTests", dependencies: [
             "airfleet", "Flights", "Notifications", "Contracts", "Fleet", "AMQP", "FleetTestSupport", "TestServers", "Settings",
+            "HTTPDelivery",
         ]),
         // The ingress over real HTTP, with customers and flights consumers on a real broker and database.
         .testTarget(name: "IngressTests", dependencies: [
@@ -212,7 +213,7 @@ let package = Package(
         .testTarget(name: "DrillCheckTests", dependencies: ["airfleet-load"]),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts", "Fleet", "FleetTestSupport"]),
         .testTarget(name: "NotificationsTests", dependencies: [
-            "Notifications", "airfleet", "SMTP", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
+            "Notifications", "airfleet", "SMTP", "HTTPDelivery", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "PaymentsTests", dependencies: [

@@ -1,6 +1,7 @@
 import Contracts
 import Fleet
 import Foundation
+import HTTPDelivery
 import Logging
 import Postgres
 import SMTP
@@ -20,13 +21,24 @@ public enum NotificationsContext {
         /// How long an email may stay `sending` before its sender counts as dead and it is sent
         /// again (`AIRFLEET_EMAIL_RESEND_AFTER`); nil for `defaultResendAfter`.
         public var resendAfter: Duration?
+        /// Where SMS go (`AIRFLEET_SMS_GATEWAY_URL`), and the secret that signs them
+        /// (`AIRFLEET_SMS_GATEWAY_SECRET`); without a URL no SMS is sent.
+        public var smsGatewayURL: String?
+        public var smsGatewaySecret: WebhookSecret?
+        /// How gateway deliveries go out: timeouts, and whether private addresses may be reached
+        /// (`AIRFLEET_WEBHOOK_ALLOW_PRIVATE`).
+        public var delivery: HTTPPoster.Settings
 
         public init(smtp: SMTPSettings = SMTPSettings(), reminderSweepInterval: Duration = .seconds(5), reminderBatch: Int = 50,
-                    resendAfter: Duration? = nil) {
+                    resendAfter: Duration? = nil, smsGatewayURL: String? = nil, smsGatewaySecret: WebhookSecret? = nil,
+                    delivery: HTTPPoster.Settings = HTTPPoster.Settings()) {
             self.smtp = smtp
             self.reminderSweepInterval = reminderSweepInterval
             self.reminderBatch = reminderBatch
             self.resendAfter = resendAfter
+            self.smsGatewayURL = smsGatewayURL
+            self.smsGatewaySecret = smsGatewaySecret
+            self.delivery = delivery
         }
 
         /// Four SMTP timeouts: a sender silent that long is not inside an exchange any more.
@@ -38,7 +50,9 @@ public enum NotificationsContext {
         let ledger = DeliveryLedger(logger: logger, gracePeriod: settings.resendAfter ?? settings.defaultResendAfter)
         let directory = FlightDirectory(logger: logger)
         let postman = Postman(templates: try NotificationTemplates(), mailer: SMTPMailer(settings: settings.smtp), ledger: ledger)
-        let notifier = Notifier(postman: postman, flights: directory)
+        let gateway = settings.smsGatewayURL.map { TextMessenger.Gateway(url: $0, secret: settings.smsGatewaySecret) }
+        let messenger = TextMessenger(gateway: gateway, poster: HTTPPoster(settings: settings.delivery), ledger: ledger)
+        let notifier = Notifier(postman: postman, messenger: messenger, flights: directory)
         let bookings = BookingHandlers(notifier: notifier)
         let flights = FlightHandlers(notifier: notifier)
 
@@ -71,8 +85,9 @@ public enum NotificationsContext {
             .withConcurrentCalls(SMTPMailer.poolSize)
     }
 
-    /// Reads the SMTP settings (`AIRFLEET_SMTP_*`), `AIRFLEET_REMINDER_SWEEP_INTERVAL` and
-    /// `AIRFLEET_EMAIL_RESEND_AFTER`.
+    /// Reads the SMTP settings (`AIRFLEET_SMTP_*`), `AIRFLEET_REMINDER_SWEEP_INTERVAL`,
+    /// `AIRFLEET_EMAIL_RESEND_AFTER`, the SMS gateway's (`AIRFLEET_SMS_GATEWAY_URL`,
+    /// `AIRFLEET_SMS_GATEWAY_SECRET`) and `AIRFLEET_WEBHOOK_ALLOW_PRIVATE`.
     public static func settings(_ reader: SettingsReader) throws -> Settings {
         var settings = Settings(smtp: try SMTPSettings.read(reader))
         settings.reminderSweepInterval = try reader.duration("AIRFLEET_REMINDER_SWEEP_INTERVAL", default: settings.reminderSweepInterval)
@@ -83,6 +98,18 @@ public enum NotificationsContext {
                     + "(\(formatDuration(settings.smtp.totalTimeout))): an email still inside its SMTP exchange would be sent twice")
         }
         if reader.isSet("AIRFLEET_EMAIL_RESEND_AFTER") { settings.resendAfter = resendAfter }
+        if let url = reader.string("AIRFLEET_SMS_GATEWAY_URL") {
+            if let problem = endpointURLProblem(url) { throw ConfigurationError("AIRFLEET_SMS_GATEWAY_URL \(problem)") }
+            settings.smsGatewayURL = url
+        }
+        if let secret = reader.string("AIRFLEET_SMS_GATEWAY_SECRET", secret: true) {
+            do {
+                settings.smsGatewaySecret = try WebhookSecret(secret)
+            } catch {
+                throw ConfigurationError("AIRFLEET_SMS_GATEWAY_SECRET: \(error)")
+            }
+        }
+        settings.delivery.allowPrivateAddresses = try reader.boolean("AIRFLEET_WEBHOOK_ALLOW_PRIVATE", default: false)
         return settings
     }
 

@@ -73,6 +73,14 @@ public final class SettingsReader: Sendable {
         return number
     }
 
+    /// `true` or `false`.
+    public func boolean(_ name: String, default defaultValue: Bool) throws -> Bool {
+        let text = string(name, default: String(defaultValue))
+        guard isSet(name) else { return defaultValue }
+        guard let value = Bool(text.lowercased()) else { throw ConfigurationError("\(name): '\(text)' must be true or false") }
+        return value
+    }
+
     public func duration(_ name: String, default defaultValue: Duration) throws -> Duration {
         let text = string(name, default: formatDuration(defaultValue))
         return isSet(name) ? try parseDuration(text, setting: name) : defaultValue

@@ -1,6 +1,7 @@
 import Fleet
 import FleetTestSupport
 import Foundation
+import HTTPDelivery
 import XCTest
 
 /// What ops/up checks before and after starting the fleet: settings a process would die on,
@@ -78,6 +79,28 @@ final class StartupChecksTests: XCTestCase {
         XCTAssertTrue(table.output.contains("AIRFLEET_PREFETCH"), table.output)
         XCTAssertTrue(table.output.split(separator: "\n").contains { $0.hasPrefix("AIRFLEET_PREFETCH ") && $0.hasSuffix(" environment") },
                       table.output)
+    }
+
+    func testTheSMSGatewaySettingsAreCheckedAndItsSecretNeverShown() throws {
+        var environment = fleet.environment
+        environment["AIRFLEET_JWT_SECRET"] = String(repeating: "s3cr3t", count: 8)
+        environment["AIRFLEET_SMS_GATEWAY_URL"] = "ftp://sms.example.com/send"
+        environment["AIRFLEET_SMS_GATEWAY_SECRET"] = "whsec_tooshort"
+        environment["AIRFLEET_WEBHOOK_ALLOW_PRIVATE"] = "maybe"
+        let checked = try Airfleet.run(["config", "check"], input: "", fleet: fleet, environment: environment)
+        XCTAssertEqual(checked.status, 1)
+        XCTAssertTrue(checked.errors.contains("AIRFLEET_SMS_GATEWAY_URL must use http or https, not ftp"), checked.errors)
+
+        environment["AIRFLEET_SMS_GATEWAY_URL"] = "https://sms.example.com/send"
+        var problems = try configShown(environment).report.problems
+        XCTAssertEqual(problems, ["AIRFLEET_SMS_GATEWAY_SECRET: a webhook secret is whsec_ followed by the base64 of 24 to 64 bytes"])
+        let secret = WebhookSecret.generate().text
+        environment["AIRFLEET_SMS_GATEWAY_SECRET"] = secret
+        let (report, shown) = try configShown(environment)
+        problems = report.problems
+        XCTAssertEqual(problems, ["AIRFLEET_WEBHOOK_ALLOW_PRIVATE: 'maybe' must be true or false"])
+        XCTAssertEqual(report.settings.first { $0.name == "AIRFLEET_SMS_GATEWAY_SECRET" }?.value, "***")
+        XCTAssertFalse(shown.output.contains(secret), shown.output)
     }
 
     /// ops/ starts the servers before the binary is built, so its scripts carry the local

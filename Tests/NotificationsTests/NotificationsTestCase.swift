@@ -34,11 +34,14 @@ class NotificationsTestCase: XCTestCase {
     }
 
     func definition() throws -> ContextDefinition {
+        try NotificationsContext.definition(settings: settings())
+    }
+
+    func settings() throws -> NotificationsContext.Settings {
         var smtp = try SMTPSettings.parsing(url: sink.url)
         smtp.connectTimeout = .seconds(2)
         smtp.totalTimeout = .seconds(5)
-        return try NotificationsContext.definition(settings: .init(smtp: smtp, reminderSweepInterval: .milliseconds(100),
-                                                                   resendAfter: resendAfter))
+        return NotificationsContext.Settings(smtp: smtp, reminderSweepInterval: .milliseconds(100), resendAfter: resendAfter)
     }
 
     func startConsumer() throws {

@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # The settings a local fleet's processes get beyond common.sh's, derived from its state folder:
 # the URLs of every node of a RabbitMQ cluster (AIRFLEET_AMQP_URL), the management API of a
-# local broker (AIRFLEET_RABBITMQ_API), and the database URLs of the contexts on a second
-# PostgreSQL server. ops/up starts the fleet with them and writes them to
+# local broker (AIRFLEET_RABBITMQ_API), the database URLs of the contexts on a second
+# PostgreSQL server, and AIRFLEET_WEBHOOK_ALLOW_PRIVATE=true (its endpoints are local). ops/up starts the fleet with them and writes them to
 # STATE/env.sh for a shell; ops/chaos and ops/bench take them from here too.
 # Source common.sh, rabbitmq-cluster.sh and postgres-servers.sh first.
 #
@@ -24,6 +24,9 @@ fleet_env_lines() {
     if is_managed postgres "$AIRFLEET_DATABASE_URL"; then
         postgres_servers_urls "$AIRFLEET_DATABASE_URL" "$state"
     fi
+    # A local fleet's gateways and webhook receivers live on this machine, at loopback
+    # addresses that deliveries refuse elsewhere.
+    [[ -n ${AIRFLEET_WEBHOOK_ALLOW_PRIVATE:-} ]] || printf 'AIRFLEET_WEBHOOK_ALLOW_PRIVATE=true\n'
 }
 
 # Exports them into this shell, so that what it starts gets them.

@@ -3,37 +3,61 @@ import Fleet
 import Foundation
 import Postgres
 
-/// Each customer's notification preferences, as the customers context last told them: a
-/// batch's are read at once where the batch reads ahead (`sendConfirmationsAhead`), any other
-/// letter's when it is delivered. A customer never heard of gets email for everything.
+/// Each customer's phone number and notification preferences, as the customers context last
+/// told them: a batch's are read at once where the batch reads ahead (`sendConfirmationsAhead`),
+/// any other letter's when it is delivered. A customer never heard of gets email for everything.
 final class ContactBook: @unchecked Sendable {
-    private let lock = NSLock()
-    private var ahead: [UUID: NotificationPreferences] = [:]
+    /// How to reach one customer.
+    struct Contact: Equatable {
+        var phone: String?
+        var preferences: NotificationPreferences
 
-    /// Keeps `preferences` for the batch at hand, replacing the last batch's.
-    func replace(with preferences: [UUID: NotificationPreferences]) {
-        lock.withLock { ahead = preferences }
+        /// A customer never heard of: email for everything.
+        static let unknown = Contact(phone: nil, preferences: .emailOnly)
+    }
+
+    private let lock = NSLock()
+    private var ahead: [UUID: Contact] = [:]
+
+    /// Keeps `contacts` for the batch at hand, replacing the last batch's.
+    func replace(with contacts: [UUID: Contact]) {
+        lock.withLock { ahead = contacts }
+    }
+
+    /// Reads, with one statement, the contacts of the customers the batch at hand has not read
+    /// yet (the many recipients of a flight's news).
+    func readAhead(_ customerIds: [UUID], _ database: () -> PostgresConnection) throws {
+        let missing = lock.withLock { customerIds.filter { ahead[$0] == nil } }
+        guard !missing.isEmpty else { return }
+        let found = try Self.contacts(database(), of: missing)
+        lock.withLock { ahead.merge(found) { $1 } }
+    }
+
+    /// The contact of the letter's customer.
+    func contact(of letter: Letter, _ database: () -> PostgresConnection) throws -> Contact {
+        guard let customerId = letter.addressee.customerId else { return .unknown }
+        if let known = lock.withLock({ ahead[customerId] }) { return known }
+        return try Self.contacts(database(), of: [customerId])[customerId] ?? .unknown
     }
 
     /// Whether the letter's customer takes its kind of notice by email.
     func wantsEmail(_ letter: Letter, _ database: () -> PostgresConnection) throws -> Bool {
-        guard let customerId = letter.addressee.customerId else { return true }
-        let preferences = try lock.withLock({ ahead[customerId] }) ?? Self.preferences(database(), of: [customerId])[customerId]
-        return (preferences ?? NotificationPreferences.emailOnly).channels(for: letter.key.kind).contains(.email)
+        try contact(of: letter, database).preferences.channels(for: letter.key.kind).contains(.email)
     }
 
-    /// The preferences of `customerIds`, each of them present (email for everything when the
-    /// table lacks it).
-    static func preferences(_ db: PostgresConnection, of customerIds: [UUID]) throws -> [UUID: NotificationPreferences] {
-        var found = Dictionary(uniqueKeysWithValues: customerIds.map { ($0, NotificationPreferences.emailOnly) })
+    /// The contacts of `customerIds`, each of them present (`unknown` when the table lacks it).
+    static func contacts(_ db: PostgresConnection, of customerIds: [UUID]) throws -> [UUID: Contact] {
+        var found = Dictionary(uniqueKeysWithValues: customerIds.map { ($0, Contact.unknown) })
         let rows = try db.query(
-            "SELECT customer_id, confirmations, reminders, flight_changes FROM customer_contacts WHERE customer_id = ANY($1)",
+            "SELECT customer_id, phone, confirmations, reminders, flight_changes FROM customer_contacts WHERE customer_id = ANY($1)",
             customerIds)
         for row in rows {
-            found[try row.decode(UUID.self, column: "customer_id")] = try NotificationPreferences(
-                storedConfirmations: row.decode([String].self, column: "confirmations"),
-                reminders: row.decode([String].self, column: "reminders"),
-                flightChanges: row.decode([String].self, column: "flight_changes"))
+            found[try row.decode(UUID.self, column: "customer_id")] = Contact(
+                phone: try row.decode(String?.self, column: "phone"),
+                preferences: try NotificationPreferences(
+                    storedConfirmations: row.decode([String].self, column: "confirmations"),
+                    reminders: row.decode([String].self, column: "reminders"),
+                    flightChanges: row.decode([String].self, column: "flight_changes")))
         }
         return found
     }

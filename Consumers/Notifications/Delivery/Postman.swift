@@ -17,13 +17,23 @@ struct Letter {
 
 enum DeliveryOutcome: Equatable {
     case sent
-    /// The ledger says it was sent, refused or is in doubt already, or the customer chose no
-    /// email for its kind of notice.
+    /// The ledger says it was sent, refused or is in doubt already, or the customer chose not to
+    /// be told this kind of notice by this channel.
     case skipped
     /// May pass later (connection lost, timeout, 4xx): the caller retries.
     case retryLater(String)
     /// Refused for good (5xx, bad TLS or login); announced as `notification.failed.v1`.
     case refused(String)
+}
+
+extension DeliveryOutcome {
+    /// One outcome for a notice sent by several channels: a retry when any may pass later, else
+    /// a refusal when any was refused, else sent when any went out.
+    static func combining(_ outcomes: [DeliveryOutcome]) -> DeliveryOutcome {
+        for outcome in outcomes { if case .retryLater = outcome { return outcome } }
+        for outcome in outcomes { if case .refused = outcome { return outcome } }
+        return outcomes.contains(.sent) ? .sent : .skipped
+    }
 }
 
 /// Renders, records and sends emails: render, ledger claim (with the rendered email), SMTP,
@@ -34,8 +44,6 @@ final class Postman: @unchecked Sendable {
     let ledger: DeliveryLedger
     /// Emails of the batch at hand that `sendAhead` sent before its handlers ran.
     let sentAhead = SentAhead()
-    /// Which customers take which kinds of notice by email.
-    let contacts = ContactBook()
     /// Threads for the SMTP exchanges of a batch sent ahead, one per pooled connection.
     let exchanges = BlockingCallThreads(width: SMTPMailer.poolSize, name: "smtp")
 
@@ -54,11 +62,6 @@ final class Postman: @unchecked Sendable {
         if let ahead = sentAhead.take(letter.key.description) {
             return try announce(ahead.result, deliveryKey: letter.key.description, kind: letter.key.kind, to: letter.addressee,
                                 flightId: letter.flightId, messageId: ahead.messageId, context)
-        }
-        guard try contacts.wantsEmail(letter, { context.database }) else {
-            context.logger.info("email not sent: the customer chose no email for this kind of notice",
-                                metadata: ["delivery": "\(letter.key)"])
-            return .skipped
         }
         let kind = letter.key.kind
         let messageId = letter.key.messageId(domain: domain)

@@ -25,7 +25,7 @@ struct BookingHandlers {
     func sendConfirmationsAhead(_ db: PostgresConnection, _ batch: [ContextDefinition.BatchMessage]) {
         // What the last batch's handlers did not take (a duplicate, a retry) is stale now.
         notifier.postman.sentAhead.replace(with: [:])
-        notifier.postman.contacts.replace(with: [:])
+        notifier.contacts.replace(with: [:])
         notifier.flightsAhead.replace(with: [:])
         let traced = batch.compactMap { message in message.data(as: BookingConfirmed.self).map { (event: $0, trace: message.trace) } }
         let events = traced.map(\.event)
@@ -34,13 +34,13 @@ struct BookingHandlers {
         do {
             let flights = try ReadModel.flights(db, Array(Set(events.map(\.flightId))))
             notifier.flightsAhead.replace(with: flights)
-            let preferences = try ContactBook.preferences(db, of: Array(Set(events.map(\.customerId))))
-            notifier.postman.contacts.replace(with: preferences)
+            let contacts = try ContactBook.contacts(db, of: Array(Set(events.map(\.customerId))))
+            notifier.contacts.replace(with: contacts)
             var traces: [String: MessageTrace] = [:]
             let letters = try traced.compactMap { event, trace -> Letter? in
                 // A confirmation its customer takes by other channels only is left to its handler, which skips it.
                 guard let flight = flights[event.flightId],
-                      preferences[event.customerId]?.confirmations.contains(.email) != false else { return nil }
+                      contacts[event.customerId]?.preferences.confirmations.contains(.email) != false else { return nil }
                 let letter = try letter(.bookingConfirmed, Self.record(of: event), flight: flight) { db }
                 if let trace { traces[letter.key.description] = trace }
                 return letter

@@ -7,6 +7,9 @@ import Postgres
 /// becomes the handler's result.
 struct Notifier {
     let postman: Postman
+    let messenger: TextMessenger
+    /// Which customers take which kinds of notice by which channel.
+    let contacts = ContactBook()
     let flights: FlightDirectory
     let zones = AirportZones()
     let flightsAhead = FlightsAhead()
@@ -36,10 +39,25 @@ struct Notifier {
         return try zones.of([flight.origin, flight.destination], database)
     }
 
-    /// One email that is the whole point of its message: a passing failure retries the message,
-    /// a refusal dead-letters it with the server's words.
+    /// A letter by every channel its customer chose for its kind of notice: email through the
+    /// postman, SMS through the gateway. A channel that may pass later makes the whole a retry,
+    /// and the ledgers keep the channels done already from going twice.
+    func deliver(_ letter: Letter, _ context: HandlerContext) throws -> DeliveryOutcome {
+        let contact = try contacts.contact(of: letter) { context.database }
+        var outcomes: [DeliveryOutcome] = []
+        if contact.preferences.channels(for: letter.key.kind).contains(.email) {
+            outcomes.append(try postman.deliver(letter, context))
+        } else {
+            context.logger.debug("no email: the customer chose other channels for this kind of notice", metadata: ["delivery": "\(letter.key)"])
+        }
+        outcomes.append(try messenger.deliver(letter, to: contact, text: { try postman.render(letter, at: context.now).subject }, context))
+        return DeliveryOutcome.combining(outcomes)
+    }
+
+    /// One letter that is the whole point of its message: a passing failure retries the message,
+    /// a refusal dead-letters it with the words of whoever refused.
     func deliverOne(_ letter: Letter, _ context: HandlerContext) throws {
-        switch try postman.deliver(letter, context) {
+        switch try deliver(letter, context) {
         case .sent, .skipped: return
         case .retryLater(let reason): throw HandlerError.transient("\(letter.key): \(reason)")
         case .refused(let reason): throw HandlerError.permanent("\(letter.key): \(reason)")
@@ -50,12 +68,13 @@ struct Notifier {
     /// the rest; a passing failure retries the message once all have been tried, and the
     /// ledger keeps those already sent from going twice.
     func deliverAll(_ letters: [Letter], _ context: HandlerContext) throws {
+        try contacts.readAhead(Array(Set(letters.compactMap(\.addressee.customerId)))) { context.database }
         var retry: [String] = []
         for letter in letters {
-            if case .retryLater(let reason) = try postman.deliver(letter, context) { retry.append("\(letter.key): \(reason)") }
+            if case .retryLater(let reason) = try deliver(letter, context) { retry.append("\(letter.key): \(reason)") }
         }
         if !retry.isEmpty {
-            throw HandlerError.transient("\(retry.count) of \(letters.count) emails not sent yet; first: \(retry[0])")
+            throw HandlerError.transient("\(retry.count) of \(letters.count) notices not sent yet; first: \(retry[0])")
         }
     }
 }

@@ -66,7 +66,7 @@ enum Reminders {
                                 addressee: NotificationAddressee(bookingId: bookingId, customerId: booking.customerId,
                                                                  email: booking.contactEmail),
                                 recipientName: EmailModel.contactName(booking.passengers), flightId: flight.flightId, model: { model })
-            switch try notifier.postman.deliver(letter, context) {
+            switch try notifier.deliver(letter, context) {
             case .sent, .skipped, .refused:
                 try db.execute("UPDATE reminders SET sent_at = $3 WHERE booking_id = $1 AND kind = $2", bookingId, kind.rawValue, now)
             case .retryLater:
