@@ -6,7 +6,7 @@ import Passwords
 import Postgres
 
 /// The customers bounded context: registration, login, roles, profiles with saved passengers,
-/// and subscriptions to flight updates.
+/// phone numbers and notification preferences, push devices, and subscriptions to flight updates.
 ///
 /// Passwords: only bcrypt hashes arrive (in `customer.register.v2`) and are stored; a login's
 /// password lives in memory for the time of one `customer.login.v1` query. Neither is logged,
@@ -24,6 +24,9 @@ public enum CustomersContext {
         registry.handle(UpdateCustomer.self, UpdateCustomerHandler.handle)
         registry.handle(CreateSubscription.self, CreateSubscriptionHandler.handle)
         registry.handle(DeleteSubscription.self, DeleteSubscriptionHandler.handle)
+        registry.handle(RegisterDevice.self, DeviceHandlers.register)
+        registry.handle(UnregisterDevice.self, DeviceHandlers.unregister)
+        registry.answer(ListDevices.self, ListDevicesAnswer.answer)
         registry.answer(CustomerLogin.self, LoginAnswer(dummy: DummyHash(cost: bcryptCost)).answer)
         registry.answer(GetCustomer.self, GetCustomerAnswer.answer)
         registry.answer(GetCustomerV1.self, GetCustomerAnswer.answerV1)

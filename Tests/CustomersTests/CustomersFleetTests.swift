@@ -294,6 +294,39 @@ final class CustomersFleetTests: XCTestCase {
         XCTAssertEqual(letter.properties.type, "customer.update.v1", "dead-lettered as it came")
     }
 
+    func testDevicesAreRegisteredReplacedListedUnregisteredAndCapped() throws {
+        try start()
+        let command = try registration("li@example.com", "correct horse battery")
+        try publish(command)
+        _ = try tap.wait(for: CustomerRegistered.self, in: fleet)
+        let id = command.customerId, phone = UUID()
+        let client = try client()
+
+        try publish(RegisterDevice(customerId: id, deviceId: phone, token: "apns-1", platform: .ios))
+        try publish(RegisterDevice(customerId: id, deviceId: phone, token: "apns-2", platform: .ios))
+        let registered = try tap.wait(for: DeviceRegistered.self, count: 2, in: fleet)
+        XCTAssertEqual(registered.map(\.token), ["apns-1", "apns-2"])
+        let listed = try client.ask(ListDevices(customerId: id))
+        XCTAssertEqual(listed.devices.map(\.deviceId), [phone], "the same device id again replaces its token")
+        XCTAssertEqual(try count("SELECT count(*) FROM \(fleet.schema("customers")).devices WHERE token = 'apns-2'"), 1)
+
+        try publish(UnregisterDevice(customerId: id, deviceId: phone))
+        try publish(UnregisterDevice(customerId: id, deviceId: phone))
+        _ = try tap.wait(for: DeviceUnregistered.self, in: fleet)
+        try waitUntilIdle()
+        XCTAssertEqual(try tap.events(DeviceUnregistered.self).count, 1, "nothing to say the second time")
+        XCTAssertEqual(try client.ask(ListDevices(customerId: id)).devices, [])
+
+        for index in 0..<RegisterDevice.maximumPerCustomer {
+            try publish(RegisterDevice(customerId: id, deviceId: UUID(), token: "fcm-\(index)", platform: .android))
+        }
+        try publish(RegisterDevice(customerId: id, deviceId: UUID(), token: "fcm-one-too-many", platform: .android))
+        let letter = try XCTUnwrap(deadLetters(count: 1).first)
+        XCTAssertEqual(letter.properties.headers[FailureHeaders.errorKind]?.stringValue, "rejected")
+        XCTAssertTrue(letter.properties.headers[FailureHeaders.error]?.stringValue?.contains("has 10 devices already") ?? false)
+        XCTAssertEqual(try client.ask(ListDevices(customerId: id)).devices.count, RegisterDevice.maximumPerCustomer)
+    }
+
     func testAFutureDateOfBirthIsDeadLetteredAsInvalidNamingTheField() throws {
         try start()
         let command = try registration("zoe@example.com", "correct horse battery")

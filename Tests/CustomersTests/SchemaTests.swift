@@ -37,10 +37,12 @@ final class CustomersSchemaTests: XCTestCase {
                                          SubscriptionCreated.self, SubscriptionDeleted.self,
                                          CustomerLogin.self, GetCustomer.self, ListSubscriptions.self,
                                          RegisterCustomerV1.self, UpdateCustomerV1.self, CustomerRegisteredV1.self, CustomerUpdatedV1.self,
-                                         GetCustomerV1.self]
+                                         GetCustomerV1.self, RegisterDevice.self, UnregisterDevice.self, DeviceRegistered.self,
+                                         DeviceUnregistered.self, ListDevices.self]
         var expected = Set(types.map { "\($0.messageType).schema.json" })
         expected.formUnion(["customer.login.v1.response.schema.json", "customer.get.v1.response.schema.json",
-                            "customer.get.v2.response.schema.json", "subscription.list.v1.response.schema.json"])
+                            "customer.get.v2.response.schema.json", "subscription.list.v1.response.schema.json",
+                            "device.list.v1.response.schema.json"])
         let present = Set(try FileManager.default.contentsOfDirectory(atPath: Self.folder.appendingPathComponent("customers").path))
             .subtracting(["README.md"])
         XCTAssertEqual(present, expected)
@@ -48,8 +50,8 @@ final class CustomersSchemaTests: XCTestCase {
         let definition = CustomersContext.definition(bcryptCost: 4)
         XCTAssertEqual(Set(definition.registry.acceptedMessages.map { "\($0.0)" } + definition.registry.answeredQueries.map(\.description)),
                        Set(["customer.register.v1", "customer.register.v2", "customer.update.v1", "customer.update.v2",
-                            "subscription.create.v1", "subscription.delete.v1",
-                            "customer.login.v1", "customer.get.v1", "customer.get.v2", "subscription.list.v1"]))
+                            "subscription.create.v1", "subscription.delete.v1", "device.register.v1", "device.unregister.v1",
+                            "customer.login.v1", "customer.get.v1", "customer.get.v2", "subscription.list.v1", "device.list.v1"]))
     }
 
     func testCommandsValidate() throws {
@@ -73,6 +75,8 @@ final class CustomersSchemaTests: XCTestCase {
         try assertValid("customer.update.v1", [UpdateCustomerV1(customerId: customer, name: "Zoë")])
         try assertValid("subscription.create.v1", [CreateSubscription(subscriptionId: UUID(), customerId: customer, flightId: UUID())])
         try assertValid("subscription.delete.v1", [DeleteSubscription(customerId: customer, flightId: UUID())])
+        try assertValid("device.register.v1", [RegisterDevice(customerId: customer, deviceId: UUID(), token: "fcm:abc", platform: .web)])
+        try assertValid("device.unregister.v1", [UnregisterDevice(customerId: customer, deviceId: UUID())])
     }
 
     func testEventsValidate() throws {
@@ -97,6 +101,9 @@ final class CustomersSchemaTests: XCTestCase {
         try assertValid("subscription.created.v1", [SubscriptionCreated(subscriptionId: UUID(), customerId: customer, flightId: UUID(),
                                                                         email: "zoe@example.com", createdAt: now)])
         try assertValid("subscription.deleted.v1", [SubscriptionDeleted(subscriptionId: UUID(), customerId: customer, flightId: UUID())])
+        try assertValid("device.registered.v1", [DeviceRegistered(customerId: customer, deviceId: UUID(), token: "apns-1", platform: .ios,
+                                                                  registeredAt: now)])
+        try assertValid("device.unregistered.v1", [DeviceUnregistered(customerId: customer, deviceId: UUID())])
     }
 
     func testQueriesAndTheirAnswersValidate() throws {
@@ -109,6 +116,9 @@ final class CustomersSchemaTests: XCTestCase {
         try assertValid("customer.get.v1", [GetCustomerV1(customerId: customer)])
         try assertValid("customer.get.v1.response", [CustomerProfileV1(profile)])
         try assertValid("subscription.list.v1", [ListSubscriptions(customerId: customer)])
+        try assertValid("device.list.v1", [ListDevices(customerId: customer)])
+        try assertValid("device.list.v1.response", [DeviceList(customerId: customer, devices: [.init(deviceId: UUID(), platform: .android,
+                                                                                                          registeredAt: now)])])
         try assertValid("subscription.list.v1.response", [
             SubscriptionList(customerId: customer, subscriptions: []),
             SubscriptionList(customerId: customer, subscriptions: [.init(subscriptionId: UUID(), flightId: UUID(), createdAt: now)]),

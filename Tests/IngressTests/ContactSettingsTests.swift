@@ -61,4 +61,34 @@ final class ContactSettingsTests: IngressTestCase {
             XCTAssertNil(unchanged.object["phone"], "nothing of it was sent")
         }
     }
+
+    func testDevicesAreRegisteredListedWithoutTheirTokensAndRemoved() async throws {
+        let shared = try shared
+        try await shared.withIngress { client in
+            let user = try await shared.makeUser(.customer, on: client)
+            let deviceId = UUID().lowercasedString
+            let registered = try await client.send(.post, "/v1/me/devices", token: user.token, body: """
+                {"token":"fcm:abc-123","platform":"android","deviceId":"\(deviceId)"}
+                """, headers: [.prefer: "wait=10"])
+            XCTAssertEqual(registered.status, .created, registered.text)
+            XCTAssertEqual((registered.object["deviceId"] as? String)?.lowercased(), deviceId)
+            let listed = try await client.get("/v1/me/devices", token: user.token)
+            XCTAssertEqual(listed.status, .ok, listed.text)
+            let devices = listed.object["devices"] as? [[String: Any]]
+            XCTAssertEqual(devices?.map { ($0["deviceId"] as? String)?.lowercased() }, [deviceId])
+            XCTAssertFalse(listed.text.contains("abc-123"), "tokens are not listed")
+
+            for (name, body, field) in [("a token with a blank", #"{"token":"fcm abc","platform":"android"}"#, "token"),
+                                        ("an unknown platform", #"{"token":"abc","platform":"pager"}"#, "platform")] {
+                let refused = try await client.send(.post, "/v1/me/devices", token: user.token, body: body)
+                XCTAssertEqual(refused.status, .badRequest, "\(name): \(refused.text)")
+                XCTAssertEqual(refused.problemField, field, name)
+            }
+
+            let removed = try await client.send(.delete, "/v1/me/devices/\(deviceId)", token: user.token, headers: [.prefer: "wait=10"])
+            XCTAssertEqual(removed.status, .ok, removed.text)
+            let none = try await client.get("/v1/me/devices", token: user.token)
+            XCTAssertEqual((none.object["devices"] as? [Any])?.count, 0)
+        }
+    }
 }

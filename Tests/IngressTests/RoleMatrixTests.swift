@@ -41,6 +41,10 @@ final class RoleMatrixTests: IngressTestCase {
                 .init(method: .patch, path: "/v1/me", body: ["name": "New Name"], statuses: [unauthorized, accepted, accepted, accepted]),
                 .init(method: .get, path: "/v1/me/passengers", body: nil, statuses: [unauthorized, ok, ok, ok]),
                 .init(method: .put, path: "/v1/me/passengers", body: ["passengers": []], statuses: [unauthorized, accepted, accepted, accepted]),
+                .init(method: .get, path: "/v1/me/devices", body: nil, statuses: [unauthorized, ok, ok, ok]),
+                .init(method: .post, path: "/v1/me/devices", body: ["token": "apns-token-1", "platform": "ios"],
+                      statuses: [unauthorized, accepted, accepted, accepted]),
+                .init(method: .delete, path: "/v1/me/devices/\(id)", body: nil, statuses: [unauthorized, accepted, accepted, accepted]),
                 .init(method: .get, path: "/v1/me/subscriptions", body: nil, statuses: [unauthorized, ok, ok, ok]),
                 .init(method: .post, path: "/v1/me/subscriptions", body: ["flightId": id], statuses: [unauthorized, accepted, accepted, accepted]),
                 .init(method: .delete, path: "/v1/me/subscriptions/\(id)", body: nil, statuses: [unauthorized, accepted, accepted, accepted]),
@@ -71,6 +75,7 @@ final class RoleMatrixTests: IngressTestCase {
             let tried = Set(matrix.map { expectation in
                 let path = expectation.path.split(separator: "?")[0]
                     .replacingOccurrences(of: "/v1/bookings/\(id)", with: "/v1/bookings/:booking")
+                    .replacingOccurrences(of: "/v1/me/devices/\(id)", with: "/v1/me/devices/:deviceId")
                     .replacingOccurrences(of: id, with: ":flightId")
                 return "\(expectation.method) \(path)"
             })

@@ -35,6 +35,7 @@ struct IngressRoutes: Sendable {
     func register(on table: RouteTable) {
         registerAuth(on: table)
         registerProfile(on: table)
+        registerDevices(on: table)
         registerAirports(on: table)
         registerFlights(on: table)
         registerBookings(on: table)
