@@ -25,6 +25,10 @@ public enum NotificationsContext {
         /// (`AIRFLEET_SMS_GATEWAY_SECRET`); without a URL no SMS is sent.
         public var smsGatewayURL: String?
         public var smsGatewaySecret: WebhookSecret?
+        /// Where push notices go (`AIRFLEET_PUSH_GATEWAY_URL`), one POST per device, and the
+        /// secret that signs them (`AIRFLEET_PUSH_GATEWAY_SECRET`); without a URL none is sent.
+        public var pushGatewayURL: String?
+        public var pushGatewaySecret: WebhookSecret?
         /// How gateway deliveries go out: timeouts, and whether private addresses may be reached
         /// (`AIRFLEET_WEBHOOK_ALLOW_PRIVATE`).
         public var delivery: HTTPPoster.Settings
@@ -50,8 +54,10 @@ public enum NotificationsContext {
         let ledger = DeliveryLedger(logger: logger, gracePeriod: settings.resendAfter ?? settings.defaultResendAfter)
         let directory = FlightDirectory(logger: logger)
         let postman = Postman(templates: try NotificationTemplates(), mailer: SMTPMailer(settings: settings.smtp), ledger: ledger)
-        let gateway = settings.smsGatewayURL.map { TextMessenger.Gateway(url: $0, secret: settings.smsGatewaySecret) }
-        let messenger = TextMessenger(gateway: gateway, poster: HTTPPoster(settings: settings.delivery), ledger: ledger)
+        let messenger = GatewayMessenger(
+            sms: settings.smsGatewayURL.map { GatewayMessenger.Gateway(url: $0, secret: settings.smsGatewaySecret) },
+            push: settings.pushGatewayURL.map { GatewayMessenger.Gateway(url: $0, secret: settings.pushGatewaySecret) },
+            poster: HTTPPoster(settings: settings.delivery), ledger: ledger)
         let notifier = Notifier(postman: postman, messenger: messenger, flights: directory)
         let bookings = BookingHandlers(notifier: notifier)
         let flights = FlightHandlers(notifier: notifier)
@@ -70,6 +76,8 @@ public enum NotificationsContext {
         registry.handle(SubscriptionDeleted.self, SubscriptionHandlers.deleted)
         registry.handle(CustomerRegistered.self, CustomerHandlers.registered)
         registry.handle(CustomerUpdated.self, CustomerHandlers.updated)
+        registry.handle(DeviceRegistered.self, CustomerHandlers.deviceRegistered)
+        registry.handle(DeviceUnregistered.self, CustomerHandlers.deviceUnregistered)
         registry.answer(ListNotifications.self, NotificationQueries.list)
         let batch = settings.reminderBatch
         registry.schedule("reminders", every: settings.reminderSweepInterval) { context in
@@ -86,8 +94,8 @@ public enum NotificationsContext {
     }
 
     /// Reads the SMTP settings (`AIRFLEET_SMTP_*`), `AIRFLEET_REMINDER_SWEEP_INTERVAL`,
-    /// `AIRFLEET_EMAIL_RESEND_AFTER`, the SMS gateway's (`AIRFLEET_SMS_GATEWAY_URL`,
-    /// `AIRFLEET_SMS_GATEWAY_SECRET`) and `AIRFLEET_WEBHOOK_ALLOW_PRIVATE`.
+    /// `AIRFLEET_EMAIL_RESEND_AFTER`, the SMS and push gateways' (`AIRFLEET_SMS_GATEWAY_URL`,
+    /// `AIRFLEET_PUSH_GATEWAY_URL` and their `_SECRET`s) and `AIRFLEET_WEBHOOK_ALLOW_PRIVATE`.
     public static func settings(_ reader: SettingsReader) throws -> Settings {
         var settings = Settings(smtp: try SMTPSettings.read(reader))
         settings.reminderSweepInterval = try reader.duration("AIRFLEET_REMINDER_SWEEP_INTERVAL", default: settings.reminderSweepInterval)
@@ -98,19 +106,27 @@ public enum NotificationsContext {
                     + "(\(formatDuration(settings.smtp.totalTimeout))): an email still inside its SMTP exchange would be sent twice")
         }
         if reader.isSet("AIRFLEET_EMAIL_RESEND_AFTER") { settings.resendAfter = resendAfter }
-        if let url = reader.string("AIRFLEET_SMS_GATEWAY_URL") {
-            if let problem = endpointURLProblem(url) { throw ConfigurationError("AIRFLEET_SMS_GATEWAY_URL \(problem)") }
-            settings.smsGatewayURL = url
-        }
-        if let secret = reader.string("AIRFLEET_SMS_GATEWAY_SECRET", secret: true) {
-            do {
-                settings.smsGatewaySecret = try WebhookSecret(secret)
-            } catch {
-                throw ConfigurationError("AIRFLEET_SMS_GATEWAY_SECRET: \(error)")
-            }
-        }
+        (settings.smsGatewayURL, settings.smsGatewaySecret) = try gateway("SMS", reader)
+        (settings.pushGatewayURL, settings.pushGatewaySecret) = try gateway("PUSH", reader)
         settings.delivery.allowPrivateAddresses = try reader.boolean("AIRFLEET_WEBHOOK_ALLOW_PRIVATE", default: false)
         return settings
+    }
+
+    /// `AIRFLEET_<channel>_GATEWAY_URL` and `AIRFLEET_<channel>_GATEWAY_SECRET`.
+    private static func gateway(_ channel: String, _ reader: SettingsReader) throws -> (String?, WebhookSecret?) {
+        var url: String?, secret: WebhookSecret?
+        if let text = reader.string("AIRFLEET_\(channel)_GATEWAY_URL") {
+            if let problem = endpointURLProblem(text) { throw ConfigurationError("AIRFLEET_\(channel)_GATEWAY_URL \(problem)") }
+            url = text
+        }
+        if let text = reader.string("AIRFLEET_\(channel)_GATEWAY_SECRET", secret: true) {
+            do {
+                secret = try WebhookSecret(text)
+            } catch {
+                throw ConfigurationError("AIRFLEET_\(channel)_GATEWAY_SECRET: \(error)")
+            }
+        }
+        return (url, secret)
     }
 
     /// The context's SQL migrations, shipped as the target's resources.

@@ -62,6 +62,15 @@ final class ContactBook: @unchecked Sendable {
         return found
     }
 
+    /// The devices a customer's push notices go to.
+    static func devices(_ db: PostgresConnection, of customerId: UUID) throws -> [(deviceId: UUID, token: String, platform: DevicePlatform)] {
+        try db.query("SELECT device_id, token, platform FROM customer_devices WHERE customer_id = $1 ORDER BY device_id", customerId)
+            .map { row in
+                (try row.decode(UUID.self, column: "device_id"), try row.decode(String.self, column: "token"),
+                 try row.decode(DevicePlatform.self, column: "platform"))
+            }
+    }
+
     /// Keeps what a customer event says, unless a newer one said otherwise already.
     static func save(_ context: HandlerContext, customerId: UUID, phone: String?, preferences: NotificationPreferences, asOf: Date) throws {
         try context.write(

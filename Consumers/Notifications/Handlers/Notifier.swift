@@ -7,7 +7,7 @@ import Postgres
 /// becomes the handler's result.
 struct Notifier {
     let postman: Postman
-    let messenger: TextMessenger
+    let messenger: GatewayMessenger
     /// Which customers take which kinds of notice by which channel.
     let contacts = ContactBook()
     let flights: FlightDirectory
@@ -40,7 +40,7 @@ struct Notifier {
     }
 
     /// A letter by every channel its customer chose for its kind of notice: email through the
-    /// postman, SMS through the gateway. A channel that may pass later makes the whole a retry,
+    /// postman, SMS and push through their gateways. A channel that may pass later makes the whole a retry,
     /// and the ledgers keep the channels done already from going twice.
     func deliver(_ letter: Letter, _ context: HandlerContext) throws -> DeliveryOutcome {
         let contact = try contacts.contact(of: letter) { context.database }

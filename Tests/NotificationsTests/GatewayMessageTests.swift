@@ -7,38 +7,43 @@ import Notifications
 import TestServers
 import XCTest
 
-/// Notices by SMS through a real HTTP gateway (Python's http.server) that checks the Standard
-/// Webhooks signature, for the customers who chose SMS.
-final class TextMessageTests: NotificationsTestCase {
+/// Notices by SMS and push through real HTTP gateways (Python's http.server) that check the
+/// Standard Webhooks signature, for the customers who chose them.
+final class GatewayMessageTests: NotificationsTestCase {
     private let secret = WebhookSecret.generate()
     private var gateway: WebhookReceiverProcess!
-    private var gatewayPath = "/ok"
+    private var pushGateway: WebhookReceiverProcess!
 
     override func setUpWithError() throws {
         gateway = try WebhookReceiverProcess(secrets: [secret.text])
+        pushGateway = try WebhookReceiverProcess(secrets: [secret.text])
         try super.setUpWithError()
     }
 
     override func tearDown() {
         super.tearDown()
         gateway?.stop()
+        pushGateway?.stop()
     }
 
     override func settings() throws -> NotificationsContext.Settings {
         var settings = try super.settings()
-        settings.smsGatewayURL = gateway.url(gatewayPath)
+        settings.smsGatewayURL = gateway.url("/ok")
         settings.smsGatewaySecret = secret
+        settings.pushGatewayURL = pushGateway.url("/ok")
+        settings.pushGatewaySecret = secret
         settings.delivery = HTTPPoster.Settings(connectTimeout: .seconds(2), totalTimeout: .seconds(2), allowPrivateAddresses: true)
         return settings
     }
 
     private struct Notice: Decodable, Equatable {
         let channel, deliveryId, recipient, text, kind: String
+        let platform: String?
         let bookingId, flightId, customerId: UUID?
     }
 
-    private func notices() throws -> [(request: WebhookReceiverProcess.Request, notice: Notice)] {
-        try gateway.requests().map { ($0, try JSONDecoder().decode(Notice.self, from: Data($0.body.utf8))) }
+    private func notices(at receiver: WebhookReceiverProcess? = nil) throws -> [(request: WebhookReceiverProcess.Request, notice: Notice)] {
+        try (receiver ?? gateway).requests().map { ($0, try JSONDecoder().decode(Notice.self, from: Data($0.body.utf8))) }
     }
 
     private func customer(_ customerId: UUID, phone: String?, confirmations: [NotificationChannel],
@@ -95,6 +100,42 @@ final class TextMessageTests: NotificationsTestCase {
         try waitForMail(2, "both confirmations")
         settle()
         XCTAssertEqual(try gateway.requests().count, 0)
+    }
+}
+
+extension GatewayMessageTests {
+    func testFlightChangesGoByPushToEachDeviceStillRegistered() throws {
+        try startConsumer()
+        let flight = flight(departingIn: hours(72))
+        let booking = confirmed(flight, email: "li@example.com")
+        let customerId = booking.customerId
+        try publish(CustomerUpdated(customerId: customerId, name: "Li", passengers: [], phone: nil,
+                                    notificationPreferences: NotificationPreferences(confirmations: [.email], reminders: [],
+                                                                                     flightChanges: [.push]),
+                                    updatedAt: Date()))
+        let phone = UUID(), tablet = UUID(), old = UUID()
+        try publish(DeviceRegistered(customerId: customerId, deviceId: phone, token: "apns-phone", platform: .ios, registeredAt: Date()),
+                    DeviceRegistered(customerId: customerId, deviceId: tablet, token: "fcm-tablet", platform: .android, registeredAt: Date()),
+                    DeviceRegistered(customerId: customerId, deviceId: old, token: "fcm-old", platform: .android, registeredAt: Date()))
+        try publish(DeviceUnregistered(customerId: customerId, deviceId: old))
+        try publish(FlightScheduled(flight: flight))
+        try publish(booking)
+        try waitForMail(1, "the confirmation email")
+
+        try publish(delayed(flight, by: hours(2)))
+        try fleet.eventually("both devices are told") { try self.pushGateway.requests().count == 2 }
+        settle()
+        let pushed = try notices(at: pushGateway)
+        XCTAssertEqual(Set(pushed.map(\.notice.recipient)), ["apns-phone", "fcm-tablet"])
+        XCTAssertEqual(Set(pushed.map { $0.notice.platform ?? "" }), ["ios", "android"])
+        XCTAssertEqual(Set(pushed.map(\.notice.channel)), ["push"])
+        XCTAssertEqual(Set(pushed.map(\.notice.kind)), ["flight-delayed"])
+        XCTAssertEqual(pushed.map(\.request.signatureValid), [true, true])
+        XCTAssertEqual(Set(pushed.map(\.request.id)), Set([phone, tablet].map {
+            "booking:\(booking.bookingId.lowercasedString):flight-delayed:\(Int(flight.departure.addingTimeInterval(hours(2)).timeIntervalSince1970)):push:\($0.lowercasedString)"
+        }))
+        XCTAssertEqual(try sink.messages().filter { $0.kind == "flight-delayed" }.count, 0, "flight changes by push only")
+        XCTAssertEqual(try gateway.requests().count, 0, "no SMS chosen, and no phone")
     }
 }
 
