@@ -30,11 +30,12 @@ final class ContactSettingsTests: IngressTestCase {
             XCTAssertEqual(orphaned.status, .unprocessableContent, orphaned.text)
             XCTAssertEqual(orphaned.problemField, "phone")
             let removed = try await client.send(.patch, "/v1/me", token: user.token, body: """
-                {"phone":null,"notificationPreferences":{"reminders":["email"]}}
+                {"phone":null,"notificationPreferences":{"reminders":["email"],"flightChanges":null}}
                 """, headers: [.prefer: "wait=10"])
             XCTAssertEqual(removed.status, .ok, removed.text)
             XCTAssertNil(removed.object["phone"])
-            XCTAssertEqual((removed.object["notificationPreferences"] as? [String: [String]])?["reminders"], ["email"])
+            XCTAssertEqual(removed.object["notificationPreferences"] as? [String: [String]],
+                           ["confirmations": ["email"], "reminders": ["email"], "flightChanges": ["push"]], "null keeps a kind as it was")
         }
     }
 
