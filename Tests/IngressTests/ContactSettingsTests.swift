@@ -50,6 +50,7 @@ final class ContactSettingsTests: IngressTestCase {
                 ("an unknown channel", #"{"notificationPreferences":{"reminders":["email","fax"]}}"#, .badRequest, "notificationPreferences.reminders[1]"),
                 ("a channel twice", #"{"notificationPreferences":{"confirmations":["push","push"]}}"#, .badRequest, "notificationPreferences.confirmations[1]"),
                 ("no kind named", #"{"notificationPreferences":{}}"#, .badRequest, "notificationPreferences"),
+                ("a kind misspelt", #"{"notificationPreferences":{"reminder":["sms"]}}"#, .badRequest, "notificationPreferences.reminder"),
                 ("SMS without a phone", #"{"notificationPreferences":{"flightChanges":["sms"]}}"#, .unprocessableContent, "notificationPreferences.flightChanges"),
             ]
             for (name, body, status, field) in cases {

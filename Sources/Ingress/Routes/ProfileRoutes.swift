@@ -20,6 +20,23 @@ extension IngressRoutes {
             passengers = try fields.decodeIfPresent([SavedPassenger].self, forKey: .passengers)
             if fields.contains(.phone) { phone = try fields.decodeIfPresent(String.self, forKey: .phone) ?? "" }
             notificationPreferences = try fields.decodeIfPresent(NotificationPreferencesChange.self, forKey: .notificationPreferences)
+            if notificationPreferences != nil {
+                // A kind of notice misspelt would otherwise change nothing without a word.
+                let kinds = try fields.nestedContainer(keyedBy: AnyKey.self, forKey: .notificationPreferences)
+                if let stranger = kinds.allKeys.first(where: { !Self.kindsOfNotice.contains($0.stringValue) }) {
+                    throw ValidationError(field: "notificationPreferences.\(stranger.stringValue)",
+                                          "is not a kind of notice; the kinds are confirmations, reminders and flightChanges")
+                }
+            }
+        }
+
+        private static let kindsOfNotice: Set<String> = ["confirmations", "reminders", "flightChanges"]
+
+        private struct AnyKey: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
         }
     }
 
