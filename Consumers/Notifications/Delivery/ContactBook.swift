@@ -14,6 +14,11 @@ final class ContactBook: @unchecked Sendable {
 
         /// A customer never heard of: email for everything.
         static let unknown = Contact(phone: nil, preferences: .emailOnly)
+
+        /// Whether this customer takes `kind` of notice by `channel`.
+        func takes(_ kind: NotificationKind, by channel: NotificationChannel) -> Bool {
+            preferences.channels(for: kind).contains(channel)
+        }
     }
 
     private let lock = NSLock()
@@ -38,11 +43,6 @@ final class ContactBook: @unchecked Sendable {
         guard let customerId = letter.addressee.customerId else { return .unknown }
         if let known = lock.withLock({ ahead[customerId] }) { return known }
         return try Self.contacts(database(), of: [customerId])[customerId] ?? .unknown
-    }
-
-    /// Whether the letter's customer takes its kind of notice by email.
-    func wantsEmail(_ letter: Letter, _ database: () -> PostgresConnection) throws -> Bool {
-        try contact(of: letter, database).preferences.channels(for: letter.key.kind).contains(.email)
     }
 
     /// The contacts of `customerIds`, each of them present (`unknown` when the table lacks it).

@@ -40,7 +40,7 @@ struct BookingHandlers {
             let letters = try traced.compactMap { event, trace -> Letter? in
                 // A confirmation its customer takes by other channels only is left to its handler, which skips it.
                 guard let flight = flights[event.flightId],
-                      contacts[event.customerId]?.preferences.confirmations.contains(.email) != false else { return nil }
+                      (contacts[event.customerId] ?? .unknown).takes(.bookingConfirmed, by: .email) else { return nil }
                 let letter = try letter(.bookingConfirmed, Self.record(of: event), flight: flight) { db }
                 if let trace { traces[letter.key.description] = trace }
                 return letter

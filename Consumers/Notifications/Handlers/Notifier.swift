@@ -45,7 +45,7 @@ struct Notifier {
     func deliver(_ letter: Letter, _ context: HandlerContext) throws -> DeliveryOutcome {
         let contact = try contacts.contact(of: letter) { context.database }
         var outcomes: [DeliveryOutcome] = []
-        if contact.preferences.channels(for: letter.key.kind).contains(.email) {
+        if contact.takes(letter.key.kind, by: .email) {
             outcomes.append(try postman.deliver(letter, context))
         } else {
             context.logger.debug("no email: the customer chose other channels for this kind of notice", metadata: ["delivery": "\(letter.key)"])
