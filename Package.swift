@@ -106,9 +106,15 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Consumers/Notifications", exclude: ["README.md"], resources: [.copy("Migrations"), .copy("Templates")]),
 
+        .target(name: "Webhooks", dependencies: [
+            "Fleet", "Contracts", "Postgres", "AMQP", "HTTPDelivery",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Consumers/Webhooks", exclude: ["README.md"], resources: [.copy("Migrations")]),
+
         // HTTP → commands and queries; knows the contracts, never a context.
         .target(name: "Ingress", dependencies: [
-            "Fleet", "Contracts", "Passwords", "AMQP",
+            "Fleet", "Contracts", "Passwords", "AMQP", "HTTPDelivery",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -122,7 +128,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "airfleet", dependencies: [
-            "Fleet", "Contracts", "Passwords", "Customers", "Flights", "Bookings", "Payments", "Notifications", "SMTP", "Postgres", "Ingress",
+            "Fleet", "Contracts", "Passwords", "Customers", "Flights", "Bookings", "Payments", "Notifications", "Webhooks", "SMTP", "Postgres", "Ingress",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
@@ -188,7 +194,7 @@ let package = Package(
         ]),
         // The ingress over real HTTP, with customers and flights consumers on a real broker and database.
         .testTarget(name: "IngressTests", dependencies: [
-            "Ingress", "Customers", "Flights", "Bookings", "Payments", "Contracts", "Passwords", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
+            "Ingress", "Customers", "Flights", "Bookings", "Payments", "Webhooks", "Contracts", "Passwords", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -214,6 +220,11 @@ let package = Package(
         .testTarget(name: "ContractsTests", dependencies: ["Contracts", "Fleet", "FleetTestSupport"]),
         .testTarget(name: "NotificationsTests", dependencies: [
             "Notifications", "airfleet", "SMTP", "HTTPDelivery", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Endpoints, fan-out and signed deliveries to real HTTP receivers.
+        .testTarget(name: "WebhooksTests", dependencies: [
+            "Webhooks", "HTTPDelivery", "Contracts", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "PaymentsTests", dependencies: [

@@ -7,6 +7,7 @@ import Foundation
 import Notifications
 import Passwords
 import Payments
+import Webhooks
 
 /// The bounded contexts built into this binary, each with its handlers and migrations.
 enum Contexts {
@@ -31,6 +32,7 @@ enum Contexts {
             PaymentsContext.definition(gateway: try SagaSettings.gateway(settings, fleet: fleet),
                                        settings: try SagaSettings.payments(settings, fleet: fleet)),
             try NotificationsContext.definition(settings: try NotificationsContext.settings(settings)),
+            WebhooksContext.definition(settings: try WebhooksContext.settings(settings)),
         ]
     }
 

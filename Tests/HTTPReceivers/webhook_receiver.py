@@ -5,8 +5,8 @@ usage: webhook_receiver.py PORT_FILE LOG_FILE [SECRET ...]
 
 It listens on 127.0.0.1 on a free port, which it writes to PORT_FILE, and appends one JSON line
 per request to LOG_FILE: path, webhook-id, webhook-timestamp, whether the Standard Webhooks
-signature verifies under one of the SECRETs (null when the request carries none), the status
-it answered and the body. What it answers depends on the path:
+signature verifies under one of the SECRETs, or of those written meanwhile one per line to
+LOG_FILE.secrets (null when the request carries none), the status it answered and the body. What it answers depends on the path:
 
   /ok                 200
   /flaky/<key>        500 to the first two requests for <key>, then 200
@@ -78,7 +78,7 @@ class Receiver(BaseHTTPRequestHandler):
             "path": path,
             "id": self.headers.get("webhook-id"),
             "timestamp": self.headers.get("webhook-timestamp"),
-            "signatureValid": verify(self.secrets, self.headers, body),
+            "signatureValid": verify(self.secrets + self.added_secrets(), self.headers, body),
             "contentType": self.headers.get("Content-Type"),
             "status": status,
             "body": body.decode("utf-8", "replace"),
@@ -92,6 +92,13 @@ class Receiver(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
         self.wfile.write(answer)
+
+    def added_secrets(self):
+        try:
+            with open(self.log_file + ".secrets") as added:
+                return [line.strip() for line in added if line.strip()]
+        except FileNotFoundError:
+            return []
 
     def log_message(self, *_):
         pass

@@ -52,6 +52,19 @@ public final class WebhookReceiverProcess {
         return try text.split(separator: "\n").map { try JSONDecoder().decode(Request.self, from: Data($0.utf8)) }
     }
 
+    /// Adds a secret a signature may verify under from now on, such as one an endpoint's
+    /// registration revealed after the receiver started.
+    public func trust(_ secret: String) throws {
+        let file = folder.appendingPathComponent("requests.jsonl.secrets")
+        let lines = ((try? String(contentsOf: file, encoding: .utf8)) ?? "") + secret + "\n"
+        try lines.write(to: file, atomically: true, encoding: .utf8)
+    }
+
+    /// Forgets the secrets `trust` added.
+    public func distrustAdded() throws {
+        try? FileManager.default.removeItem(at: folder.appendingPathComponent("requests.jsonl.secrets"))
+    }
+
     public func stop() {
         if process.isRunning { process.terminate() }
         process.waitUntilExit()

@@ -321,7 +321,7 @@ is_managed() {
 # --- Secrets ----------------------------------------------------------------------------------
 
 # Prints the content of a secret file, creating it (mode 600) with a fresh random value first.
-# Usage: read_or_create_secret FILE KIND   (KIND: hex64 or password)
+# Usage: read_or_create_secret FILE KIND   (KIND: hex64, password or base64key)
 read_or_create_secret() {
     local file=$1 kind=$2 value
     if [[ ! -s $file ]]; then
@@ -330,6 +330,7 @@ read_or_create_secret() {
         case $kind in
             hex64) value=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') ;;
             password) value=$(head -c 18 /dev/urandom | base64 | tr '+/' 'xy') ;;
+            base64key) value=$(head -c 32 /dev/urandom | base64) ;;
             *) die "read_or_create_secret: unknown kind $kind" ;;
         esac
         (umask 077 && printf '%s\n' "$value" >"$file.tmp.$$" && mv -f "$file.tmp.$$" "$file")
@@ -339,8 +340,9 @@ read_or_create_secret() {
     printf '%s' "$value"
 }
 
-# Sets and exports AIRFLEET_JWT_SECRET and AIRFLEET_ADMIN_PASSWORD: from the environment when
-# given there, otherwise generated once into $AIRFLEET_STATE_DIR/secrets/.
+# Sets and exports AIRFLEET_JWT_SECRET, AIRFLEET_ADMIN_PASSWORD and AIRFLEET_WEBHOOK_SECRET_KEY
+# (which webhook endpoints' secrets are stored under): from the environment when given there,
+# otherwise generated once into $AIRFLEET_STATE_DIR/secrets/.
 load_secrets() {
     if [[ -z ${AIRFLEET_JWT_SECRET:-} ]]; then
         AIRFLEET_JWT_SECRET=$(read_or_create_secret "$AIRFLEET_STATE_DIR/secrets/jwt-secret" hex64)
@@ -348,7 +350,10 @@ load_secrets() {
     if [[ -z ${AIRFLEET_ADMIN_PASSWORD:-} ]]; then
         AIRFLEET_ADMIN_PASSWORD=$(read_or_create_secret "$AIRFLEET_STATE_DIR/secrets/admin-password" password)
     fi
-    export AIRFLEET_JWT_SECRET AIRFLEET_ADMIN_PASSWORD
+    if [[ -z ${AIRFLEET_WEBHOOK_SECRET_KEY:-} ]]; then
+        AIRFLEET_WEBHOOK_SECRET_KEY=$(read_or_create_secret "$AIRFLEET_STATE_DIR/secrets/webhook-secret-key" base64key)
+    fi
+    export AIRFLEET_JWT_SECRET AIRFLEET_ADMIN_PASSWORD AIRFLEET_WEBHOOK_SECRET_KEY
 }
 
 # --- State folders ----------------------------------------------------------------------------

@@ -45,7 +45,7 @@ fleet_env_write() {
     {
         printf '# Written by ops/up: the settings of the fleet in this folder. Before running airfleet\n'
         printf '# by hand: source %s/env.sh\n' "$state"
-        for name in $(compgen -e | grep -E '^AIRFLEET_' | grep -vE '^AIRFLEET_(JWT_SECRET|ADMIN_PASSWORD)$' | sort); do
+        for name in $(compgen -e | grep -E '^AIRFLEET_' | grep -vE '^AIRFLEET_(JWT_SECRET|ADMIN_PASSWORD|WEBHOOK_SECRET_KEY)$' | sort); do
             printf 'export %s=%q\n' "$name" "${!name}"
         done
     } >"$state/env.sh"

@@ -100,6 +100,11 @@ public final class ConsumerService: Service, Sendable {
                 ScheduledJobs(jobs: jobs, contextName: name, database: upkeepDatabase(), publisher: publisher("jobs"), logger: logger)
             })
         }
+        if let services = definition.services {
+            var own = database
+            own.settings["search_path"] = "\"\(schema)\", public"
+            workers += services(ContextDefinition.ServiceEnvironment(configuration: configuration, database: own, logger: logger))
+        }
         for index in 0..<configuration.queryWorkers {
             workers.append(ThreadService(name: "\(name)-queries-\(index)", drainTimeout: drain) { stop in
                 QueryWorker(definition: definition, configuration: configuration, index: index, database: database,

@@ -24,6 +24,17 @@ public struct ContextDefinition: Sendable {
     /// Calls to the outside world a process makes at once, for a context that waits on them
     /// (see `withConcurrentCalls`).
     public private(set) var concurrentCalls: Int?
+    /// Workers of the context's own that run in every process beside the runtime's, each on a
+    /// thread of its own (deliveries made outside any batch, bindings that follow the data).
+    public private(set) var services: (@Sendable (ServiceEnvironment) -> [ThreadService])?
+
+    /// What a context's own services are given.
+    public struct ServiceEnvironment: Sendable {
+        public let configuration: FleetConfiguration
+        /// The context's database, with its schema first on the search path.
+        public let database: PostgresConfiguration
+        public let logger: Logger
+    }
 
     /// One message of a batch as `beforeBatch` sees it.
     /// Messages whose body did not decode are not among them: their handlers never run.
@@ -83,6 +94,13 @@ public struct ContextDefinition: Sendable {
     public func withConcurrentCalls(_ calls: Int) -> ContextDefinition {
         var copy = self
         copy.concurrentCalls = calls
+        return copy
+    }
+
+    /// The same context with services of its own (see `services`).
+    public func withServices(_ make: @escaping @Sendable (ServiceEnvironment) -> [ThreadService]) -> ContextDefinition {
+        var copy = self
+        copy.services = make
         return copy
     }
 

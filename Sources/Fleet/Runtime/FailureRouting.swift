@@ -74,12 +74,8 @@ struct FailureRouter {
         }
 
         let kind: FailureKind = failure.kind == .transient ? .retriesExhausted : failure.kind
-        headers[FailureHeaders.error] = .string(error)
-        headers[FailureHeaders.errorKind] = .string(kind.rawValue)
-        headers[FailureHeaders.attempts] = .int(Int64(attempt))
-        headers[FailureHeaders.consumer] = .string(consumer)
-        headers[FailureHeaders.failedAt] = .string(FleetJSON.formatTimestamp(now))
-        headers[FailureHeaders.queue] = .string(Topology.queue(of: context))
+        FailureHeaders.recordDeath(in: &headers, context: context, kind: kind, error: error, attempts: attempt,
+                                   consumer: consumer, at: now)
         properties.headers = headers
         let message = AMQPOutgoingMessage(
             exchange: Topology.deadLetterExchange, routingKey: context,

@@ -10,6 +10,8 @@ public struct HandlerRegistry: Sendable {
     private(set) var handlers: [MessageType: RegisteredHandler] = [:]
     private(set) var queries: [MessageType: RegisteredQuery] = [:]
     private(set) var jobs: [ScheduledJob] = []
+    /// Takes every event of a type no handler here registers (see `forwardOtherEvents`).
+    private(set) var forwarder: RegisteredHandler?
 
     public init(context: String) {
         self.context = context
@@ -39,6 +41,19 @@ public struct HandlerRegistry: Sendable {
                 }
             }
             handlers[version] = registered
+        }
+    }
+
+    /// Handles, inside the runtime's transaction like any handler, every event whose type no
+    /// handler of this context registers, as it came: for a context that passes events on rather
+    /// than reading them. The context's queue is bound to such events by the context itself
+    /// (`ContextDefinition.withServices`), since which ones it wants changes while it runs.
+    public mutating func forwardOtherEvents(_ handler: @escaping @Sendable (ForwardedEvent, HandlerContext) throws -> Void) {
+        precondition(forwarder == nil, "\(context) forwards other events twice")
+        forwarder = RegisteredHandler(handledType: MessageType("any.event", version: 1), kind: .event) { header, body, _ in
+            guard let type = header.messageType else { throw ValidationError(field: "type", "is not a message type of the form noun.verb.v1") }
+            let event = ForwardedEvent(header: header, type: type, body: body)
+            return (event, { context in try handler(event, context) })
         }
     }
 
@@ -79,7 +94,10 @@ public struct HandlerRegistry: Sendable {
     public var answeredQueries: [MessageType] { queries.keys.sorted() }
 
     func resolveHandler(_ type: MessageType) -> Resolution<RegisteredHandler> {
-        resolve(type, in: handlers)
+        switch resolve(type, in: handlers) {
+        case .unknownType where forwarder != nil: .found(forwarder!)
+        case let resolution: resolution
+        }
     }
 
     func resolveQuery(_ type: MessageType) -> Resolution<RegisteredQuery> {

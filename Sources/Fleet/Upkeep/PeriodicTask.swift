@@ -3,7 +3,7 @@ import Logging
 /// Work a consumer process does now and then beside its messages: publishing what an earlier
 /// process left in the outbox, running scheduled jobs, pruning the inbox. Each runs as a service
 /// of its own, on a thread and connections of its own, so none of them holds up a batch.
-protocol PeriodicTask: AnyObject {
+public protocol PeriodicTask: AnyObject {
     /// Does the work that is due; returns how long to wait before the next run.
     func runDue() throws -> Duration
     /// Drops the task's connections, after a failure or at the end; the next run makes new ones.
@@ -12,7 +12,7 @@ protocol PeriodicTask: AnyObject {
 
 extension ThreadService {
     /// Runs the task made by `make` on a thread of its own until a stop, reconnecting after failures.
-    static func periodic(_ name: String, drainTimeout: Duration, logger: Logger,
+    public static func periodic(_ name: String, drainTimeout: Duration, logger: Logger,
                          make: @escaping @Sendable () -> any PeriodicTask) -> ThreadService {
         ThreadService(name: name, drainTimeout: drainTimeout) { stop in
             let task = make()
