@@ -190,7 +190,7 @@ let package = Package(
         // The airfleet command line, run as a process against real servers.
         .testTarget(name: "AirfleetTests", dependencies: [
             "airfleet", "Flights", "Notifications", "Contracts", "Fleet", "AMQP", "FleetTestSupport", "TestServers", "Settings",
-            "HTTPDelivery",
+            "HTTPDelivery", "Webhooks",
         ]),
         // The ingress over real HTTP, with customers and flights consumers on a real broker and database.
         .testTarget(name: "IngressTests", dependencies: [

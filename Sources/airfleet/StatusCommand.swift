@@ -7,7 +7,7 @@ import Postgres
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Per context: queue depth, unacknowledged, consumers, retrying, dead letters, outbox backlog.",
+        abstract: "Per context: queue depth, unacknowledged, consumers, retrying, dead letters, outbox backlog; webhook endpoints failing or disabled.",
         discussion: """
             Depth and consumers come from the broker in AIRFLEET_AMQP_URL; unacknowledged messages from \
             its management API when AIRFLEET_RABBITMQ_API (http://user:password@host:15672) is set, and \
@@ -50,6 +50,8 @@ struct StatusRow: Codable {
     var outbox: Int?
     /// The metrics URL of each process consuming the context's queue (from the management API).
     var metrics: [String]?
+    /// For the webhooks context: its endpoints, and those failing or disabled.
+    var webhookEndpoints: WebhookEndpointsStatus?
 
     static func table(_ rows: [StatusRow]) -> String {
         func cell(_ value: Int?) -> String { value.map(String.init) ?? "-" }
@@ -61,11 +63,12 @@ struct StatusRow: Codable {
         let lines = rows.map { [$0.context, cell($0.ready), cell($0.unacknowledged), cell($0.consumers), cell($0.retrying),
                                 cell($0.dead), age($0.oldestDeadSeconds), cell($0.outbox)] }
         let widths = header.indices.map { column in ([header] + lines).map { $0[column].count }.max()! }
-        return ([header] + lines).map { line in
+        let table = ([header] + lines).map { line in
             line.enumerated().map { column, text in
                 column == 0 ? text.padding(toLength: widths[0], withPad: " ", startingAt: 0) : text.leftPadded(to: widths[column])
             }.joined(separator: "  ")
         }.joined(separator: "\n")
+        return ([table] + rows.compactMap { $0.webhookEndpoints?.text }).joined(separator: "\n\n")
     }
 
     static func json(_ rows: [StatusRow]) throws -> String {

@@ -2,6 +2,7 @@ import AMQP
 import Fleet
 import Foundation
 import Postgres
+import Webhooks
 
 /// Reads a context's figures from the broker, its management API and the database.
 final class StatusReader {
@@ -32,7 +33,10 @@ final class StatusReader {
             context: context, ready: queue?.messageCount ?? 0, unacknowledged: details?["messages_unacknowledged"] as? Int,
             consumers: queue?.consumerCount ?? 0, retrying: retrying, dead: dead,
             oldestDeadSeconds: dead > 0 ? try oldestAge(deadLetters, context: context) : nil, outbox: try outboxBacklog(context),
-            metrics: details.map(metricsURLs))
+            metrics: details.map(metricsURLs),
+            webhookEndpoints: context == WebhooksContext.name ? try database(for: context).flatMap {
+                try WebhookEndpointsStatus.read(from: $0, schema: configuration.schema(for: context))
+            } : nil)
     }
 
     /// Peeks the head of a dead-letter queue and puts it back; the age is from when it failed.
@@ -44,16 +48,17 @@ final class StatusReader {
         return failedAt.map { max(0, Int(Date().timeIntervalSince($0))) }
     }
 
+    /// The context's database, nil when it cannot be reached.
+    private func database(for context: String) throws -> PostgresConnection? {
+        if let open = databases[context] { return open }
+        guard let opened = try? PostgresConnection(try configuration.database(for: context), logger: Environment.logger) else { return nil }
+        databases[context] = opened
+        return opened
+    }
+
     private func outboxBacklog(_ context: String) throws -> Int? {
         let schema = configuration.schema(for: context)
-        let database: PostgresConnection
-        if let open = databases[context] {
-            database = open
-        } else {
-            guard let opened = try? PostgresConnection(try configuration.database(for: context), logger: Environment.logger) else { return nil }
-            databases[context] = opened
-            database = opened
-        }
+        guard let database = try database(for: context) else { return nil }
         guard try database.query("SELECT to_regclass($1) IS NOT NULL", "\"\(schema)\".outbox").first?.decode(Bool.self, at: 0) == true else {
             return nil
         }

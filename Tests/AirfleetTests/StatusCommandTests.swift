@@ -4,6 +4,8 @@ import FleetTestSupport
 import Flights
 import Foundation
 import TestServers
+import Webhooks
+import Contracts
 import XCTest
 
 /// `airfleet status` against a fleet whose queues hold known messages.
@@ -52,5 +54,34 @@ final class StatusCommandTests: XCTestCase {
         let age = try XCTUnwrap(row["oldestDeadSeconds"] as? Int)
         XCTAssertTrue((595...700).contains(age), "oldest dead letter failed ten minutes ago, not \(age) s")
         XCTAssertEqual(try fleet.queueState("airfleet.flights.dlq").messageCount, 2, "peeking puts the dead letter back")
+    }
+
+    func testAnEndpointDisabledForFailingIsShownWithItsLastError() throws {
+        fleet.tearDown()
+        fleet = try TestFleet(contexts: [WebhooksContext.definition(settings: WebhooksContext.Settings(secretKey: WebhookSecretKey.generate()))])
+        _ = try fleet.start(WebhooksContext.definition(settings: WebhooksContext.Settings(secretKey: WebhookSecretKey.generate())))
+        let id = UUID()
+        let publisher = try fleet.publisher()
+        defer { publisher.close() }
+        _ = try publisher.publish(RegisterWebhook(webhookId: id, url: "https://backoffice.example.com/events", events: ["booking.*"]))
+        let table = "\(fleet.schema(WebhooksContext.name)).webhook_endpoints"
+        try fleet.eventually("the endpoint is registered") { try fleet.integer("SELECT count(*) FROM \(table)") == 1 }
+        _ = try fleet.database().execute(
+            """
+            UPDATE \(table) SET state = 'disabled', failing_since = now() - interval '25 hours', disabled_at = now(),
+                last_error = 'the endpoint answered 503: down for maintenance'
+            """)
+
+        let text = try Airfleet.run(["status", "--context", WebhooksContext.name], input: "", fleet: fleet)
+        XCTAssertEqual(text.status, 0, text.errors)
+        XCTAssertTrue(text.output.contains("webhook endpoints: 1, 1 disabled, 0 failing"), text.output)
+        XCTAssertTrue(text.output.contains(id.lowercasedString), text.output)
+        XCTAssertTrue(text.output.contains("last error: the endpoint answered 503"), text.output)
+
+        let json = try Airfleet.run(["status", "--json", "--context", WebhooksContext.name], input: "", fleet: fleet)
+        let row = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any], json.output)
+        let endpoints = try XCTUnwrap(row["webhookEndpoints"] as? [String: Any])
+        XCTAssertEqual(endpoints["total"] as? Int, 1)
+        XCTAssertEqual((endpoints["troubled"] as? [[String: Any]])?.first?["state"] as? String, "disabled")
     }
 }
