@@ -92,7 +92,9 @@ public enum WebhooksContext {
     /// `AIRFLEET_WEBHOOK_DISABLE_AFTER`, `AIRFLEET_WEBHOOK_SENDERS` and `AIRFLEET_WEBHOOK_TIMEOUT`.
     public static func settings(_ reader: SettingsReader) throws -> Settings {
         var key: WebhookSecretKey?
-        if let text = reader.string("AIRFLEET_WEBHOOK_SECRET_KEY", secret: true) { key = try WebhookSecretKey(base64: text) }
+        if let text = reader.string("AIRFLEET_WEBHOOK_SECRET_KEY", secret: true) {
+            do { key = try WebhookSecretKey(base64: text) } catch { throw ConfigurationError("\(error)") }
+        }
         var ladder = Settings.defaultRetryLadder
         if let text = reader.string("AIRFLEET_WEBHOOK_RETRY_LADDER") {
             do { ladder = try RetryLadder(parsing: text) } catch { throw ConfigurationError("AIRFLEET_WEBHOOK_RETRY_LADDER: \(error)") }

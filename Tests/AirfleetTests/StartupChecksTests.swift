@@ -93,7 +93,9 @@ final class StartupChecksTests: XCTestCase {
 
         environment["AIRFLEET_SMS_GATEWAY_URL"] = "https://sms.example.com/send"
         var problems = try configShown(environment).report.problems
-        XCTAssertEqual(problems, ["AIRFLEET_SMS_GATEWAY_SECRET: a webhook secret is whsec_ followed by the base64 of 24 to 64 bytes"])
+        // The webhooks context reads the flag too, so it is named though notifications stopped at the secret.
+        XCTAssertEqual(problems, ["AIRFLEET_SMS_GATEWAY_SECRET: a webhook secret is whsec_ followed by the base64 of 24 to 64 bytes",
+                                  "AIRFLEET_WEBHOOK_ALLOW_PRIVATE: 'maybe' must be true or false"])
         let secret = WebhookSecret.generate().text
         environment["AIRFLEET_SMS_GATEWAY_SECRET"] = secret
         let (report, shown) = try configShown(environment)
@@ -101,6 +103,27 @@ final class StartupChecksTests: XCTestCase {
         XCTAssertEqual(problems, ["AIRFLEET_WEBHOOK_ALLOW_PRIVATE: 'maybe' must be true or false"])
         XCTAssertEqual(report.settings.first { $0.name == "AIRFLEET_SMS_GATEWAY_SECRET" }?.value, "***")
         XCTAssertFalse(shown.output.contains(secret), shown.output)
+    }
+
+    func testTheWebhookSettingsAreCheckedAndTheSecretKeyNeverShown() throws {
+        var environment = fleet.environment
+        environment["AIRFLEET_JWT_SECRET"] = String(repeating: "s3cr3t", count: 8)
+        environment["AIRFLEET_WEBHOOK_SECRET_KEY"] = "dG9vIHNob3J0"
+        var problems = try configShown(environment).report.problems
+        XCTAssertEqual(problems, ["AIRFLEET_WEBHOOK_SECRET_KEY must be the base64 of 32 random bytes (openssl rand -base64 32); endpoint secrets are stored encrypted under it"])
+
+        let key = Data((0..<32).map { UInt8($0) }).base64EncodedString()
+        environment["AIRFLEET_WEBHOOK_SECRET_KEY"] = key
+        environment["AIRFLEET_WEBHOOK_RETRY_LADDER"] = "5s,soon"
+        problems = try configShown(environment).report.problems
+        XCTAssertEqual(problems.count, 1, "\(problems)")
+        XCTAssertTrue(problems.first?.hasPrefix("AIRFLEET_WEBHOOK_RETRY_LADDER:") == true, "\(problems)")
+
+        environment["AIRFLEET_WEBHOOK_RETRY_LADDER"] = "1s,1m"
+        let (report, shown) = try configShown(environment)
+        XCTAssertEqual(report.problems, [])
+        XCTAssertEqual(report.settings.first { $0.name == "AIRFLEET_WEBHOOK_SECRET_KEY" }?.value, "***")
+        XCTAssertFalse(shown.output.contains(key), shown.output)
     }
 
     /// ops/ starts the servers before the binary is built, so its scripts carry the local
