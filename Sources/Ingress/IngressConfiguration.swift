@@ -24,6 +24,10 @@ public struct IngressConfiguration: Sendable {
     /// Requests per second each client may make on average, and in a burst; nil turns limiting off.
     public var rateLimit: RateLimit?
     public var bcryptCost: Int
+    /// Whether a webhook endpoint may name a loopback, private or link-local address outright
+    /// (`http://127.0.0.1/…`, `localhost`); deliveries refuse such addresses anyway unless the
+    /// fleet allows them, so without this the ingress refuses them at registration.
+    public var allowPrivateWebhookAddresses: Bool
     /// Connection name prefix and envelope `source`.
     public var source: String
 
@@ -47,7 +51,7 @@ public struct IngressConfiguration: Sendable {
                 tokenLifetime: Duration = .seconds(3600), maximumBodyBytes: Int = 64 * 1024,
                 maximumWait: Duration = .seconds(30), queryTimeout: Duration = .seconds(5), searchFreshness: Duration = .seconds(1),
                 rateLimit: RateLimit? = RateLimit(perSecond: 20, burst: 40), bcryptCost: Int = PasswordHashing.defaultCost,
-                source: String = "airfleet/ingress") {
+                allowPrivateWebhookAddresses: Bool = false, source: String = "airfleet/ingress") {
         self.amqp = amqp
         self.host = host
         self.port = port
@@ -59,13 +63,14 @@ public struct IngressConfiguration: Sendable {
         self.searchFreshness = searchFreshness
         self.rateLimit = rateLimit
         self.bcryptCost = bcryptCost
+        self.allowPrivateWebhookAddresses = allowPrivateWebhookAddresses
         self.source = source
     }
 
     /// Reads `AIRFLEET_AMQP_URL`, `AIRFLEET_HTTP_HOST`, `AIRFLEET_HTTP_PORT`, `AIRFLEET_JWT_SECRET`,
     /// `AIRFLEET_TOKEN_LIFETIME`, `AIRFLEET_HTTP_MAX_BODY`, `AIRFLEET_HTTP_MAX_WAIT`,
-    /// `AIRFLEET_QUERY_TIMEOUT`, `AIRFLEET_SEARCH_FRESHNESS`, `AIRFLEET_RATE_LIMIT` (`20/s`, `20/s,40` with a burst, or `off`)
-    /// and `AIRFLEET_BCRYPT_COST`.
+    /// `AIRFLEET_QUERY_TIMEOUT`, `AIRFLEET_SEARCH_FRESHNESS`, `AIRFLEET_RATE_LIMIT` (`20/s`, `20/s,40` with a burst, or `off`),
+    /// `AIRFLEET_BCRYPT_COST` and `AIRFLEET_WEBHOOK_ALLOW_PRIVATE`.
     public static func fromEnvironment(_ environment: [String: String]) throws -> IngressConfiguration {
         try read(SettingsReader(environment: environment))
     }
@@ -85,6 +90,8 @@ public struct IngressConfiguration: Sendable {
         let rateLimit = settings.string("AIRFLEET_RATE_LIMIT", default: configuration.rateLimit.map(\.description) ?? "off")
         if settings.isSet("AIRFLEET_RATE_LIMIT") { configuration.rateLimit = try parseRateLimit(rateLimit) }
         configuration.bcryptCost = try PasswordHashing.cost(reading: settings)
+        configuration.allowPrivateWebhookAddresses = try settings.boolean("AIRFLEET_WEBHOOK_ALLOW_PRIVATE",
+                                                                          default: configuration.allowPrivateWebhookAddresses)
         // Checked last, so that every other setting has been read (and is listed by `airfleet config show`).
         guard let secret else {
             throw ConfigurationError("AIRFLEET_JWT_SECRET is not set: the ingress signs access tokens with it (ops/up generates one)")

@@ -13,11 +13,12 @@ import Logging
 import NIOCore
 import Passwords
 import Payments
+import Webhooks
 import XCTest
 
-/// Customers and flights consumers running in this process on the test's own virtual host and
-/// schemas, and one broker gateway, shared by the tests of a class; each test serves the real
-/// ingress on a port of its own and talks to it over HTTP.
+/// Customers, flights, payments, bookings and webhooks consumers running in this process on the
+/// test's own virtual host and schemas, and one broker gateway, shared by the tests of a class;
+/// each test serves the real ingress on a port of its own and talks to it over HTTP.
 final class IngressFleet: @unchecked Sendable {
     let fleet: TestFleet
     let gateway: BrokerGateway
@@ -26,14 +27,16 @@ final class IngressFleet: @unchecked Sendable {
     init() throws {
         let bookings = BookingsContext.definition(settings: BookingSettings(holdTime: .seconds(30), stepTimeout: .seconds(20),
                                                                             timeoutSweepInterval: .milliseconds(250)))
+        let webhooks = WebhooksContext.definition(settings: WebhooksContext.Settings(secretKey: WebhookSecretKey.generate(),
+                                                                                     allowPrivateAddresses: true))
         fleet = try TestFleet(contexts: [CustomersContext.definition(bcryptCost: 4), FlightsContext.definition(),
-                                         PaymentsContext.definition(gateway: UnstartedGateway()), bookings])
+                                         PaymentsContext.definition(gateway: UnstartedGateway()), bookings, webhooks])
         let sandbox = SandboxGateway(database: try fleet.configuration.database(for: "payments"),
                                      schema: fleet.configuration.schema(for: "payments"),
                                      settings: SandboxGateway.Settings(latency: .milliseconds(2), clientTimeout: .milliseconds(200)),
                                      logger: fleet.logger)
         for definition in [CustomersContext.definition(bcryptCost: 4), FlightsContext.definition(holdSweepInterval: .milliseconds(250)),
-                           PaymentsContext.definition(gateway: sandbox), bookings] {
+                           PaymentsContext.definition(gateway: sandbox), bookings, webhooks] {
             _ = try fleet.start(definition)
         }
         gateway = BrokerGateway(amqp: fleet.configuration.amqp, topology: fleet.topology, source: "airfleet/ingress-tests",

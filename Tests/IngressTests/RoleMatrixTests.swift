@@ -33,6 +33,11 @@ final class RoleMatrixTests: IngressTestCase {
             let booking: [String: Any] = ["flightId": bookable.lowercasedString, "cabin": "economy", "paymentToken": "tok_visa",
                                           "passengers": [["firstName": "Ann", "lastName": "Lee", "dateOfBirth": "1990-04-01"]]]
             let date = ISO8601DateFormatter.string(from: self.day(10), timeZone: .gmt, formatOptions: [.withFullDate])
+            // The matrix reads, rotates and finally deletes this endpoint; no event it names is ever published.
+            let webhook: [String: Any] = ["url": "https://hooks.example.invalid/airfleet", "events": ["test.never-published"]]
+            let registered = try await client.post("/v1/webhooks", token: admin.token, json: webhook)
+            XCTAssertEqual(registered.status, .created, registered.text)
+            let hook = try XCTUnwrap(registered.object["webhookId"] as? String, registered.text).lowercased()
 
             let matrix: [Expectation] = [
                 .init(method: .post, path: "/v1/auth/register", body: nil, statuses: [accepted, accepted, accepted, accepted]),
@@ -63,6 +68,11 @@ final class RoleMatrixTests: IngressTestCase {
                 .init(method: .get, path: "/v1/bookings/\(id)", body: nil, statuses: [unauthorized, notFound, notFound, notFound]),
                 .init(method: .post, path: "/v1/bookings/\(id)/cancel", body: [:], statuses: [unauthorized, notFound, notFound, notFound]),
                 .init(method: .get, path: "/v1/flights/\(id)/bookings", body: nil, statuses: [unauthorized, forbidden, ok, ok]),
+                .init(method: .get, path: "/v1/webhooks", body: nil, statuses: [unauthorized, forbidden, forbidden, ok]),
+                .init(method: .post, path: "/v1/webhooks", body: webhook, statuses: [unauthorized, forbidden, forbidden, .created]),
+                .init(method: .get, path: "/v1/webhooks/\(hook)", body: nil, statuses: [unauthorized, forbidden, forbidden, ok]),
+                .init(method: .post, path: "/v1/webhooks/\(hook)/rotate-secret", body: nil, statuses: [unauthorized, forbidden, forbidden, ok]),
+                .init(method: .delete, path: "/v1/webhooks/\(hook)", body: nil, statuses: [unauthorized, forbidden, forbidden, accepted]),
                 .init(method: .get, path: "/healthz", body: nil, statuses: [ok, ok, ok, ok]),
                 .init(method: .get, path: "/readyz", body: nil, statuses: [ok, ok, ok, ok]),
                 .init(method: .get, path: "/metrics", body: nil, statuses: [ok, ok, ok, ok]),
@@ -76,6 +86,7 @@ final class RoleMatrixTests: IngressTestCase {
                 let path = expectation.path.split(separator: "?")[0]
                     .replacingOccurrences(of: "/v1/bookings/\(id)", with: "/v1/bookings/:booking")
                     .replacingOccurrences(of: "/v1/me/devices/\(id)", with: "/v1/me/devices/:deviceId")
+                    .replacingOccurrences(of: hook, with: ":webhookId")
                     .replacingOccurrences(of: id, with: ":flightId")
                 return "\(expectation.method) \(path)"
             })

@@ -65,7 +65,8 @@ public enum WebhookRules {
     /// An absolute http or https URL with a host, without user or password. Whether its address
     /// is one deliveries may reach is known only when it is resolved, at each delivery.
     public static func checkURL(_ text: String, field: String = "url") throws {
-        guard text.utf8.count <= maximumURLLength else {
+        // Characters as JSON Schema counts them (code points), so the schema and this rule agree.
+        guard text.unicodeScalars.count <= maximumURLLength else {
             throw ValidationError(field: field, "must be at most \(maximumURLLength) characters")
         }
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
@@ -91,6 +92,8 @@ extension RegisterWebhook {
     public func validate() throws {
         try WebhookRules.checkURL(url)
         _ = try WebhookRules.patterns(events)
-        if let description, description.count > 200 { throw ValidationError(field: "description", "must be at most 200 characters") }
+        if let description, description.unicodeScalars.count > 200 {
+            throw ValidationError(field: "description", "must be at most 200 characters")
+        }
     }
 }

@@ -40,6 +40,7 @@ struct IngressRoutes: Sendable {
         registerFlights(on: table)
         registerBookings(on: table)
         registerFlightUpdates(on: table)
+        registerWebhooks(on: table)
         registerOperational(on: table)
     }
 
