@@ -69,6 +69,11 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Tracing", package: "swift-distributed-tracing"),
         ], resources: [.copy("Migrations")]),
+        // A context's figures (queues, retries, dead letters, outbox) for `airfleet status` and the console.
+        .target(name: "FleetStatus", dependencies: [
+            "Fleet", "AMQP", "Postgres", "Settings",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The message types are generated from Schemas/, the contracts' one source.
         .executableTarget(name: "generate-contracts", dependencies: [
             .product(name: "Yams", package: "Yams"),
@@ -114,8 +119,9 @@ let package = Package(
 
         // HTTP → commands and queries; knows the contracts, never a context.
         .target(name: "Ingress", dependencies: [
-            "Fleet", "Contracts", "Passwords", "AMQP", "HTTPDelivery",
+            "Fleet", "FleetStatus", "Contracts", "Passwords", "AMQP", "HTTPDelivery",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "JWTKit", package: "jwt-kit"),
@@ -125,10 +131,10 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Tracing", package: "swift-distributed-tracing"),
-        ]),
+        ], resources: [.copy("Console/Assets"), .copy("Console/Templates")]),
 
         .executableTarget(name: "airfleet", dependencies: [
-            "Fleet", "Contracts", "Passwords", "Customers", "Flights", "Bookings", "Payments", "Notifications", "Webhooks", "SMTP", "Postgres", "Ingress",
+            "Fleet", "FleetStatus", "Contracts", "Passwords", "Customers", "Flights", "Bookings", "Payments", "Notifications", "Webhooks", "SMTP", "Postgres", "Ingress",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
@@ -194,7 +200,7 @@ let package = Package(
         ]),
         // The ingress over real HTTP, with customers and flights consumers on a real broker and database.
         .testTarget(name: "IngressTests", dependencies: [
-            "Ingress", "Customers", "Flights", "Bookings", "Payments", "Webhooks", "Contracts", "Passwords", "Fleet", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
+            "Ingress", "Customers", "Flights", "Bookings", "Payments", "Webhooks", "Contracts", "Passwords", "Fleet", "FleetStatus", "AMQP", "Postgres", "FleetTestSupport", "TestServers",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Customers
 import Fleet
+import FleetStatus
 import Foundation
 import Ingress
 

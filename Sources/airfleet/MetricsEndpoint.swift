@@ -1,4 +1,5 @@
 import Fleet
+import FleetStatus
 import Foundation
 import Hummingbird
 import Logging
@@ -9,7 +10,7 @@ import Logging
 /// `airfleet status` finds it.
 final class MetricsEndpoint: Sendable {
     /// The client property that carries the URL.
-    static let clientProperty = "airfleet_metrics"
+    static let clientProperty = FleetStatusReader.metricsClientProperty
 
     private let task: Task<Void, any Error>
     /// `http://host:port/metrics`, once the server listens.

@@ -1,6 +1,7 @@
 import AMQP
 import ArgumentParser
 import Fleet
+import FleetStatus
 import Foundation
 
 struct TopologyCommand: ParsableCommand {

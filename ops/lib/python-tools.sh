@@ -42,3 +42,11 @@ PIKA_VENV="$AIRFLEET_STATE_DIR/tools/pika-$PIKA_VERSION"
 pika_install() {
     python_tool_install "pika $PIKA_VERSION" "$PIKA_VENV" "import pika" "pika==$PIKA_VERSION"
 }
+
+# Tests/Browser drives Debian's chromium through chromium-driver with Selenium (ops/test).
+SELENIUM_VERSION=4.27.1
+SELENIUM_VENV="$AIRFLEET_STATE_DIR/tools/selenium-$SELENIUM_VERSION"
+
+selenium_install() {
+    python_tool_install "selenium $SELENIUM_VERSION" "$SELENIUM_VENV" "import selenium.webdriver" "selenium==$SELENIUM_VERSION"
+}

@@ -42,6 +42,7 @@ struct IngressRoutes: Sendable {
         registerFlightUpdates(on: table)
         registerWebhooks(on: table)
         registerOperational(on: table)
+        registerConsole(on: table)
     }
 
     // MARK: Shared steps

@@ -1,4 +1,5 @@
 import Fleet
+import Settings
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -6,13 +7,19 @@ import FoundationNetworking
 
 /// The broker's management API (`AIRFLEET_RABBITMQ_API`, `http://user:password@host:15672`), for
 /// what AMQP does not tell: unacknowledged counts, a quorum queue's leader and members.
-struct ManagementClient {
+public struct ManagementClient: Sendable {
     private let base: URL
     private let authorization: String
 
     /// nil when `AIRFLEET_RABBITMQ_API` is not set.
-    init?(_ settings: SettingsReader) {
-        guard let text = settings.string("AIRFLEET_RABBITMQ_API"), let url = URL(string: text),
+    public init?(_ settings: SettingsReader) {
+        guard let text = settings.string("AIRFLEET_RABBITMQ_API") else { return nil }
+        self.init(url: text)
+    }
+
+    /// nil when `text` is not a URL.
+    public init?(url text: String) {
+        guard let url = URL(string: text),
               var components = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return nil }
         let user = components.user ?? "guest", password = components.password ?? "guest"
         components.user = nil
@@ -23,7 +30,7 @@ struct ManagementClient {
     }
 
     /// The path's JSON, or nil when the API does not answer within 5 s or answers otherwise.
-    func json(_ path: String) -> Any? {
+    public func json(_ path: String) -> Any? {
         guard let url = URL(string: base.absoluteString + path) else { return nil }
         var request = URLRequest(url: url, timeoutInterval: 5)
         request.setValue(authorization, forHTTPHeaderField: "Authorization")
@@ -38,7 +45,7 @@ struct ManagementClient {
     }
 
     /// A virtual host as it goes in an API path.
-    static func path(of virtualHost: String) -> String {
+    public static func path(of virtualHost: String) -> String {
         virtualHost.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "%2F"
     }
 }
