@@ -30,7 +30,7 @@ public enum WebhooksContext {
         /// Endpoints one process delivers to at once (`AIRFLEET_WEBHOOK_SENDERS`).
         public var senders: Int
         /// How often an idle sender looks for deliveries due.
-        public var pollInterval: Duration = .milliseconds(200)
+        public var pollInterval: Duration = .milliseconds(500)
         /// How often bindings are compared with the endpoints.
         public var bindingsInterval: Duration = .milliseconds(500)
         /// How long a sender holds an endpoint it took; a sender that died lets go of it then.

@@ -17,27 +17,25 @@ import Postgres
 final class EndpointSender: PeriodicTask {
     private let settings: WebhooksContext.Settings
     private let secretKey: WebhookSecretKey
-    private let database: PostgresConfiguration
-    private let amqp: AMQPConfiguration
+    private let connections: WorkerConnections
     private let poster: HTTPPoster
     private let consumer: String
     private let logger: Logger
-    private var connection: PostgresConnection?
-    private var deadLetters: (AMQPConnection, AMQPChannel)?
 
     init(settings: WebhooksContext.Settings, secretKey: WebhookSecretKey, environment: ContextDefinition.ServiceEnvironment,
          index: Int) {
         self.settings = settings
         self.secretKey = secretKey
-        self.database = environment.database
         self.consumer = "\(WebhooksContext.name)@\(environment.configuration.processName) sender \(index)"
-        self.amqp = environment.configuration.amqp.withConnectionName(consumer)
+        self.connections = WorkerConnections(database: environment.database,
+                                             amqp: environment.configuration.amqp.withConnectionName(consumer),
+                                             confirms: true, logger: environment.logger)
         self.poster = HTTPPoster(settings: settings.delivery)
         self.logger = environment.logger
     }
 
     func runDue() throws -> Duration {
-        let db = try connected()
+        let db = try connections.postgres()
         guard let endpoint = try claim(db) else { return settings.pollInterval }
         let started = ContinuousClock.now
         var outcome = EndpointOutcome()
@@ -53,20 +51,7 @@ final class EndpointSender: PeriodicTask {
         return .zero
     }
 
-    func disconnect() {
-        connection?.close()
-        connection = nil
-        deadLetters?.0.close()
-        deadLetters = nil
-    }
-
-    private func connected() throws -> PostgresConnection {
-        if let connection, connection.isHealthy { return connection }
-        connection?.close()
-        let fresh = try PostgresConnection(database, logger: logger)
-        connection = fresh
-        return fresh
-    }
+    func disconnect() { connections.disconnect() }
 
     // MARK: Claiming
 
@@ -171,7 +156,7 @@ final class EndpointSender: PeriodicTask {
                                                correlationId: delivery.messageId)
         let letter = message.deadLetter(of: WebhooksContext.name, kind: kind, reason: reason, attempts: attempts,
                                         consumer: consumer, at: Date())
-        guard case .confirmed = try deadLetterChannel().publishConfirmed([letter]).first else {
+        guard case .confirmed = try connections.channel().publishConfirmed([letter]).first else {
             throw WebhookDeliveryError("the broker did not confirm the dead letter of \(delivery.messageId) for webhook \(endpoint.id.lowercasedString)")
         }
         try db.execute(
@@ -179,15 +164,6 @@ final class EndpointSender: PeriodicTask {
             UPDATE webhook_deliveries SET state = 'dead', attempts = $3, last_error = $4
             WHERE webhook_id = $1 AND message_id = $2 AND state = 'pending'
             """, endpoint.id, delivery.messageId, attempts, reason)
-    }
-
-    private func deadLetterChannel() throws -> AMQPChannel {
-        if let deadLetters { return deadLetters.1 }
-        let connection = try AMQPConnection(amqp, logger: logger)
-        let channel = try connection.openChannel()
-        try channel.enableConfirms()
-        deadLetters = (connection, channel)
-        return channel
     }
 
     // MARK: Letting go

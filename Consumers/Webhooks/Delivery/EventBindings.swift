@@ -11,28 +11,26 @@ import Postgres
 ///
 /// It also forgets, now and then, deliveries made long ago and the events no delivery needs.
 final class EventBindings: PeriodicTask {
-    private let database: PostgresConfiguration
-    private let amqp: AMQPConfiguration
+    private let connections: WorkerConnections
     private let interval: Duration
     private let retention: Duration
     private let logger: Logger
-    private var connection: PostgresConnection?
-    private var broker: (AMQPConnection, AMQPChannel)?
     private var lastPruned = ContinuousClock.now
 
     static let lockKey = "airfleet.webhooks.bindings"
 
     init(environment: ContextDefinition.ServiceEnvironment, interval: Duration, retention: Duration) {
-        database = environment.database
-        amqp = environment.configuration.amqp.withConnectionName(
-            "\(WebhooksContext.name)@\(environment.configuration.processName) bindings")
+        connections = WorkerConnections(
+            database: environment.database,
+            amqp: environment.configuration.amqp.withConnectionName("\(WebhooksContext.name)@\(environment.configuration.processName) bindings"),
+            confirms: false, logger: environment.logger)
         self.interval = interval
         self.retention = retention
         logger = environment.logger
     }
 
     func runDue() throws -> Duration {
-        let db = try connected()
+        let db = try connections.postgres()
         try db.transaction {
             guard try db.query("SELECT pg_try_advisory_xact_lock(hashtext($1))", Self.lockKey).first!.decode(Bool.self, at: 0) else { return }
             let wanted = Set(try db.query(
@@ -40,12 +38,12 @@ final class EventBindings: PeriodicTask {
             let bound = Set(try db.query("SELECT binding_key FROM webhook_bindings").map { try $0.decode(String.self, at: 0) })
             let queue = Topology.queue(of: WebhooksContext.name)
             for key in wanted.subtracting(bound).sorted() {
-                try channel().bindQueue(queue, exchange: Topology.eventsExchange, routingKey: key)
+                try connections.channel().bindQueue(queue, exchange: Topology.eventsExchange, routingKey: key)
                 try db.execute("INSERT INTO webhook_bindings (binding_key) VALUES ($1) ON CONFLICT DO NOTHING", key)
                 logger.info("bound to events", metadata: ["binding_key": "\(key)"])
             }
             for key in bound.subtracting(wanted).sorted() {
-                try channel().unbindQueue(queue, exchange: Topology.eventsExchange, routingKey: key)
+                try connections.channel().unbindQueue(queue, exchange: Topology.eventsExchange, routingKey: key)
                 try db.execute("DELETE FROM webhook_bindings WHERE binding_key = $1", key)
                 logger.info("unbound from events", metadata: ["binding_key": "\(key)"])
             }
@@ -68,26 +66,5 @@ final class EventBindings: PeriodicTask {
             """, retention.seconds)
     }
 
-    func disconnect() {
-        connection?.close()
-        connection = nil
-        broker?.0.close()
-        broker = nil
-    }
-
-    private func connected() throws -> PostgresConnection {
-        if let connection, connection.isHealthy { return connection }
-        connection?.close()
-        let fresh = try PostgresConnection(database, logger: logger)
-        connection = fresh
-        return fresh
-    }
-
-    private func channel() throws -> AMQPChannel {
-        if let broker { return broker.1 }
-        let connection = try AMQPConnection(amqp, logger: logger)
-        let channel = try connection.openChannel()
-        broker = (connection, channel)
-        return channel
-    }
+    func disconnect() { connections.disconnect() }
 }
