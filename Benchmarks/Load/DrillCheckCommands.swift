@@ -6,6 +6,7 @@ import Synchronization
 struct DrillCheckOptions: ParsableArguments {
     @Option(help: "The fleet's airfleet binary, for 'airfleet status --json'.") var airfleet: String
     @Option(help: "What 'airfleet-load drill' wrote.") var load: String
+    @Option(help: "The id of the webhook endpoint the drill registered, whose deliveries it waits for and checks.") var webhook: String?
 }
 
 /// Waits until the drill's work is done: nothing queued, unacknowledged, on the retry ladder or
@@ -49,6 +50,13 @@ struct QuietCommand: ParsableCommand {
                 let inDoubt = try database.count(in: "notifications",
                     "SELECT count(*) FROM notifications.deliveries WHERE state = 'sending' AND customer_id = ANY($1::uuid[])", [load.customers])
                 if inDoubt > 0 { busy.append("notifications emails in doubt \(inDoubt)") }
+                // Deliveries still owed to the drill's endpoint: a retry, or one a killed sender
+                // held, which is sent again once its hold on the endpoint runs out (60 s).
+                if let webhook = options.webhook {
+                    let owed = try database.count(in: "webhooks",
+                        "SELECT count(*) FROM webhooks.webhook_deliveries WHERE webhook_id = $1::uuid AND state = 'pending'", [webhook])
+                    if owed > 0 { busy.append("webhooks deliveries owed \(owed)") }
+                }
             } catch {
                 busy.append("not readable yet: \(String(describing: error).split(whereSeparator: \.isNewline).first ?? "")")
             }
@@ -79,7 +87,7 @@ struct QuietCommand: ParsableCommand {
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Checks what the fault drill (ops/chaos) left: bookings, seats, payments, emails, the ingress's answers; exits 1 if a check fails.",
+        abstract: "Checks what the fault drill (ops/chaos) left: bookings, seats, payments, emails, webhooks, the ingress's answers; exits 1 if a check fails.",
         discussion: "Reads each context's database: AIRFLEET_DATABASE_URL, or AIRFLEET_<CONTEXT>_DATABASE_URL.")
 
     @OptionGroup var options: DrillCheckOptions
@@ -90,6 +98,13 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Dead letters the drill replayed.") var replayed = 0
     @Option(help: "Dead letters there before the drill.") var deadBefore = 0
     @Option(help: "How long the whole drill took, seconds, for the summary.") var seconds = ""
+    @Option(help: "The webhook receiver's log of requests, one JSON object a line (with --webhook).") var webhookLog: String?
+
+    func validate() throws {
+        guard (options.webhook == nil) == (webhookLog == nil) else {
+            throw ValidationError("--webhook and --webhook-log go together: the endpoint's id and its receiver's log")
+        }
+    }
 
     func run() throws {
         let load = try DrillRecord.read(options.load)
@@ -104,6 +119,11 @@ struct VerifyCommand: ParsableCommand {
         verdicts.run("payments") { try PaymentCheck.run(try connected.get(), load, verdicts) }
         verdicts.run("emails") {
             try EmailCheck.run(try connected.get(), load, faultList, mail: try SinkMail(folder: mailDir, before: mailBefore), verdicts)
+        }
+        if let webhook = options.webhook, let webhookLog {
+            verdicts.run("webhooks") {
+                try WebhookCheck.run(try connected.get(), load, faultList, webhookId: webhook, log: webhookLog, verdicts)
+            }
         }
         var failover: [Double?] = []
         if !FailoverCheck.nodeKills(faultList).isEmpty {
