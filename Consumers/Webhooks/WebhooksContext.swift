@@ -33,8 +33,9 @@ public enum WebhooksContext {
         public var pollInterval: Duration = .milliseconds(500)
         /// How often bindings are compared with the endpoints.
         public var bindingsInterval: Duration = .milliseconds(500)
-        /// How long a sender holds an endpoint it took; a sender that died lets go of it then.
-        public var endpointHold: Duration = .seconds(60)
+        /// How long a sender holds an endpoint it took before it renews the hold: the longest
+        /// an endpoint waits after its sender died. Outlasts one POST.
+        public var endpointHold: Duration { delivery.totalTimeout + .seconds(5) }
         /// Deliveries a sender takes for an endpoint at once.
         public var deliveriesPerClaim = 50
         /// How long deliveries made and their events are kept, for the list's counts and replays.
@@ -101,7 +102,7 @@ public enum WebhooksContext {
         }
         let timeout = try reader.duration("AIRFLEET_WEBHOOK_TIMEOUT", default: .seconds(10))
         guard timeout > .zero, timeout <= .seconds(50) else {
-            throw ConfigurationError("AIRFLEET_WEBHOOK_TIMEOUT must be above 0 and at most 50s: a sender holds its endpoint for 60s")
+            throw ConfigurationError("AIRFLEET_WEBHOOK_TIMEOUT must be above 0 and at most 50s")
         }
         return Settings(secretKey: key, allowPrivateAddresses: try reader.boolean("AIRFLEET_WEBHOOK_ALLOW_PRIVATE", default: false),
                         retryLadder: ladder, disableAfter: try reader.duration("AIRFLEET_WEBHOOK_DISABLE_AFTER", default: .seconds(24 * 3600)),

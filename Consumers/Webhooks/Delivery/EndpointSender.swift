@@ -37,12 +37,16 @@ final class EndpointSender: PeriodicTask {
     func runDue() throws -> Duration {
         let db = try connections.postgres()
         guard let endpoint = try claim(db) else { return settings.pollInterval }
-        let started = ContinuousClock.now
+        var heldUntil = ContinuousClock.now + settings.endpointHold
         var outcome = EndpointOutcome()
         defer { try? release(endpoint, outcome, db) }
         for delivery in try due(of: endpoint, db) {
-            // The hold must outlast the next POST; what is left waits for the next claim.
-            guard ContinuousClock.now - started + settings.delivery.totalTimeout < settings.endpointHold else { break }
+            // The hold must outlast the next POST. It is short, so that the endpoints of a sender
+            // that died wait little, and renewed while this one keeps sending.
+            if heldUntil - ContinuousClock.now < settings.delivery.totalTimeout + .seconds(2) {
+                try renewHold(of: endpoint, db)
+                heldUntil = ContinuousClock.now + settings.endpointHold
+            }
             let verdict = try send(delivery, to: endpoint, db)
             outcome.record(verdict)
             if case .delivered = verdict { continue }
@@ -89,6 +93,11 @@ final class EndpointSender: PeriodicTask {
         if let previous = try row.decode(Data?.self, column: "previous_secret") { secrets.append(try secretKey.open(previous, for: id)) }
         return Endpoint(id: id, url: try row.decode(String.self, column: "url"), secrets: secrets,
                         failingSince: try row.decode(Date?.self, column: "failing_since"))
+    }
+
+    private func renewHold(of endpoint: Endpoint, _ db: PostgresConnection) throws {
+        try db.execute("UPDATE webhook_endpoints SET leased_until = now() + make_interval(secs => $2) WHERE webhook_id = $1",
+                       endpoint.id, settings.endpointHold.seconds)
     }
 
     private func due(of endpoint: Endpoint, _ db: PostgresConnection) throws -> [Delivery] {
