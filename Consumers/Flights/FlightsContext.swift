@@ -22,6 +22,7 @@ public enum FlightsContext {
 
         registry.answer(SearchFlights.self, SearchFlightsQuery.answer)
         registry.answer(GetFlight.self, FlightReadQueries.get)
+        registry.answer(GetFlightBoard.self, FlightBoardQuery.answer)
         registry.answer(GetSeatMap.self, FlightReadQueries.seatMap)
         registry.answer(ListAirports.self, FlightReadQueries.airports)
 

@@ -84,7 +84,7 @@ final class PublishCommandTests: XCTestCase {
     func testAnUnknownTypeIsRefusedWithTheKnownOnes() throws {
         let run = try Airfleet.run(["publish", "flight.scedule.v1"], input: "{}", fleet: fleet)
         XCTAssertEqual(run.status, 1)
-        XCTAssertTrue(run.errors.contains("unknown message type 'flight.scedule.v1'; known: flight.cancel.v1"), run.errors)
+        XCTAssertTrue(run.errors.contains("unknown message type 'flight.scedule.v1'; known: flight.board.v1, flight.cancel.v1"), run.errors)
     }
 }
 

@@ -60,6 +60,7 @@ final class SchemaTests: XCTestCase {
                                          SearchFlights(origin: "CDG", destination: "JFK", date: "2026-12-01", passengers: 3,
                                                        cabin: .premiumEconomy, sort: .price, page: 2, pageSize: 100)]),
             (GetFlight.messageType, [GetFlight(flightId: flight)]),
+            (GetFlightBoard.messageType, [GetFlightBoard(date: "2026-12-01"), GetFlightBoard(date: "2026-12-01", limit: 500)]),
             (GetSeatMap.messageType, [GetSeatMap(flightId: flight)]),
             (ListAirports.messageType, [ListAirports(), ListAirports(country: "FR")]),
         ]
@@ -70,6 +71,8 @@ final class SchemaTests: XCTestCase {
                 pricePerPassenger: 100, totalPrice: 200, currency: "EUR", seatsLeft: 3)], page: 1, pageSize: 20, total: 1)]),
             ("flight.get.v1.response", [GetFlight.Response(flight: snapshot, cabins: [
                 CabinAvailability(cabin: .business, seats: 12, seatsLeft: 0, baseFare: 10, currentPrice: 20)])]),
+            ("flight.board.v1.response", [GetFlightBoard.Response(date: "2026-12-01", flights: [snapshot]),
+                                          GetFlightBoard.Response(date: "2026-12-02", flights: [])]),
             ("flight.seat-map.v1.response", [GetSeatMap.Response(flightId: flight, aircraftType: "A320", seats: [
                 SeatState(seat: "1A", row: 1, letter: "A", cabin: .business, state: .held)])]),
             ("airport.list.v1.response", [ListAirports.Response(airports: SeedAirports.all)]),

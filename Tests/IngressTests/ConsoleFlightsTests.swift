@@ -6,7 +6,8 @@ import HTTPTypes
 import Ingress
 import XCTest
 
-/// A flight's page (delay, gate change, its bookings) and finding a booking, over real HTTP.
+/// The day's flight board, a flight's page (delay, gate change, its bookings) and finding a
+/// booking, over real HTTP.
 final class ConsoleFlightsTests: ConsoleTestCase, @unchecked Sendable {
     func testAnAgentDelaysAFlightChangesItsGateAndFindsItsBooking() async throws {
         let shared = try shared
@@ -45,6 +46,39 @@ final class ConsoleFlightsTests: ConsoleTestCase, @unchecked Sendable {
             XCTAssertTrue(byId.text.contains(pnr), byId.text)
             let none = try await client.get("/console/bookings?q=ZZZZZZ", cookie: signed.cookie)
             XCTAssertTrue(none.text.contains("No booking ZZZZZZ."), none.text)
+        }
+    }
+
+    func testTheBoardListsAFlightOnItsDayOfDepartureOnly() async throws {
+        let shared = try shared
+        try await withConsole { client in
+            let admin = try await shared.makeUser(.admin, on: client.http)
+            // Other tests schedule flights on the shared fleet too: a day of their own keeps this board small.
+            let offset = Int.random(in: 40...300)
+            let number = "AF\(Int.random(in: 1000...9999))"
+            let id = try await self.createFlight(self.newFlight(number: number, departure: self.day(offset, hour: 23, minute: 30)),
+                                                 admin: admin, client: client.http).lowercasedString
+            let agent = try await shared.makeUser(.agent, on: client.http)
+            let signed = try await client.signedIn(agent)
+            let date = String(self.timestamp(self.day(offset)).prefix(10))
+
+            let board = try await client.get("/console/flights?date=\(date)", cookie: signed.cookie)
+            XCTAssertEqual(board.status, .ok, board.text)
+            XCTAssertTrue(board.text.contains(#"<a href="/console/flights/\#(id)">\#(number)</a>"#), "the flight links to its page: \(board.text)")
+            XCTAssertTrue(board.text.contains(">scheduled<"), board.text)
+            XCTAssertTrue(board.text.contains(#"name="date" value="\#(date)""#), "the picker shows the day")
+
+            let nextDay = String(self.timestamp(self.day(offset + 1)).prefix(10))
+            let other = try await client.get("/console/flights?date=\(nextDay)", cookie: signed.cookie)
+            XCTAssertEqual(other.status, .ok, other.text)
+            XCTAssertFalse(other.text.contains(id), "a flight is on the board of its own day only")
+
+            let today = try await client.get("/console/flights", cookie: signed.cookie)
+            XCTAssertTrue(today.text.contains(String(self.timestamp(Date()).prefix(10))), "without a date the board is today's")
+            let wrong = try await client.get("/console/flights?date=2026-13-01", cookie: signed.cookie)
+            XCTAssertEqual(wrong.status, .badRequest, wrong.text)
+            let signedOut = try await client.get("/console/flights?date=\(date)")
+            XCTAssertEqual(signedOut.status, .seeOther, "the board is for staff only")
         }
     }
 

@@ -3,13 +3,16 @@ import Fleet
 import Foundation
 import Hummingbird
 
-/// A flight's page: its status, live from the flight's update stream, its bookings, and delay,
-/// gate change and cancellation, sent as the API's commands and waited for.
+/// The day's board of flights, and a flight's page: its status, live from the flight's update
+/// stream, its bookings, and delay, gate change and cancellation, sent as the API's commands and
+/// waited for.
 extension Console {
     static let commandWait = Duration.seconds(10)
+    /// The most flights the board shows; the flights context answers no more in one query.
+    static let boardLimit = 500
 
     func registerFlights(on group: RouterGroup<Context>) {
-        group.get("flights", use: page { request, _, session in
+        group.get("flights", use: page { request, context, session in
             if let text = request.uri.queryParameters["flight"].map(String.init), !text.isEmpty {
                 guard let id = UUID(uuidString: text.trimmingCharacters(in: .whitespaces)) else {
                     return pages.page("flights", title: "Flights", session: session, current: "flights",
@@ -18,7 +21,7 @@ extension Console {
                 }
                 return ConsolePages.redirect(to: "/console/flights/\(id.lowercasedString)")
             }
-            return pages.page("flights", title: "Flights", session: session, current: "flights", values: ["page": "flights"])
+            return try await board(request, context, session)
         })
 
         group.get("flights/:flightId", use: page { _, context, session in
@@ -59,6 +62,34 @@ extension Console {
             let command = CancelFlight(flightId: id, reason: form.text("reason") ?? "")
             return try await sendFlightCommand(command, flightId: id, done: FlightCancelled.self, verb: "Cancelled", session: session, context: context)
         })
+    }
+
+    /// The flights departing on the UTC day `date` names (today without it), in departure order,
+    /// each linking to its page. Statuses are as they were when the page was read: the board
+    /// would need one event stream per flight to follow them all, and a flight's page follows its own.
+    private func board(_ request: Request, _ context: Context, _ session: ConsoleSession) async throws -> Response {
+        let text = request.uri.queryParameters["date"].map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
+        let day: BoardDay
+        do {
+            day = try text.isEmpty ? BoardDay(Date()) : BoardDay(text)
+        } catch let error as ValidationError {
+            return pages.page("flights", title: "Flights", session: session, current: "flights",
+                              values: ["page": "flights", "date": text, "error": "The date \(error.reason): write it as YYYY-MM-DD, such as 2026-12-07."],
+                              status: .badRequest)
+        }
+        let flights = try await routes.ask(GetFlightBoard(date: day.text, limit: Self.boardLimit), context).flights
+        let values: [String: Any] = [
+            "page": "flights", "board": true, "day": day.text, "date": day.text, "previous": day.adding(-1).text, "next": day.adding(1).text,
+            "readAt": FleetRow.time(Date()), "flights": flights.map(Self.boardRow), "hasFlights": !flights.isEmpty,
+            "truncated": flights.count == Self.boardLimit, "limit": Self.boardLimit,
+        ]
+        return pages.page("flights", title: "Flights \(day.text)", session: session, current: "flights", values: values)
+    }
+
+    static func boardRow(_ flight: FlightSnapshot) -> [String: Any] {
+        ["link": "/console/flights/\(flight.flightId.lowercasedString)", "number": flight.number, "origin": flight.origin,
+         "destination": flight.destination, "departure": FleetRow.time(flight.departure), "arrival": FleetRow.time(flight.arrival),
+         "status": flight.status, "cancelled": flight.status == "cancelled", "gate": flight.gate ?? "–"]
     }
 
     /// Checks the command's rules, publishes it and waits for what it caused, as the API does
@@ -124,4 +155,27 @@ extension Console {
          "passengers": booking.passengers.count, "seats": booking.seats.joined(separator: " "), "email": booking.contactEmail,
          "link": "/console/bookings?q=\(booking.bookingId.lowercasedString)"]
     }
+}
+
+/// A UTC calendar day as the board's `date` parameter and `flight.board.v1` write it.
+struct BoardDay {
+    private static var calendar: Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .gmt
+        return calendar
+    }
+
+    let start: Date
+
+    init(_ date: Date) { start = Self.calendar.startOfDay(for: date) }
+
+    /// - Throws: `ValidationError` unless `text` is a day of the calendar as YYYY-MM-DD.
+    init(_ text: String) throws {
+        let (year, month, day) = try FlightRules.localDate(text, field: "date")
+        start = Self.calendar.date(from: DateComponents(year: year, month: month, day: day))!
+    }
+
+    var text: String { String(FleetJSON.formatTimestamp(start).prefix(10)) }
+
+    func adding(_ days: Int) -> BoardDay { BoardDay(Self.calendar.date(byAdding: .day, value: days, to: start)!) }
 }
